@@ -1,0 +1,1 @@
+"""Series, sessions, agenda, calendars (ICS) and summaries. Never imports ``registrations``."""

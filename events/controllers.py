@@ -1,0 +1,3 @@
+"""HTTP for this package: thin controllers, ``...Api`` for JSON and ``...Pages`` for HTML."""
+
+route_handlers: list = []

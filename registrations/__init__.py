@@ -1,0 +1,1 @@
+"""Registrants, registrations, needs, waitlist, approvals, speakers' list, attendance, reports, notifications."""

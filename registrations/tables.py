@@ -1,0 +1,1 @@
+"""Registrations and what hangs off them (filled in by the registration issue)."""

@@ -1,0 +1,140 @@
+"""The Litestar app factory: one place that assembles settings, database, templates, security and routes."""
+
+from __future__ import annotations
+
+__all__ = ["ROUTE_MODULES", "create_app", "jinja_environment"]
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from server import i18n
+from server.db import bind_engine, close_engine, engine_from_url, start_engine
+from server.errors import exception_handlers
+from server.settings import ROOT, Settings
+from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware
+
+# Route modules, each exposing ``route_handlers``; named, not imported, so that server/ depends on no domain.
+ROUTE_MODULES = ("server.controllers", "events.controllers", "registrations.controllers")
+# Background services started with the app: ``(settings) -> coroutine`` factories, named for the same reason.
+WORKER_FACTORY = "server.mail.worker:run_worker"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def jinja_environment() -> Environment:
+    """Templates for pages and mail: autoescaped, translated through the current locale."""
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES,
+        current_locale=i18n.current_locale,
+        current_timezone=i18n.current_timezone,
+        text_direction=i18n.text_direction,
+        pick_text=i18n.pick_text,
+        format_datetime=i18n.format_datetime,
+        format_time_range=i18n.format_time_range,
+        language_name=i18n.language_name,
+        LANGUAGE_COOKIE=LANGUAGE_COOKIE,
+        TIMEZONE_COOKIE=TIMEZONE_COOKIE,
+    )
+    return env
+
+
+def _route_handlers() -> list:
+    handlers: list = []
+    for name in ROUTE_MODULES:
+        handlers.extend(importlib.import_module(name).route_handlers)
+    return handlers
+
+
+def _load(target: str) -> Callable:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _logging_config() -> LoggingConfig:
+    return LoggingConfig(
+        root={"level": "INFO", "handlers": ["console"]},
+        formatters={
+            "standard": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        },
+        filters={"request_id": {"()": "server.web.RequestIdFilter"}},
+        handlers={
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "standard",
+                "filters": ["request_id"],
+            }
+        },
+        log_exceptions="always",
+        disable_stack_trace={404, 401, 403, 405, 409, 422, 400, 429},
+    )
+
+
+def create_app(settings: Settings | None = None, *, with_worker: bool = False) -> Litestar:
+    """The Convene app; ``with_worker`` also runs the mail outbox worker inside the server process."""
+    settings = settings or Settings.from_env()
+    engine = engine_from_url(settings.database_url)
+    bind_engine(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await start_engine(engine)
+        worker = None
+        if with_worker:
+            worker = asyncio.create_task(_load(WORKER_FACTORY)(settings))
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+            await close_engine(engine)
+
+    app = Litestar(
+        route_handlers=[*_route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
+        lifespan=[lifespan],
+        middleware=[RequestContextMiddleware()],
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="convene_csrf",
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            cookie_secure=settings.public_url.startswith("https://"),
+            exclude=["/api/", "/health", "/schema"],
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Convene API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        logging_config=_logging_config(),
+        request_max_body_size=10 * 1024 * 1024,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    logging.getLogger("convene").setLevel(logging.INFO)
+    return app

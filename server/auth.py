@@ -1,0 +1,214 @@
+"""Staff authentication: argon2 passwords, signed session cookies for pages, hashed bearer tokens for the API.
+
+The API (``/api/``) reads only ``Authorization: Bearer``, pages read only the session cookie, so the API
+needs no CSRF protection and a stolen cookie is no API key.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SESSION_COOKIE",
+    "StaffUser",
+    "TooManyAttempts",
+    "authenticate",
+    "create_api_token",
+    "create_user",
+    "hash_password",
+    "login",
+    "require_admin",
+    "require_staff",
+    "session_cookie_value",
+    "verify_password",
+]
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+
+from server.errors import ConveneError, InvalidInput
+from server.tables import ApiToken, LoginAttempt, User
+
+SESSION_COOKIE = "convene_staff"
+SESSION_MAX_AGE = timedelta(hours=12)
+#: Failed logins allowed in the window, per email and per client address.
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a login takes the same time either way.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class TooManyAttempts(ConveneError):
+    status_code = 429
+    title = "Too many attempts"
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    """The authenticated staff member of a request."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    preferred_language: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == User.Role.admin.value
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def normalise_email(email: str, field: str = "email") -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvalidInput.field(field, str(error)) from error
+
+
+def _staff(row: dict) -> StaffUser:
+    return StaffUser(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        preferred_language=row["preferred_language"],
+    )
+
+
+async def create_user(email: str, role: str, name: str = "", password: str | None = None) -> tuple[int, str]:
+    """Make a staff account; returns its id and the password (generated when not given)."""
+    if role not in {r.value for r in User.Role}:
+        raise InvalidInput.field("role", "must be admin or organiser")
+    email = normalise_email(email)
+    if await User.exists().where(User.email == email):
+        raise InvalidInput.field("email", "a user with this email exists already")
+    password = password or secrets.token_urlsafe(12)
+    rows = await User.insert(
+        User(email=email, role=role, name=name, password_hash=hash_password(password))
+    ).returning(User.id)
+    return rows[0]["id"], password
+
+
+async def create_api_token(user_id: int, name: str) -> str:
+    """A new bearer token; only its hash is kept, so this is the one time it is seen."""
+    token = "cvn_" + secrets.token_urlsafe(32)
+    await ApiToken.insert(ApiToken(user=user_id, name=name[:100], token_hash=_sha256(token)))
+    return token
+
+
+_USER_COLUMNS = (User.id, User.email, User.name, User.role, User.preferred_language)
+
+
+async def user_by_token(token: str) -> StaffUser | None:
+    row = (
+        await ApiToken.select(ApiToken.id, *(getattr(ApiToken.user, c._meta.name) for c in _USER_COLUMNS))
+        .where(
+            (ApiToken.token_hash == _sha256(token))
+            & ApiToken.revoked_at.is_null()
+            & (ApiToken.user.active == True)  # noqa: E712  (Piccolo builds SQL from ==)
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    await ApiToken.update({ApiToken.last_used_at: datetime.now(UTC)}).where(ApiToken.id == row["id"])
+    return _staff({key.removeprefix("user."): value for key, value in row.items()})
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="convene-staff-session")
+
+
+def session_cookie_value(secret_key: str, user_id: int, session_version: int) -> str:
+    return _serializer(secret_key).dumps([user_id, session_version])
+
+
+async def user_by_cookie(secret_key: str, cookie: str) -> StaffUser | None:
+    try:
+        user_id, version = _serializer(secret_key).loads(cookie, max_age=SESSION_MAX_AGE.total_seconds())
+    except (BadSignature, ValueError, TypeError):
+        return None
+    row = (
+        await User.select(*_USER_COLUMNS)
+        .where((User.id == user_id) & (User.session_version == version) & (User.active == True))  # noqa: E712
+        .first()
+    )
+    return _staff(row) if row else None
+
+
+async def authenticate(connection: ASGIConnection) -> StaffUser | None:
+    """The staff member behind this request, or None: bearer token on the API, cookie on pages."""
+    if "convene_user" in connection.scope:
+        return connection.scope["convene_user"]
+    user = None
+    if connection.url.path.startswith("/api/"):
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            user = await user_by_token(token.strip())
+    elif cookie := connection.cookies.get(SESSION_COOKIE):
+        user = await user_by_cookie(connection.app.state.settings.secret_key, cookie)
+    connection.scope["convene_user"] = user
+    return user
+
+
+async def require_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: any active staff member (what they may touch is checked per session by the services)."""
+    if await authenticate(connection) is None:
+        raise NotAuthorizedException("Authentication required")
+
+
+async def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: admins only."""
+    user = await authenticate(connection)
+    if user is None:
+        raise NotAuthorizedException("Authentication required")
+    if not user.is_admin:
+        raise PermissionDeniedException("Admins only")
+
+
+async def login(email: str, password: str, address: str) -> tuple[StaffUser, int]:
+    """Check a password; returns the user and the session version for the cookie.
+
+    Failures are counted per email and per address in the database, so the limit holds across workers.
+    """
+    email_hash = _sha256(email.strip().lower())
+    since = datetime.now(UTC) - FAILURE_WINDOW
+    recent = LoginAttempt.created_at > since
+    by_email = await LoginAttempt.count().where(recent & (LoginAttempt.email_hash == email_hash))
+    by_address = await LoginAttempt.count().where(recent & (LoginAttempt.address == address))
+    if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
+        raise TooManyAttempts("Too many failed logins; try again in 15 minutes.")
+    row = await User.select().where((User.email == email.strip().lower()) & (User.active == True)).first()  # noqa: E712
+    if row is None or not verify_password(row["password_hash"], password):
+        if row is None:
+            verify_password(_DUMMY_HASH, password)
+        await LoginAttempt.insert(LoginAttempt(address=address, email_hash=email_hash))
+        raise NotAuthorizedException("Wrong email or password")
+    await User.update({User.last_login_at: datetime.now(UTC)}).where(User.id == row["id"])
+    return _staff(row), row["session_version"]

@@ -1,0 +1,99 @@
+"""The database engine: built from ``DATABASE_URL``, bound to every table before the first query."""
+
+from __future__ import annotations
+
+__all__ = [
+    "all_tables",
+    "bind_engine",
+    "close_engine",
+    "engine_from_url",
+    "is_database_up",
+    "run_migrations",
+    "start_engine",
+    "write_transaction",
+]
+
+import os
+import sqlite3
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from server.settings import parse_database_url
+
+# Every Piccolo app, in dependency order; piccolo_conf.py and the migration runner read it.
+APPS = ["server.piccolo_app", "events.piccolo_app", "registrations.piccolo_app"]
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def engine_from_url(url: str) -> Engine:
+    """A Piccolo engine for ``DATABASE_URL``; SQLite gets WAL and a busy timeout."""
+    parsed = parse_database_url(url)
+    if parsed.is_sqlite:
+        assert parsed.path is not None
+        parsed.path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(parsed.path) as connection:
+            # WAL persists in the file: readers no longer block the writer.
+            connection.execute("PRAGMA journal_mode=WAL")
+        return SQLiteEngine(path=str(parsed.path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    config = {"host": parsed.host, "port": parsed.port, "database": parsed.database}
+    if parsed.user:
+        config["user"] = parsed.user
+    if parsed.password:
+        config["password"] = parsed.password
+    return PostgresEngine(config=config)
+
+
+def all_tables() -> list[type[Table]]:
+    """Every table of every app, in the order the apps are listed."""
+    registry = AppRegistry(apps=APPS)
+    return [table for config in registry.app_configs.values() for table in config.table_classes]
+
+
+def bind_engine(engine: Engine) -> None:
+    """Point every table at ``engine``: Piccolo would otherwise resolve it lazily from piccolo_conf."""
+    for table in all_tables():
+        table._meta.db = engine
+
+
+async def start_engine(engine: Engine) -> None:
+    """PostgreSQL: start the pool, else Piccolo opens a connection per query."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(max_size=20)
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+def write_transaction(engine: Engine):
+    """A transaction that takes the write lock at once on SQLite (``BEGIN IMMEDIATE``), so concurrent
+    writers queue on the busy timeout instead of failing on lock upgrade."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def is_database_up(engine: Engine) -> bool:
+    try:
+        await engine.run_ddl("SELECT 1")
+    except Exception:  # any failure to reach the database means it is down
+        return False
+    return True
+
+
+async def run_migrations(database_url: str) -> None:
+    """Apply every app's migrations, as ``convene migrate`` does."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    # The runner finds its engine through piccolo_conf, which reads these.
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
+    result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

@@ -1,0 +1,146 @@
+"""Domain errors carry their HTTP status; one handler renders them as problem+json (API) or a page (HTML)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "ConveneError",
+    "FieldError",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "exception_handlers",
+]
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from server.i18n import gettext as _
+
+logger = logging.getLogger("convene.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field that was refused, and why."""
+
+    field: str
+    message: str
+
+
+class ConveneError(Exception):
+    """Base of every domain error: services raise these, controllers never catch them."""
+
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidInput(ConveneError):
+    status_code = 422
+    title = "Invalid input"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", [FieldError(field, message)])
+
+
+class NotFound(ConveneError):
+    status_code = 404
+    title = "Not found"
+
+
+class Forbidden(ConveneError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class Conflict(ConveneError):
+    status_code = 409
+    title = "Conflict"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problem(status: int, title: str, detail: str, errors: list[FieldError]) -> Response:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _page(request: Request, status: int, title: str, detail: str, errors: list[FieldError]) -> Response:
+    return Template(
+        template_name="pages/error.html",
+        context={"status": status, "title": title, "detail": detail, "errors": errors},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )
+
+
+def _render(request: Request, status: int, title: str, detail: str, errors: list[FieldError]) -> Response:
+    render = _problem if _is_api(request) else (lambda *a: _page(request, *a))
+    return render(status, title, detail, errors)
+
+
+def _field_name(key: str | None, source: str | None) -> str:
+    """Litestar names body fields ``$.name`` or ``name``; query fields by their name."""
+    name = (key or source or "body").removeprefix("$.")
+    return name or "body"
+
+
+def handle_validation(request: Request, exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append(FieldError(_field_name(item.get("key"), item.get("source")), str(item.get("message"))))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
+    return _render(request, 400, _("Invalid input"), detail, errors)
+
+
+def handle_domain(request: Request, exc: ConveneError) -> Response:
+    return _render(request, exc.status_code, exc.title, exc.detail, exc.errors)
+
+
+def handle_http(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 401 and not _is_api(request):
+        return Redirect(f"/staff/login?{urlencode({'next': request.url.path})}")
+    response = _render(request, exc.status_code, str(exc.detail), str(exc.detail), [])
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    # Logged with the request id by the logging config; the message never carries the request body.
+    logger.exception("unhandled error on %s %s", request.method, request.scope.get("route_handler"))
+    return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal error", _("Something went wrong."), [])
+
+
+exception_handlers = {
+    ValidationException: handle_validation,
+    ConveneError: handle_domain,
+    NotAuthorizedException: handle_http,
+    PermissionDeniedException: handle_http,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,153 @@
+"""Configuration, read from the environment once and validated at start (DESIGN.md, Contracts)."""
+
+from __future__ import annotations
+
+__all__ = ["ROOT", "ConfigError", "Settings", "parse_database_url"]
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed ``DATABASE_URL``."""
+
+    engine: str
+    """``sqlite`` or ``postgresql``."""
+    path: Path | None = None
+    """SQLite: the database file."""
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str | None = None
+    password: str | None = None
+    database: str = ""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine == "sqlite"
+
+
+def parse_database_url(url: str) -> DatabaseURL:
+    """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://user:pass@host:port/db``."""
+    if url.startswith("sqlite:///"):
+        rest = url[len("sqlite:///"):]
+        if not rest or rest == "/":
+            raise ConfigError("DATABASE_URL: sqlite URL has no file path")
+        path = Path(rest) if rest.startswith("/") else ROOT / rest
+        return DatabaseURL(engine="sqlite", path=path)
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            "DATABASE_URL: expected sqlite:///path.db or postgresql://user[:pass]@host[:port]/db, "
+            f"got scheme {parts.scheme!r}"
+        )
+    database = parts.path.lstrip("/")
+    if not parts.hostname or not database:
+        raise ConfigError("DATABASE_URL: a postgresql URL needs a host and a database name")
+    try:
+        port = parts.port or 5432
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL: the port is not a number") from error
+    return DatabaseURL(
+        engine="postgresql",
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        database=database,
+    )
+
+
+def _flag(name: str, value: str) -> bool:
+    if value.lower() in ("on", "true", "1", "yes"):
+        return True
+    if value.lower() in ("off", "false", "0", "no"):
+        return False
+    raise ConfigError(f"{name}: expected on or off, got {value!r}")
+
+
+def _development_secret(var_dir: Path) -> str:
+    """A secret kept in ``var/secret_key`` so that restarts keep sessions and manage links valid."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Convene reads from the environment."""
+
+    database_url: str = "sqlite:///var/convene.db"
+    """Where the data lives: SQLite for development, PostgreSQL in production."""
+    smtp_url: str | None = None
+    """``smtp://[user:pass@]host:port`` or ``smtps://…``; unset writes mail as .eml files under var/mail/."""
+    mail_from: str = "Convene <events@localhost>"
+    """Sender of every message and ORGANIZER of every invite."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Base of links in mail and calendars."""
+    secret_key: str = ""
+    """Signs cookies and manage links."""
+    environment: str = "development"
+    """``development`` or ``production`` (``CONVENE_ENV``)."""
+    rate_limit: bool = True
+    """``RATE_LIMIT=off`` turns rate limits off for benchmarks and load tests."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses whose ``X-Forwarded-For`` is believed."""
+    var_dir: Path = field(default=ROOT / "var")
+    """Where development state lives: the SQLite file, the secret, written mail."""
+
+    def __post_init__(self) -> None:
+        parse_database_url(self.database_url)
+        if self.environment not in ("development", "production"):
+            raise ConfigError(f"CONVENE_ENV: expected development or production, got {self.environment!r}")
+        if not self.secret_key:
+            raise ConfigError("SECRET_KEY: required when CONVENE_ENV=production")
+        if len(self.secret_key) < 16:
+            raise ConfigError("SECRET_KEY: must be at least 16 characters")
+        if self.smtp_url and urlsplit(self.smtp_url).scheme not in ("smtp", "smtps"):
+            raise ConfigError("SMTP_URL: expected smtp://host:port or smtps://host:port")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError("PUBLIC_URL: expected an http:// or https:// URL")
+
+    @property
+    def database(self) -> DatabaseURL:
+        return parse_database_url(self.database_url)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        var_dir = Path(env.get("CONVENE_VAR_DIR", str(ROOT / "var")))
+        environment = env.get("CONVENE_ENV", "development")
+        secret = env.get("SECRET_KEY", "")
+        if not secret and environment == "development":
+            secret = _development_secret(var_dir)
+        proxies = tuple(p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip())
+        return cls(
+            database_url=env.get("DATABASE_URL", "sqlite:///var/convene.db"),
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("MAIL_FROM", "Convene <events@localhost>"),
+            public_url=env.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secret_key=secret,
+            environment=environment,
+            rate_limit=_flag("RATE_LIMIT", env.get("RATE_LIMIT", "on")),
+            trusted_proxies=proxies,
+            var_dir=var_dir,
+        )

@@ -1,0 +1,123 @@
+"""Per-request plumbing: request ids and access logs without personal data, locale, security headers."""
+
+from __future__ import annotations
+
+__all__ = ["RequestContextMiddleware", "client_address", "negotiate_language", "request_id"]
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+from zoneinfo import available_timezones
+
+from babel import Locale, UnknownLocaleError, negotiate_locale
+from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_request_locale
+
+LANGUAGE_COOKIE = "convene_lang"
+TIMEZONE_COOKIE = "convene_tz"
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+access_log = logging.getLogger("convene.access")
+
+# Manage tokens are secrets: never written to logs.
+_SECRET_PATH = re.compile(r"(/manage/|/unsubscribe/)[^/]+")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+def request_id() -> str:
+    return _request_id.get()
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every log record, so log lines of one request can be found together."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        return True
+
+
+_ZONES = frozenset(available_timezones())
+
+
+def valid_timezone(name: str | None) -> bool:
+    return bool(name) and name in _ZONES
+
+
+def negotiate_language(cookie: str | None, accept_language: str | None) -> str:
+    """The person's choice (cookie), then Accept-Language, then English."""
+    if cookie in LANGUAGES:
+        return cookie
+    wanted = []
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip()
+        if tag and tag != "*":
+            try:
+                wanted.append(str(Locale.parse(tag, sep="-")))
+            except (ValueError, UnknownLocaleError):
+                continue
+    return negotiate_locale(wanted, list(LANGUAGES), sep="_") or DEFAULT_LANGUAGE
+
+
+def client_address(request: Request) -> str:
+    """The client's address; ``X-Forwarded-For`` only when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    if peer in request.app.state.settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return peer
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Sets the request id, locale and time zone for the request, adds security headers, logs the outcome."""
+
+    scopes = ("http",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        rid = uuid.uuid4().hex[:16]
+        _request_id.set(rid)
+        request = Request(scope)
+        timezone = request.cookies.get(TIMEZONE_COOKIE)
+        set_request_locale(
+            negotiate_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")),
+            timezone if valid_timezone(timezone) else "UTC",
+        )
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableScopeHeaders.from_message(message)
+                headers["x-request-id"] = rid
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_headers)
+        finally:
+            access_log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                _SECRET_PATH.sub(r"\1…", scope["path"]),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
