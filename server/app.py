@@ -28,7 +28,14 @@ from server.settings import ROOT, Settings
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware
 
 # Route modules, each exposing ``route_handlers``; named, not imported, so that server/ depends on no domain.
-ROUTE_MODULES = ("server.controllers", "events.controllers", "registrations.controllers")
+ROUTE_MODULES = (
+    "server.controllers",
+    "server.accounts",
+    "server.mail.pages",
+    "events.controllers",
+    "events.calendar",
+    "registrations.controllers",
+)
 # Background services started with the app: ``(settings) -> coroutine`` factories, named for the same reason.
 WORKER_FACTORY = "server.mail.worker:run_worker"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
