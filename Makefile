@@ -24,11 +24,16 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-test-sqlite: install
+# Node tools for the tests (ical.js parses our calendars independently of icalendar).
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch node_modules/.installed
+
+test-sqlite: install node_modules/.installed
 	TEST_DATABASE_URL= $(BIN)/pytest
 
 # Engine-dependent tests again on PostgreSQL, when TEST_DATABASE_URL names one.
-test-postgres: install
+test-postgres: install node_modules/.installed
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
 		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -m "not engine_independent"; \
