@@ -17,6 +17,7 @@ __all__ = [
     "login",
     "require_admin",
     "require_staff",
+    "session_cookie",
     "session_cookie_value",
     "verify_password",
 ]
@@ -31,10 +32,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
 from server.errors import ConveneError, InvalidInput
+from server.i18n import gettext as _
+from server.settings import Settings
 from server.tables import ApiToken, LoginAttempt, User
 
 SESSION_COOKIE = "convene_staff"
@@ -88,7 +92,7 @@ def normalise_email(email: str, field: str = "email") -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise InvalidInput.field(field, str(error)) from error
+        raise InvalidInput.field(field, _("Enter a valid email address.")) from error
 
 
 def _staff(row: dict) -> StaffUser:
@@ -104,10 +108,10 @@ def _staff(row: dict) -> StaffUser:
 async def create_user(email: str, role: str, name: str = "", password: str | None = None) -> tuple[int, str]:
     """Make a staff account; returns its id and the password (generated when not given)."""
     if role not in {r.value for r in User.Role}:
-        raise InvalidInput.field("role", "must be admin or organiser")
+        raise InvalidInput.field("role", _("Choose admin or organiser."))
     email = normalise_email(email)
     if await User.exists().where(User.email == email):
-        raise InvalidInput.field("email", "a user with this email exists already")
+        raise InvalidInput.field("email", _("A user with this email exists already."))
     password = password or secrets.token_urlsafe(12)
     rows = await User.insert(
         User(email=email, role=role, name=name, password_hash=hash_password(password))
@@ -147,6 +151,18 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 def session_cookie_value(secret_key: str, user_id: int, session_version: int) -> str:
     return _serializer(secret_key).dumps([user_id, session_version])
+
+
+def session_cookie(settings: Settings, user_id: int, session_version: int) -> Cookie:
+    """The signed staff session cookie: HttpOnly, SameSite=Lax, Secure when served over https."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=session_cookie_value(settings.secret_key, user_id, session_version),
+        max_age=int(SESSION_MAX_AGE.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+    )
 
 
 async def user_by_cookie(secret_key: str, cookie: str) -> StaffUser | None:
@@ -192,23 +208,31 @@ async def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None
         raise PermissionDeniedException("Admins only")
 
 
-async def login(email: str, password: str, address: str) -> tuple[StaffUser, int]:
-    """Check a password; returns the user and the session version for the cookie.
-
-    Failures are counted per email and per address in the database, so the limit holds across workers.
-    """
-    email_hash = _sha256(email.strip().lower())
+async def _ensure_not_throttled(email_hash: str, address: str) -> None:
     since = datetime.now(UTC) - FAILURE_WINDOW
     recent = LoginAttempt.created_at > since
     by_email = await LoginAttempt.count().where(recent & (LoginAttempt.email_hash == email_hash))
     by_address = await LoginAttempt.count().where(recent & (LoginAttempt.address == address))
     if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyAttempts("Too many failed logins; try again in 15 minutes.")
-    row = await User.select().where((User.email == email.strip().lower()) & (User.active == True)).first()  # noqa: E712
+        raise TooManyAttempts(_("Too many failed logins; try again in 15 minutes."))
+
+
+async def login(email: str, password: str, address: str, *, rate_limit: bool = True) -> tuple[StaffUser, int]:
+    """Check a password; returns the user and the session version for the cookie.
+
+    Failures are counted per email and per address in the database, so the limit holds across workers;
+    ``rate_limit=False`` (``RATE_LIMIT=off``, for benchmarks) neither counts nor checks them.
+    """
+    email = email.strip().lower()
+    email_hash = _sha256(email)
+    if rate_limit:
+        await _ensure_not_throttled(email_hash, address)
+    row = await User.select().where((User.email == email) & (User.active == True)).first()  # noqa: E712
     if row is None or not verify_password(row["password_hash"], password):
         if row is None:
             verify_password(_DUMMY_HASH, password)
-        await LoginAttempt.insert(LoginAttempt(address=address, email_hash=email_hash))
+        if rate_limit:
+            await LoginAttempt.insert(LoginAttempt(address=address, email_hash=email_hash))
         raise NotAuthorizedException("Wrong email or password")
     await User.update({User.last_login_at: datetime.now(UTC)}).where(User.id == row["id"])
     return _staff(row), row["session_version"]

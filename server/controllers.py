@@ -14,7 +14,13 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from server.auth import SESSION_COOKIE, SESSION_MAX_AGE, authenticate, login, session_cookie_value
+from server.auth import (
+    SESSION_COOKIE,
+    TooManyAttempts,
+    authenticate,
+    login,
+    session_cookie,
+)
 from server.db import is_database_up
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
@@ -55,6 +61,14 @@ class PreferencesForm(msgspec.Struct):
     next: Annotated[str, msgspec.Meta(max_length=2000)] = "/"
 
 
+def _login_failed(data: LoginForm, error: str, status_code: int) -> Template:
+    return Template(
+        "pages/staff/login.html",
+        context={"next": safe_next(data.next, "/staff"), "error": error, "email": data.email},
+        status_code=status_code,
+    )
+
+
 class StaffLoginPages(Controller):
     path = "/staff"
     include_in_schema = False
@@ -69,24 +83,17 @@ class StaffLoginPages(Controller):
         self, request: Request, data: URLEncodedBody[LoginForm]
     ) -> Response:
         """Check the password; on success set the signed session cookie and go on."""
+        settings = request.app.state.settings
         try:
-            user, version = await login(data.email, data.password, client_address(request))
-        except NotAuthorizedException:
-            return Template(
-                "pages/staff/login.html",
-                context={"next": safe_next(data.next, "/staff"), "error": _("Wrong email or password."),
-                         "email": data.email},
-                status_code=401,
+            user, version = await login(
+                data.email, data.password, client_address(request), rate_limit=settings.rate_limit
             )
+        except NotAuthorizedException:
+            return _login_failed(data, _("Wrong email or password."), 401)
+        except TooManyAttempts as error:
+            return _login_failed(data, error.detail, 429)
         response = Redirect(safe_next(data.next, "/staff"))
-        response.set_cookie(
-            SESSION_COOKIE,
-            session_cookie_value(request.app.state.settings.secret_key, user.id, version),
-            max_age=int(SESSION_MAX_AGE.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.public_url.startswith("https://"),
-        )
+        response.set_cookie(session_cookie(settings, user.id, version))
         return response
 
     @post("/logout")
