@@ -50,7 +50,7 @@ def jinja_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    i18n.install_jinja(env)
     env.globals.update(
         LANGUAGES=i18n.LANGUAGES,
         current_locale=i18n.current_locale,
@@ -59,7 +59,11 @@ def jinja_environment() -> Environment:
         pick_text=i18n.pick_text,
         format_datetime=i18n.format_datetime,
         format_time_range=i18n.format_time_range,
+        format_date=i18n.format_date,
+        format_number=i18n.format_number,
+        format_list=i18n.format_list,
         language_name=i18n.language_name,
+        autonym=i18n.autonym,
         LANGUAGE_COOKIE=LANGUAGE_COOKIE,
         TIMEZONE_COOKIE=TIMEZONE_COOKIE,
     )

@@ -9,30 +9,48 @@ from __future__ import annotations
 __all__ = [
     "LANGUAGES",
     "RTL_LANGUAGES",
+    "autonym",
+    "bdi",
+    "bidi_isolate",
     "current_locale",
     "current_timezone",
+    "format_date",
     "format_datetime",
+    "format_list",
+    "format_number",
     "format_time_range",
+    "install_jinja",
     "language_name",
     "gettext",
     "lazy_gettext",
     "ngettext",
     "pick_text",
     "text_direction",
+    "translate",
+    "translate_plural",
     "use_locale",
 ]
 
 import contextvars
-from collections.abc import Iterator
+import io
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import lists as babel_lists
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 #: The six UN languages, in the UN's order of their English names.
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
@@ -73,18 +91,64 @@ def set_request_locale(language: str, timezone: str) -> None:
 
 @cache
 def translations(language: str) -> NullTranslations:
-    """Compiled catalog for ``language``; English and missing catalogs fall back to the source strings."""
+    """Compiled catalog for ``language``; English and missing catalogs fall back to the source strings.
+
+    ``make install`` compiles the ``.mo`` files; a checkout where a ``.po`` is newer than its ``.mo`` (or has
+    none) reads the ``.po`` instead, so a developer never sees stale translations.
+    """
+    mo_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.mo"
+    po_path = mo_path.with_suffix(".po")
+    if po_path.exists() and (not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime):
+        return _translations_from_po(po_path, language)
     return Translations.load(str(LOCALE_DIR), [language], domain="messages")
 
 
+def _translations_from_po(po_path: Path, language: str) -> Translations:
+    with po_path.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # leaves out fuzzy entries, as pybabel compile does
+    compiled.seek(0)
+    return Translations(compiled, domain="messages")
+
+
+def translate(message: str) -> str:
+    """The translation of ``message`` in the current language, unformatted (Jinja formats it itself)."""
+    return translations(current_locale()).gettext(message)
+
+
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    """The plural form for ``n`` in the current language, unformatted (Jinja formats it itself)."""
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+@pass_context
+def _jinja_ngettext(context: Context, singular: str, plural: str, num: int, **variables: object) -> str:
+    # Jinja's own newstyle ngettext passes ``num`` unformatted; ours gives the locale's digits, as ngettext() does.
+    text = translate_plural(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 -- our own catalog, as Jinja trusts it; the values are escaped
+    variables.setdefault("num", format_number(num))
+    return text % variables
+
+
+def install_jinja(env: Environment) -> None:
+    """Newstyle gettext in templates (``{{ _("Hello %(name)s", name=x) }}``, values autoescaped) and the
+    ``bdi`` filter that isolates inserted names, emails and URLs."""
+    env.install_gettext_callables(translate, translate_plural, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["ngettext"] = _jinja_ngettext
+    env.filters["bdi"] = bdi
+
+
 def gettext(message: str, **variables: object) -> str:
-    text = translations(current_locale()).gettext(message)
+    text = translate(message)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    text = translations(current_locale()).ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    """Plural form for ``n``; ``%(num)s`` in the message is ``n`` formatted for the locale."""
+    text = translate_plural(singular, plural, n)
+    return text % {"num": format_number(n), **variables}
 
 
 def lazy_gettext(message: str) -> LazyProxy:
@@ -94,6 +158,18 @@ def lazy_gettext(message: str) -> LazyProxy:
 
 def text_direction(language: str | None = None) -> str:
     return "rtl" if (language or current_locale()) in RTL_LANGUAGES else "ltr"
+
+
+def bidi_isolate(text: str) -> str:
+    """``text`` between Unicode isolates (FSI…PDI) for plain-text output: a Latin name, an email or a URL
+    inside an Arabic sentence keeps its own direction and does not reorder the words around it."""
+    return f"\u2068{text}\u2069"
+
+
+def bdi(value: object) -> Markup:
+    """Jinja filter: ``{{ _("Registered as %(name)s", name=person.name|bdi) }}`` isolates the inserted value
+    in HTML with ``<bdi>`` (escaped), the element made for text of unknown direction."""
+    return Markup("<bdi>%s</bdi>") % escape(value)
 
 
 def pick_text(texts: dict[str, str] | None, fallback_language: str) -> tuple[str, str]:
@@ -113,6 +189,23 @@ def pick_text(texts: dict[str, str] | None, fallback_language: str) -> tuple[str
 
 def _babel_locale() -> Locale:
     return Locale.parse(current_locale())
+
+
+def format_number(value: int | float | Decimal) -> str:
+    """A number with the locale's digits and separators (``1,234.5``; ``1 234,5`` in French)."""
+    return babel_numbers.format_decimal(value, locale=_babel_locale())
+
+
+def format_list(items: Iterable[object], style: str = "standard") -> str:
+    """``A, B and C`` in the locale's words (``A، وB وC`` in Arabic); ``style="or"`` for alternatives."""
+    return babel_lists.format_list([str(item) for item in items], style=style, locale=_babel_locale())
+
+
+def format_date(value: date | datetime, timezone: str | None = None, format: str = "long") -> str:
+    """A date in the current locale; an aware datetime is first moved into ``timezone`` (default: the viewer's)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(timezone or current_timezone())).date()
+    return babel_dates.format_date(value, format=format, locale=_babel_locale())
 
 
 def format_datetime(value: datetime, timezone: str | None = None, format: str = "full_short") -> str:
@@ -139,9 +232,13 @@ def format_time_range(starts_at: datetime, ends_at: datetime, timezone: str | No
 
 
 def zone_label(zone_key: str, moment: datetime) -> str:
-    """The zone's IANA name with its UTC offset at that moment: ``Europe/Zurich, UTC+01:00``."""
+    """The zone's IANA name with its UTC offset at that moment: ``Europe/Zurich, UTC+01:00``.
+
+    In a right-to-left language the Latin label is isolated so it keeps its order inside the sentence.
+    """
     offset = moment.strftime("%z")
-    return f"{zone_key}, UTC{offset[:3]}:{offset[3:]}"
+    label = f"{zone_key}, UTC{offset[:3]}:{offset[3:]}"
+    return bidi_isolate(label) if text_direction() == "rtl" else label
 
 
 def language_name(code: str) -> str:
@@ -150,3 +247,9 @@ def language_name(code: str) -> str:
         return Locale.parse(code.replace("-", "_")).get_display_name(_babel_locale()) or code
     except (ValueError, TypeError):
         return code
+
+
+def autonym(code: str) -> str:
+    """A language's name in itself, as a language switcher shows it: ``العربية``, ``中文``, ``Français``."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]

@@ -1,0 +1,58 @@
+"""Pages in the viewer's language: the switcher's cookie, Accept-Language, right to left for Arabic, isolation."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+
+def html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page).group(0)
+
+
+async def test_page_in_arabic_from_accept_language_is_right_to_left(client: httpx.AsyncClient):
+    response = await client.get("/staff/login", headers={"Accept-Language": "ar-EG,ar;q=0.9,en;q=0.5"})
+    assert response.status_code == 200
+    assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
+
+
+async def test_page_without_accept_language_is_english_left_to_right(client: httpx.AsyncClient):
+    response = await client.get("/staff/login")
+    assert html_tag(response.text) == '<html lang="en" dir="ltr">'
+
+
+async def test_language_switcher_choice_is_remembered_over_accept_language(client: httpx.AsyncClient):
+    await client.get("/staff/login")
+    response = await client.post(
+        "/preferences",
+        data={"language": "ru", "timezone": "Asia/Almaty", "next": "/staff/login",
+              "_csrf_token": client.cookies.get("convene_csrf")},
+    )
+    assert (response.status_code, response.headers["location"]) == (302, "/staff/login")
+    page = await client.get("/staff/login", headers={"Accept-Language": "ar"})
+    assert html_tag(page.text) == '<html lang="ru" dir="ltr">'
+    assert '<option value="ru" lang="ru" selected>Русский</option>' in page.text
+
+
+async def test_switcher_refuses_to_redirect_off_site(client: httpx.AsyncClient):
+    await client.get("/staff/login")
+    response = await client.post(
+        "/preferences",
+        data={"language": "es", "next": "//evil.example/", "_csrf_token": client.cookies.get("convene_csrf")},
+    )
+    assert response.headers["location"] == "/"
+
+
+async def test_arabic_page_isolates_the_latin_time_zone_name(client: httpx.AsyncClient):
+    client.cookies.set("convene_tz", "America/Argentina/Buenos_Aires")
+    page = await client.get("/staff/login", headers={"Accept-Language": "ar"})
+    assert "<bdi>America/Argentina/Buenos_Aires</bdi>" in page.text
+    assert 'id="pref-timezone" name="timezone" value="America/Argentina/Buenos_Aires"' in page.text
+
+
+async def test_every_language_is_offered_in_its_own_name(client: httpx.AsyncClient):
+    page = await client.get("/staff/login", headers={"Accept-Language": "zh"})
+    options = re.findall(r'<option value="(\w+)" lang="\w+"(?: selected)?>([^<]+)</option>', page.text)
+    assert options == [("ar", "العربية"), ("zh", "中文"), ("en", "English"), ("fr", "Français"), ("ru", "Русский"),
+                       ("es", "Español")]
