@@ -25,8 +25,14 @@ __all__ = [
     "notify_registration_pending",
     "notify_registration_promoted",
     "notify_registration_waitlisted",
+    "notify_reminder",
+    "notify_session_cancelled",
+    "notify_session_rescheduled",
+    "notify_session_updated",
+    "send_reminders",
 ]
 
+import os
 from typing import Any
 
 from events.tables import Session
@@ -146,3 +152,139 @@ async def notify_need_arranged(need: dict, *, settings: Settings) -> int:
 async def notify_need_not_possible(need: dict, *, settings: Settings) -> int:
     """A need cannot be met (context: ``need_id``, ``kind``, ``code``, ``note``)."""
     return await _need_message("need_not_possible", need, settings)
+
+
+# --- Session-wide messages (H4): receivers of the events package's signals, and reminders. ---------------
+# They run inside the transaction of the session change, so the messages commit with it. The manage link is
+# rebuilt by the worker from the registration (registrations/mail_context.py), as the signal carries no settings.
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from server.jobs import periodic  # noqa: E402
+from server.signals import connect  # noqa: E402
+
+#: Reminders are looked for in sessions starting within this window (offsets are at most a few days).
+REMINDER_HORIZON = timedelta(days=31)
+
+
+def _mail_from() -> str:
+    return os.environ.get("MAIL_FROM", "Convene <events@localhost>")
+
+
+async def _registrants(session_id: int, statuses: tuple[str, ...]) -> list[dict]:
+    return await Registration.select().where(
+        (Registration.session == session_id)
+        & Registration.status.is_in(list(statuses))
+        & Registration.anonymised_at.is_null()
+    ).order_by(Registration.id)
+
+
+async def _to_session_registrant(
+    template: str, reg: dict, sequence: int, *, dedupe_key: str | None = None, **extra: Any
+) -> int | None:
+    return await enqueue(
+        template=template,
+        to_address=reg["email"],
+        language=reg["preferred_language"],
+        timezone=reg["timezone"],
+        context={"registration_id": reg["id"], "session_id": reg["session"], "sequence": sequence, **extra},
+        mail_from=_mail_from(),
+        dedupe_key=dedupe_key,
+    )
+
+
+async def notify_session_rescheduled(session_id: int, previous_starts_at: datetime, previous_ends_at: datetime) -> int:
+    """New time: every confirmed registrant gets the updated invite (REQUEST), saying what it was."""
+    sequence = await _session_sequence(session_id)
+    regs = await _registrants(session_id, (Registration.Status.confirmed,))
+    for reg in regs:
+        await _to_session_registrant(
+            "session_rescheduled", reg, sequence, method="REQUEST", changes=["starts_at", "ends_at"],
+            previous_starts_at=previous_starts_at.isoformat(), previous_ends_at=previous_ends_at.isoformat(),
+        )
+    return len(regs)
+
+
+async def notify_session_updated(session_id: int, changes: list[str]) -> int:
+    """A change the invite shows (title, time, join details, venue, description): the updated invite."""
+    shown = [name for name in changes if name in INVITE_SHOWS]
+    if not shown:
+        return 0
+    sequence = await _session_sequence(session_id)
+    regs = await _registrants(session_id, (Registration.Status.confirmed,))
+    for reg in regs:
+        await _to_session_registrant("session_updated", reg, sequence, method="REQUEST", changes=shown)
+    return len(regs)
+
+
+async def notify_session_cancelled(session_id: int) -> int:
+    """The session is cancelled: confirmed registrants get the cancelling invite (CANCEL) and nothing else;
+    those waiting (waitlisted, pending) are told, without an invite, as they hold none."""
+    sequence = await _session_sequence(session_id)
+    confirmed = await _registrants(session_id, (Registration.Status.confirmed,))
+    waiting = await _registrants(session_id, (Registration.Status.waitlisted, Registration.Status.pending))
+    for reg in confirmed:
+        await _to_session_registrant("session_cancelled", reg, sequence, method="CANCEL")
+    for reg in waiting:
+        await _to_session_registrant("session_cancelled", reg, sequence)
+    return len(confirmed) + len(waiting)
+
+
+#: Fields of ``session_updated`` that a calendar invite shows; other changes send nothing.
+INVITE_SHOWS = frozenset({"starts_at", "ends_at", "title", "description", "join", "venue"})
+
+
+@connect("session_rescheduled")
+async def _on_session_rescheduled(
+    session_id: int, previous_starts_at: datetime, previous_ends_at: datetime, **_: Any
+) -> None:
+    await notify_session_rescheduled(session_id, previous_starts_at, previous_ends_at)
+
+
+@connect("session_updated")
+async def _on_session_updated(session_id: int, changes: list[str], **_: Any) -> None:
+    await notify_session_updated(session_id, changes)
+
+
+@connect("session_cancelled")
+async def _on_session_cancelled(session_id: int, **_: Any) -> None:
+    await notify_session_cancelled(session_id)
+
+
+def current_reminder(starts_at: datetime, offsets: list[int], now: datetime) -> int | None:
+    """The reminder due now: the smallest offset (minutes before the start) whose time has come, so a
+    worker that was down sends the latest reminder, not every missed one."""
+    if now >= starts_at:
+        return None
+    passed = [offset for offset in offsets if starts_at - timedelta(minutes=offset) <= now]
+    return min(passed) if passed else None
+
+
+async def notify_reminder(reg: dict, offset: int, sequence: int) -> int | None:
+    """A reminder before the session, once per person and offset (dedupe key), with the join details."""
+    return await _to_session_registrant(
+        "reminder", reg, sequence, offset=offset, dedupe_key=f"reminder:{reg['session']}:{offset}:{reg['id']}"
+    )
+
+
+@periodic("send_reminders")
+async def send_reminders(now: datetime | None = None) -> int:
+    """Queue the reminders due now for confirmed registrants (never cancelled, waitlisted or pending)."""
+    from server.db import write_transaction
+
+    now = now or datetime.now(UTC)
+    sessions = await Session.select(
+        Session.id, Session.starts_at, Session.reminder_offsets, Session.sequence
+    ).where(
+        (Session.status == Session.Status.published) & (Session.starts_at > now)
+        & (Session.starts_at <= now + REMINDER_HORIZON)
+    ).output(load_json=True)
+    queued = 0
+    for session in sessions:
+        offset = current_reminder(session["starts_at"], [int(o) for o in session["reminder_offsets"] or []], now)
+        if offset is None:
+            continue
+        async with write_transaction(Session._meta.db):
+            for reg in await _registrants(session["id"], (Registration.Status.confirmed,)):
+                queued += await notify_reminder(reg, offset, session["sequence"]) is not None
+    return queued

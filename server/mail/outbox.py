@@ -23,14 +23,15 @@ async def enqueue(
     context: dict[str, Any],
     mail_from: str = "events@localhost",
     dedupe_key: str | None = None,
-) -> int:
+) -> int | None:
     """Queue ``template`` for ``to_address``; call it inside the transaction of the change that causes it.
 
     ``context`` holds ids and the facts that must not drift (calendar SEQUENCE, METHOD, what changed); the
-    worker renders from it later. A ``dedupe_key`` makes the message unique (reminders are sent once).
+    worker renders from it later. A ``dedupe_key`` makes the message unique (reminders are sent once):
+    a repeat returns None.
     """
     message_id = f"<{uuid.uuid4().hex}@{_domain(mail_from)}>"
-    rows = await OutboxMessage.insert(
+    query = OutboxMessage.insert(
         OutboxMessage(
             template=template,
             to_address=to_address,
@@ -40,5 +41,9 @@ async def enqueue(
             message_id=message_id,
             dedupe_key=dedupe_key,
         )
-    ).returning(OutboxMessage.id)
-    return rows[0]["id"]
+    )
+    if dedupe_key is not None:
+        # A second decision of the same message is no error, and must not abort the caller's transaction.
+        query = query.on_conflict(target=OutboxMessage.dedupe_key, action="DO NOTHING")
+    rows = await query.returning(OutboxMessage.id)
+    return rows[0]["id"] if rows else None

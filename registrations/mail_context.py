@@ -1,0 +1,132 @@
+"""What registrant messages show: the worker calls these builders (registered by template prefix) in the
+recipient's language and time zone, to load the session and registration and, for invites, the calendar.
+
+Deciding who gets which message is registrations/notifications.py; this only renders facts at sending time.
+The calendar SEQUENCE and METHOD come from the outbox row (fixed when the message was decided).
+"""
+
+from __future__ import annotations
+
+__all__ = ["registrant_content"]
+
+from datetime import datetime
+from typing import Any
+
+from babel.core import UnknownLocaleError
+
+from events.calendar import Invite, build_calendar, clean_text, session_mail_values
+from events.tables import Session
+from registrations.links import manage_url
+from registrations.tables import Invitation, Need, Registration
+from server.i18n import format_time_range, language_name
+from server.i18n import lazy_gettext as _l
+from server.mail.render import MailContent, MessageObsolete, register_context_builder
+from server.settings import Settings
+
+#: How the fields of ``session_updated`` read in a message.
+CHANGE_LABELS = {
+    "starts_at": _l("the start time"),
+    "ends_at": _l("the end time"),
+    "title": _l("the title"),
+    "description": _l("the description"),
+    "join": _l("how to join"),
+    "venue": _l("the venue"),
+}
+PROVISION_LABELS = {
+    "captions_cart": _l("human real-time captioning (CART)"),
+    "captions_auto": _l("automatic captions"),
+    "international_sign": _l("International Sign interpretation"),
+    "national_sign_language": _l("national sign language interpretation"),
+    "accessible_documents": _l("accessible documents"),
+    "easy_read": _l("easy-read documents"),
+    "other": _l("another accessibility provision"),
+}
+
+
+async def _session(session_id: int) -> dict[str, Any]:
+    row = await Session.select().where(Session.id == session_id).output(load_json=True).first()
+    if row is None:
+        raise MessageObsolete("the session no longer exists")
+    return row
+
+
+async def _registration(registration_id: int) -> dict[str, Any]:
+    row = await Registration.select().where(Registration.id == registration_id).first()
+    if row is None or row["anonymised_at"] is not None:
+        raise MessageObsolete("the registration was erased")
+    return row
+
+
+def _need_label(kind: str, code: str, text: str) -> str:
+    if kind == Need.Kind.interpretation and code:
+        try:
+            return str(language_name(code))
+        except UnknownLocaleError:
+            return code
+    if kind == Need.Kind.accessibility and code in PROVISION_LABELS:
+        return str(PROVISION_LABELS[code])
+    return clean_text(text or code)
+
+
+def _changes(context: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "changes_text": [str(CHANGE_LABELS[name]) for name in context.get("changes", []) if name in CHANGE_LABELS]
+    }
+    if context.get("previous_starts_at") and context.get("previous_ends_at"):
+        values["previous_when"] = format_time_range(
+            datetime.fromisoformat(context["previous_starts_at"]), datetime.fromisoformat(context["previous_ends_at"])
+        )
+    return values
+
+
+@register_context_builder("registration_")
+@register_context_builder("session_")
+@register_context_builder("reminder")
+@register_context_builder("manage_link_resent")
+@register_context_builder("need_")
+async def registrant_content(context: dict[str, Any], settings: Settings) -> MailContent:
+    """Session and registration facts for a registrant message; the invite when the row carries a METHOD."""
+    session = await _session(context["session_id"])
+    registration = await _registration(context["registration_id"])
+    method = context.get("method")
+    confirmed = registration["status"] == Registration.Status.confirmed
+    values = session_mail_values(
+        session, settings.public_url, with_join_details=confirmed and method != "CANCEL"
+    )
+    link = manage_url(settings, registration["id"], registration["manage_nonce"])
+    values.update(
+        name=clean_text(registration["name"]),
+        manage_url=link,
+        mode=registration["participation_mode"],
+        **_changes(context, session),
+    )
+    if "need_id" in context:
+        values["need_label"] = _need_label(context.get("kind", ""), context.get("code", ""), context.get("note", ""))
+        values["note"] = clean_text(context.get("note", ""))
+    if "reason" in context:
+        values["reason"] = clean_text(context["reason"])
+    calendar = None
+    if method in ("REQUEST", "CANCEL"):
+        invite = Invite(
+            method=method,
+            sequence=int(context.get("sequence", session["sequence"])),
+            attendee_email=registration["email"],
+            attendee_name=registration["name"],
+            manage_url=link if method == "REQUEST" else None,
+            with_join_details=confirmed,
+        )
+        calendar = build_calendar(
+            [session], public_url=settings.public_url, mail_from=settings.mail_from, invite=invite
+        )
+    return MailContent(values=values, calendar=calendar, calendar_method=method if calendar else None)
+
+
+@register_context_builder("invitation_sent")
+async def invitation_content(context: dict[str, Any], settings: Settings) -> MailContent:
+    """An invitation to register: the session, and where to register (no registration exists yet)."""
+    session = await _session(context["session_id"])
+    if not await Invitation.exists().where(Invitation.id == context.get("invitation_id")):
+        raise MessageObsolete("the invitation was withdrawn")
+    values = session_mail_values(session, settings.public_url, with_join_details=False)
+    values["register_url"] = context.get("register_url") or values["session_url"]
+    return MailContent(values=values)

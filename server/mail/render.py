@@ -1,0 +1,163 @@
+"""Rendering an outbox row into a MIME message, in the recipient's language and time zone.
+
+Templates live in ``templates/emails/<template>.html``, one per message, with ``subject``, ``text`` and
+``html`` blocks. Domain packages register a context builder per template prefix (server imports no domain):
+the builder loads the session and registration data the template shows and, for invites, the calendar.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MailContent",
+    "MessageObsolete",
+    "RenderedMessage",
+    "build_mime",
+    "register_context_builder",
+    "render_message",
+]
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, Template
+from markupsafe import Markup
+
+from server.i18n import text_direction, use_locale
+from server.settings import Settings
+
+
+class MessageObsolete(Exception):
+    """The facts a message was about are gone (a registration erased): it is marked failed with this reason."""
+
+
+@dataclass
+class MailContent:
+    """What a context builder gives the template: values, and for invites the calendar."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    calendar: bytes | None = None
+    """The VCALENDAR of an invite (CRLF line ends)."""
+    calendar_method: str | None = None
+    """``REQUEST`` or ``CANCEL``: the calendar part's ``method`` parameter, equal to its METHOD."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra headers, e.g. List-Unsubscribe."""
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    text: str
+    html: str
+    calendar: bytes | None = None
+    calendar_method: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+ContextBuilder = Callable[[dict[str, Any], Settings], Awaitable[MailContent]]
+_builders: dict[str, ContextBuilder] = {}
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def register_context_builder(prefix: str) -> Callable[[ContextBuilder], ContextBuilder]:
+    """Decorator: build the template context of every template whose name starts with ``prefix``.
+
+    The builder gets the outbox row's ``context`` and the settings, runs in the recipient's locale, and
+    returns :class:`MailContent` (raise :class:`MessageObsolete` if the message makes no sense any more).
+    """
+
+    def register(builder: ContextBuilder) -> ContextBuilder:
+        _builders[prefix] = builder
+        return builder
+
+    return register
+
+
+def _builder_for(template: str) -> ContextBuilder | None:
+    matches = [prefix for prefix in _builders if template.startswith(prefix)]
+    return _builders[max(matches, key=len)] if matches else None
+
+
+@cache
+def _environments() -> tuple[Environment, Environment]:
+    """The page environment for HTML (autoescaped) and an overlay without escaping for subject and text."""
+    from server.app import jinja_environment  # server.app builds the shared Jinja setup
+
+    html = jinja_environment()
+    html.globals["text_direction"] = text_direction
+    # Its own cache: a shared one would hand the text overlay the HTML-escaping compilation of a template.
+    text = html.overlay(autoescape=False, cache_size=200)
+    return html, text
+
+
+def _render_block(template: Template, block: str, values: dict[str, Any]) -> str:
+    context = template.new_context(values)
+    return "".join(template.blocks[block](context)).strip()
+
+
+def header_text(value: str) -> str:
+    """One line: control characters (CR, LF) become spaces, so no header can be injected."""
+    return _HEADER_UNSAFE.sub(" ", value).strip()
+
+
+async def render_message(row: dict[str, Any], settings: Settings) -> RenderedMessage:
+    """Render ``row`` (an OutboxMessage as a dict) in its recipient's language and time zone."""
+    with use_locale(row["language"], row["timezone"]):
+        builder = _builder_for(row["template"])
+        content = await builder(row["context"], settings) if builder else MailContent()
+        values = {
+            "public_url": settings.public_url,
+            "language": row["language"],
+            "timezone": row["timezone"],
+            "dir": text_direction(row["language"]),
+            **row["context"],
+            **content.values,
+        }
+        html_env, text_env = _environments()
+        name = f"emails/{row['template']}.html"
+        subject = _render_block(text_env.get_template(name), "subject", values)
+        text = _render_block(text_env.get_template(name), "text", values)
+        body = _render_block(html_env.get_template(name), "html", values)
+        html = html_env.get_template("emails/_layout.html").render(
+            {**values, "subject": header_text(subject), "body": Markup(body)}  # noqa: S704 (autoescaped block)
+        )
+    return RenderedMessage(
+        subject=header_text(subject),
+        text=text + "\n",
+        html=html + "\n",
+        calendar=content.calendar,
+        calendar_method=content.calendar_method,
+        headers={key: header_text(value) for key, value in content.headers.items()},
+    )
+
+
+def build_mime(row: dict[str, Any], rendered: RenderedMessage, settings: Settings) -> EmailMessage:
+    """The MIME message: ``multipart/alternative{text, html}``, or for an invite
+    ``multipart/mixed{ multipart/alternative{ text/plain, text/html, text/calendar; method=… }, invite.ics }``."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = header_text(settings.mail_from)
+    message["To"] = header_text(row["to_address"])
+    message["Subject"] = rendered.subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = header_text(row["message_id"])
+    message["Auto-Submitted"] = "auto-generated"
+    for key, value in rendered.headers.items():
+        message[key] = value
+    message.set_content(rendered.text, subtype="plain", charset="utf-8")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    if rendered.calendar is not None:
+        method = rendered.calendar_method or "REQUEST"
+        calendar_text = rendered.calendar.decode("utf-8")
+        # base64 keeps the calendar's CRLF line ends byte for byte.
+        message.add_alternative(
+            calendar_text, subtype="calendar", charset="utf-8", cte="base64", params={"method": method}
+        )
+        message.add_attachment(rendered.calendar, maintype="application", subtype="ics", filename="invite.ics")
+    # Last: building the parts moves every Content-* header of the top level into the first part.
+    message["Content-Language"] = header_text(row["language"])
+    return message

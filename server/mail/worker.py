@@ -1,0 +1,258 @@
+"""The outbox worker: claims due messages with a lease, renders and sends them, retries with backoff,
+and runs the periodic jobs (reminders…) about once a minute.
+
+Several workers may run at once: on PostgreSQL the claim takes rows with ``FOR UPDATE SKIP LOCKED``, on SQLite
+inside ``BEGIN IMMEDIATE``; either way a row is held by one worker until its lease ends. A worker that dies
+leaves its lease to expire, and the row is claimed again. A message goes out again only if the worker died
+between the SMTP server's acceptance and the commit that records it (its Message-ID stays the same).
+"""
+
+from __future__ import annotations
+
+__all__ = ["WorkerOptions", "claim_batch", "deliver_due", "load_domain_modules", "run_periodic_jobs", "run_worker"]
+
+import asyncio
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from server.db import write_transaction
+from server.jobs import registered_jobs
+from server.mail.render import MessageObsolete, build_mime, render_message
+from server.mail.transport import PermanentFailure, TemporaryFailure, Transport, transport_for
+from server.settings import Settings
+from server.tables import OutboxMessage
+
+logger = logging.getLogger("convene.mail")
+
+# Domain modules that register mail context builders, signal receivers and periodic jobs, besides the
+# route modules; imported by name so that server/ depends on no domain package.
+EXTRA_DOMAIN_MODULES = ("registrations.notifications", "registrations.mail_context", "events.summaries")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How the worker paces itself; the defaults suit production, tests shorten them."""
+
+    batch_size: int = 50
+    """Rows claimed at once."""
+    lease_seconds: float = 300
+    """How long a claim holds; a dead worker's rows are free again after it."""
+    poll_seconds: float = 2.0
+    """Pause when nothing is due."""
+    jobs_every_seconds: float = 60.0
+    """How often the periodic jobs run."""
+    max_attempts: int = 12
+    """Temporary failures after which a message is marked failed."""
+    backoff_seconds: float = 30.0
+    """First retry delay; doubled on every attempt, with jitter."""
+    backoff_max_seconds: float = 3600.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> WorkerOptions:
+        """``CONVENE_MAIL_LEASE_SECONDS``, ``…_BATCH``, ``…_POLL_SECONDS``, ``…_BACKOFF_SECONDS`` override."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            batch_size=int(env.get("CONVENE_MAIL_BATCH", defaults.batch_size)),
+            lease_seconds=float(env.get("CONVENE_MAIL_LEASE_SECONDS", defaults.lease_seconds)),
+            poll_seconds=float(env.get("CONVENE_MAIL_POLL_SECONDS", defaults.poll_seconds)),
+            backoff_seconds=float(env.get("CONVENE_MAIL_BACKOFF_SECONDS", defaults.backoff_seconds)),
+        )
+
+
+def load_domain_modules() -> None:
+    """Import the domain modules so their signal receivers, mail context builders and jobs register."""
+    from server.app import ROUTE_MODULES
+
+    for name in (*ROUTE_MODULES, *EXTRA_DOMAIN_MODULES):
+        if name in ROUTE_MODULES or importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def claim_batch(limit: int, lease_seconds: float) -> tuple[list[dict[str, Any]], datetime]:
+    """Claim up to ``limit`` due rows for ``lease_seconds``; returns them and the lease they carry."""
+    now = _now()
+    lease_until = now + timedelta(seconds=lease_seconds)
+    engine = OutboxMessage._meta.db
+    async with write_transaction(engine):
+        if isinstance(engine, PostgresEngine):
+            due = await OutboxMessage.raw(
+                "SELECT id FROM outbox_message WHERE status = 'queued' AND next_attempt_at <= {} "
+                "AND (lease_until IS NULL OR lease_until < {}) ORDER BY next_attempt_at, id LIMIT {} "
+                "FOR UPDATE SKIP LOCKED",
+                now, now, limit,
+            )
+        else:  # BEGIN IMMEDIATE already holds SQLite's single write lock
+            due = await (
+                OutboxMessage.select(OutboxMessage.id)
+                .where(
+                    (OutboxMessage.status == OutboxMessage.Status.queued)
+                    & (OutboxMessage.next_attempt_at <= now)
+                    & (OutboxMessage.lease_until.is_null() | (OutboxMessage.lease_until < now))
+                )
+                .order_by(OutboxMessage.next_attempt_at)
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        if not due:
+            return [], lease_until
+        rows = await (
+            OutboxMessage.update({OutboxMessage.lease_until: lease_until})
+            .where(OutboxMessage.id.is_in([row["id"] for row in due]))
+            .returning(*OutboxMessage.all_columns())
+        )
+    for row in rows:  # the JSON column comes back as text on both engines
+        if isinstance(row["context"], str):
+            row["context"] = json.loads(row["context"] or "{}")
+    rows.sort(key=lambda row: row["id"])
+    return rows, lease_until
+
+
+def _held(row: dict[str, Any], lease_until: datetime):
+    """Only the worker whose lease still stands may record the outcome."""
+    return (OutboxMessage.id == row["id"]) & (OutboxMessage.lease_until == lease_until)
+
+
+async def _mark_sent(row: dict[str, Any], lease_until: datetime) -> None:
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxMessage.Status.sent,
+            OutboxMessage.sent_at: _now(),
+            OutboxMessage.attempts: row["attempts"] + 1,
+            OutboxMessage.lease_until: None,
+            OutboxMessage.last_error: "",
+        }
+    ).where(_held(row, lease_until))
+
+
+async def _mark_failed(row: dict[str, Any], lease_until: datetime, reason: str) -> None:
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxMessage.Status.failed,
+            OutboxMessage.attempts: row["attempts"] + 1,
+            OutboxMessage.lease_until: None,
+            OutboxMessage.last_error: reason[:2000],
+        }
+    ).where(_held(row, lease_until))
+
+
+def retry_delay(attempts: int, options: WorkerOptions) -> float:
+    """Exponential backoff with jitter (half fixed, half random), so retries of many messages spread out."""
+    delay = min(options.backoff_max_seconds, options.backoff_seconds * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not security)
+
+
+async def _schedule_retry(row: dict[str, Any], lease_until: datetime, reason: str, options: WorkerOptions) -> None:
+    attempts = row["attempts"] + 1
+    if attempts >= options.max_attempts:
+        await _mark_failed(row, lease_until, f"gave up after {attempts} attempts: {reason}")
+        return
+    await OutboxMessage.update(
+        {
+            OutboxMessage.attempts: attempts,
+            OutboxMessage.next_attempt_at: _now() + timedelta(seconds=retry_delay(attempts, options)),
+            OutboxMessage.lease_until: None,
+            OutboxMessage.last_error: reason[:2000],
+        }
+    ).where(_held(row, lease_until))
+
+
+async def _deliver(
+    row: dict[str, Any], lease_until: datetime, settings: Settings, transport: Transport, options: WorkerOptions
+) -> bool:
+    """Render and send one row, then record the outcome; True when the server accepted it."""
+    try:
+        message = build_mime(row, await render_message(row, settings), settings)
+    except MessageObsolete as error:
+        await _mark_failed(row, lease_until, f"obsolete: {error}")
+        return False
+    except Exception as error:  # a template or data bug must not stop the other messages
+        logger.exception("mail %s (%s): rendering failed", row["id"], row["template"])
+        await _mark_failed(row, lease_until, f"rendering failed: {type(error).__name__}: {error}")
+        return False
+    try:
+        await transport.send(message, row["to_address"])
+    except PermanentFailure as error:
+        logger.warning("mail %s (%s): refused: %s", row["id"], row["template"], error)
+        await _mark_failed(row, lease_until, str(error))
+        return False
+    except TemporaryFailure as error:
+        logger.info("mail %s (%s): will retry: %s", row["id"], row["template"], error)
+        await _schedule_retry(row, lease_until, str(error), options)
+        return False
+    await _mark_sent(row, lease_until)
+    return True
+
+
+async def deliver_due(
+    settings: Settings, *, transport: Transport | None = None, options: WorkerOptions | None = None
+) -> int:
+    """Deliver every row due now, batch by batch; returns how many rows were handled."""
+    options = options or WorkerOptions()
+    own_transport = transport is None
+    transport = transport or transport_for(settings)
+    handled = 0
+    try:
+        while True:
+            rows, lease_until = await claim_batch(options.batch_size, options.lease_seconds)
+            if not rows:
+                return handled
+            for row in rows:
+                await _deliver(row, lease_until, settings, transport, options)
+            handled += len(rows)
+    finally:
+        if own_transport:
+            await transport.close()
+
+
+async def run_periodic_jobs() -> None:
+    """Run every registered job once; one failing job does not stop the others."""
+    for name, job in registered_jobs().items():
+        try:
+            await job()
+        except Exception:  # logged, retried on the next round
+            logger.exception("periodic job %s failed", name)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def run_worker(
+    settings: Settings, *, stop: asyncio.Event | None = None, options: WorkerOptions | None = None
+) -> None:
+    """Deliver the outbox until ``stop`` is set (or the task is cancelled); run periodic jobs each minute."""
+    load_domain_modules()
+    options = options or WorkerOptions.from_env()
+    stop = stop or asyncio.Event()
+    transport = transport_for(settings)
+    loop = asyncio.get_running_loop()
+    next_jobs_at = loop.time()
+    logger.info("mail worker started (%s)", "SMTP" if settings.smtp_url else f"files in {settings.mail_dir}")
+    try:
+        while not stop.is_set():
+            if loop.time() >= next_jobs_at:
+                await run_periodic_jobs()
+                next_jobs_at = loop.time() + options.jobs_every_seconds
+            handled = await deliver_due(settings, transport=transport, options=options)
+            if not handled:
+                await _pause(stop, min(options.poll_seconds, max(0.0, next_jobs_at - loop.time())))
+    finally:
+        await transport.close()
+        logger.info("mail worker stopped")
