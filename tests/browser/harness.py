@@ -1,0 +1,267 @@
+"""The real server for browser tests and screenshots: `convene serve` on a free port over a fresh SQLite file,
+migrated and loaded with the demo data, plus what a visitor needs (a staff account, a manage link).
+
+Also drives Debian's chromium through Playwright and runs axe-core in the page. Shared by the pytest fixtures
+(tests/browser/conftest.py) and `make screenshots` (tests/browser/screenshots.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# WCAG 2.1 level A and AA: what the issue asks every page to meet.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+STAFF_EMAIL = "browser.admin@example.org"
+
+
+def missing_tools() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (run `make test` as root to install Debian's chromium)"
+    if not AXE_SOURCE.exists():
+        return f"{AXE_SOURCE.relative_to(ROOT)} is missing (run `npm install`)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A running `convene serve` and what the tests found in its demo data."""
+
+    base_url: str
+    process: subprocess.Popen
+    directory: Path
+    log: object = None
+    staff_password: str = ""
+    staff_token: str = ""
+    session_id: int | None = None
+    manage_path: str | None = None
+    staff_paths: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.log is not None:
+            self.log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _environment(directory: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_URL"}
+    env.update(
+        DATABASE_URL=f"sqlite:///{directory}/convene.db",
+        CONVENE_VAR_DIR=str(directory),
+        SECRET_KEY="browser-tests-secret-key-not-for-production",
+        PUBLIC_URL="http://127.0.0.1",
+        RATE_LIMIT="off",
+        PICCOLO_CONF="server.piccolo_conf",
+    )
+    env.pop("SMTP_URL", None)
+    return env
+
+
+def _convene(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"convene {args[0]} failed: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"convene serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("convene serve did not answer /health within 30 s")
+
+
+def _page_routes(env: dict[str, str]) -> list[str]:
+    """Every GET route of the real app that serves a page (not the API, static files or health)."""
+    script = (
+        "import json; from server.app import create_app; app = create_app(); "
+        "print(json.dumps(sorted({r.path for r in app.routes if 'GET' in getattr(r, 'methods', ())})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    paths = json.loads(result.stdout.strip().splitlines()[-1])
+    return [path for path in paths if not path.startswith(("/api", "/schema", "/static", "/health"))]
+
+
+def start_server() -> LiveServer:
+    """Migrate, load the demo, create a staff account, serve, and find a session and a manage link."""
+    directory = Path(tempfile.mkdtemp(prefix="convene-browser-"))
+    env = _environment(directory)
+    _convene(env, "migrate")
+    _convene(env, "demo")
+    created = _convene(env, "user", "create", STAFF_EMAIL, "--role", "admin", "--name", "Browser Admin")
+    port = free_port()
+    log = (directory / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+    )
+    server = LiveServer(base_url=f"http://127.0.0.1:{port}", process=process, directory=directory, log=log)
+    try:
+        _wait_until_up(server.base_url, process)
+        server.staff_password = re.search(r"^password: (.+)$", created, re.M).group(1)
+        server.staff_token = re.search(r"^token: (.+)$", created, re.M).group(1)
+        server.session_id = _create_session(server)
+        server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
+        server.staff_paths = _concrete_paths(_page_routes(env), server)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def _create_session(server: LiveServer) -> int:
+    """A published open session next week, titled in Arabic and English with Latin names inside the Arabic,
+    made through the API as organisers do (the demo's sessions may change; this one is the tests' own)."""
+    headers = {"Authorization": f"Bearer {server.staff_token}"}
+    starts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=7)
+    body = {
+        "kind": "listening_session",
+        "title": {
+            "en": "Listening session: ESCWA regional review of the Global Compact for Migration",
+            "ar": "جلسة استماع: الاستعراض الإقليمي للاتفاق العالمي من أجل الهجرة في منطقة ESCWA",
+        },
+        "description": {
+            "en": "Stakeholders share their views. Questions: secretariat@example.org",
+            "ar": "يعرض أصحاب المصلحة آراءهم. للاستفسار: secretariat@example.org",
+        },
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        "timezone": "Asia/Beirut",
+        "floor_language": "en",
+        "interpretation_languages": ["ar", "fr"],
+        "accessibility_provisions": ["captions_cart", "international_sign"],
+        "region": "ESCWA",
+        "capacity": 100,
+    }
+    created = httpx.post(f"{server.base_url}/api/v1/sessions", json=body, headers=headers, timeout=10)
+    created.raise_for_status()
+    session_id = created.json()["id"]
+    published = httpx.post(f"{server.base_url}/api/v1/sessions/{session_id}/publish", headers=headers, timeout=10)
+    published.raise_for_status()
+    return session_id
+
+
+def _register_for_manage_path(base_url: str, session_id: int | None) -> str | None:
+    """Register through the public API, as a stakeholder would, for the manage page."""
+    if session_id is None:
+        return None
+    response = httpx.post(
+        f"{base_url}/api/v1/sessions/{session_id}/registrations",
+        json={
+            "name": "Amina Haddad", "email": "amina.haddad@example.org", "organisation": "Migrant Forum",
+            "stakeholder_category": "civil_society", "country": "JO", "preferred_language": "ar",
+            "timezone": "Asia/Amman", "consent_processing": True,
+        },
+        timeout=10,
+    )
+    if response.status_code not in (200, 201) or not response.json().get("manage_url"):
+        return None
+    return httpx.URL(response.json()["manage_url"]).path
+
+
+def _concrete_paths(routes: list[str], server: LiveServer) -> list[str]:
+    """Staff page routes with their path parameters filled in from the demo data; the rest left out."""
+    paths = []
+    for route in routes:
+        if not route.startswith("/staff") or route in ("/staff/login", "/staff/logout"):
+            continue
+        concrete = route
+        for name in re.findall(r"\{(\w+)(?::\w+)?\}", route):
+            value = server.session_id if "session" in name or name == "id" else (1 if "user" in name else None)
+            if value is None:
+                concrete = None
+                break
+            concrete = re.sub(r"\{" + name + r"(?::\w+)?\}", str(value), concrete)
+        if concrete:
+            paths.append(concrete)
+    return paths
+
+
+def axe_source() -> str:
+    return AXE_SOURCE.read_text()
+
+
+async def run_axe(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now (evaluated over CDP: no CSP exception)."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        await page.evaluate(axe_source() + "\n;undefined")
+    return await page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['summary']}")
+    return "\n".join(lines)
+
+
+async def launch_browser(playwright):
+    return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+async def log_in(page, server: LiveServer) -> None:
+    await page.goto(f"{server.base_url}/staff/login")
+    await page.fill("#login-email", STAFF_EMAIL)
+    await page.fill("#login-password", server.staff_password)
+    await page.click("form[action='/staff/login'] button[type=submit]")
+    await page.wait_for_load_state()

@@ -1,0 +1,173 @@
+"""Every page in English and Arabic, in headless Chromium: WCAG 2.1 A/AA by axe-core, right to left, strict CSP,
+keyboard-only registration, visible focus and reflow at 320 CSS pixels (what 200% text on a small screen needs)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.harness import describe_violations, log_in, run_axe
+
+pytestmark = [pytest.mark.engine_independent, pytest.mark.browser]
+
+
+def public_paths(live_server) -> list[str]:
+    paths = ["/", "/staff/login", "/sessions/999999"]
+    if live_server.session_id is not None:
+        paths.append(f"/sessions/{live_server.session_id}")
+    if live_server.manage_path:
+        paths.append(live_server.manage_path)
+    return paths
+
+
+async def open_page(page, url: str) -> int:
+    response = await page.goto(url)
+    await page.wait_for_load_state("load")
+    return response.status
+
+
+async def check_page(page, language: str) -> dict:
+    """Problems on the page as it is: axe violations, wrong lang/dir, CSP violations (empty when fine)."""
+    problems = {}
+    violations = await run_axe(page)
+    if violations:
+        problems["axe"] = describe_violations(violations)
+    lang_dir = await page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]")
+    if lang_dir != [language, "rtl" if language == "ar" else "ltr"]:
+        problems["lang/dir"] = lang_dir
+    if page.csp_violations:
+        problems["csp"] = list(page.csp_violations)
+        page.csp_violations.clear()
+    return problems
+
+
+async def test_public_pages_meet_wcag_21_aa(live_server, page, language):
+    problems = {}
+    for path in public_paths(live_server):
+        status = await open_page(page, live_server.base_url + path)
+        found = await check_page(page, language)
+        if status >= 500:
+            found["status"] = status
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+async def test_public_pages_cover_the_session_and_manage_pages(live_server):
+    assert (live_server.session_id is not None, live_server.manage_path is not None) == (True, True)
+
+
+async def test_registration_form_errors_meet_wcag_21_aa(live_server, page, language):
+    await open_page(page, f"{live_server.base_url}/sessions/{live_server.session_id}")
+    form = page.locator("form[action$='/register']")
+    # The browser's own checks would stop an empty submit: turn them off to see the server's error page.
+    await form.evaluate("form => { form.noValidate = true; }")
+    async with page.expect_navigation():
+        await form.locator("[type=submit]").first.click()
+    summary = page.locator(".error-summary")
+    assert await summary.count() == 1
+    invalid = await page.locator("[aria-invalid=true]").count()
+    assert invalid >= 1
+    described = await page.evaluate(
+        """() => [...document.querySelectorAll('[aria-invalid=true]')].filter(field => {
+            const ids = (field.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+            return !ids.some(id => document.getElementById(id));
+        }).map(field => field.name)"""
+    )
+    assert described == []  # every invalid field points at its message
+    assert await check_page(page, language) == {}
+
+
+async def test_staff_pages_meet_wcag_21_aa(live_server, page, language):
+    await log_in(page, live_server)
+    assert page.url.endswith("/staff")
+    problems = {}
+    for path in live_server.staff_paths:
+        response = await page.goto(live_server.base_url + path)
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        found = await check_page(page, language)
+        if response.status >= 500:
+            found["status"] = response.status
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+async def test_staff_pages_were_found(live_server):
+    assert {"/staff", "/staff/sessions"} <= set(live_server.staff_paths)
+
+
+KEYBOARD_VALUES = {
+    "name": "Kwame Mensah",
+    "email": "kwame.mensah@example.org",
+    "organisation": "West Africa Migrant Network",
+    "timezone": "Africa/Accra",
+}
+
+
+async def test_registration_by_keyboard_only(live_server, page, language):
+    """Tab to each field, type, tick the required consent with Space, choose in selects with the arrow keys,
+    and press Enter on the submit button: the confirmation comes back."""
+    await open_page(page, f"{live_server.base_url}/sessions/{live_server.session_id}")
+    await page.locator("body").focus()
+    email = f"{language}.{KEYBOARD_VALUES['email']}"
+    submitted = False
+    for _ in range(300):
+        await page.keyboard.press("Tab")
+        field = await page.evaluate(
+            """() => { const el = document.activeElement;
+                const form = el && el.closest("form[action$='/register']");
+                return form ? {tag: el.tagName.toLowerCase(), type: el.type || "", name: el.name || "",
+                               required: el.required, value: el.value, checked: !!el.checked} : null; }"""
+        )
+        if field is None:
+            continue
+        if field["tag"] == "button" or field["type"] == "submit":
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+            submitted = True
+            break
+        await fill_by_keyboard(page, field, email)
+    assert submitted, "the submit button was never reached with Tab"
+    assert await page.locator(".error-summary").count() == 0, await page.locator("main").inner_text()
+    text = await page.locator("main").inner_text()
+    assert re.search(r"confirmed|waitlist|pending|مؤكد|قائمة الانتظار|قيد", text, re.I), text
+
+
+async def fill_by_keyboard(page, field: dict, email: str) -> None:
+    if field["type"] == "checkbox":
+        if field["name"] == "consent_processing" and not field["checked"]:
+            await page.keyboard.press("Space")
+    elif field["tag"] == "select":
+        if field["required"] and not field["value"]:
+            await page.keyboard.press("ArrowDown")
+    elif field["type"] in ("text", "email", "search", "") and not field["value"]:
+        value = email if field["name"] == "email" else KEYBOARD_VALUES.get(field["name"])
+        if value:
+            await page.keyboard.type(value)
+
+
+async def test_skip_link_is_first_and_visible_on_focus(live_server, page, language):
+    await open_page(page, live_server.base_url + "/")
+    await page.keyboard.press("Tab")
+    focused = await page.evaluate(
+        """() => { const el = document.activeElement; const box = el.getBoundingClientRect();
+            const style = getComputedStyle(el);
+            return {href: el.getAttribute("href"), visible: box.top >= 0 && box.height > 0,
+                    outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2}; }"""
+    )
+    assert focused == {"href": "#main", "visible": True, "outline": True}
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("() => document.activeElement.id") == "main"
+
+
+async def test_pages_reflow_at_320_css_pixels(live_server, page, language):
+    await page.set_viewport_size({"width": 320, "height": 640})
+    overflowing = []
+    for path in public_paths(live_server):
+        await open_page(page, live_server.base_url + path)
+        if await page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"):
+            overflowing.append(path)
+    assert overflowing == []
