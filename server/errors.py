@@ -26,6 +26,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from server.i18n import current_timezone, lazy_gettext, set_request_locale
 from server.i18n import gettext as _
 
 logger = logging.getLogger("convene.errors")
@@ -88,10 +89,38 @@ def _problem(status: int, title: str, detail: str, errors: list[FieldError]) -> 
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
 
 
+# Page headings by status in the viewer's language (problem+json keeps the English titles of RFC 9457 use).
+PAGE_TITLES = {
+    400: lazy_gettext("Invalid input"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("Not allowed"),
+    409: lazy_gettext("Conflict"),
+    422: lazy_gettext("Invalid input"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Something went wrong"),
+}
+# What to say when the error came from the framework, not from one of our services (which say it themselves).
+PAGE_DETAILS = {
+    404: lazy_gettext("There is no page at this address. It may have moved, or the link may be incomplete."),
+    405: lazy_gettext("This address does not accept that kind of request."),
+}
+
+
+def _page_locale(request: Request) -> None:
+    # An address that matches no route never passes through the locale middleware: choose the language here.
+    from server.web import LANGUAGE_COOKIE, negotiate_language
+
+    language = negotiate_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+    set_request_locale(language, current_timezone())
+
+
 def _page(request: Request, status: int, title: str, detail: str, errors: list[FieldError]) -> Response:
+    if request.scope.get("route_handler") is None:
+        _page_locale(request)
     return Template(
         template_name="pages/error.html",
-        context={"status": status, "title": title, "detail": detail, "errors": errors},
+        context={"status": status, "title": str(PAGE_TITLES.get(status, title)), "detail": detail, "errors": errors},
         status_code=status,
         media_type=MediaType.HTML,
     )
@@ -124,7 +153,8 @@ def handle_domain(request: Request, exc: ConveneError) -> Response:
 def handle_http(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 401 and not _is_api(request):
         return Redirect(f"/staff/login?{urlencode({'next': request.url.path})}")
-    response = _render(request, exc.status_code, str(exc.detail), str(exc.detail), [])
+    detail = str(PAGE_DETAILS.get(exc.status_code, exc.detail)) if not _is_api(request) else str(exc.detail)
+    response = _render(request, exc.status_code, str(exc.detail), detail, [])
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -56,3 +56,9 @@ async def test_every_language_is_offered_in_its_own_name(client: httpx.AsyncClie
     options = re.findall(r'<option value="(\w+)" lang="\w+"(?: selected)?>([^<]+)</option>', page.text)
     assert options == [("ar", "العربية"), ("zh", "中文"), ("en", "English"), ("fr", "Français"), ("ru", "Русский"),
                        ("es", "Español")]
+
+
+async def test_unknown_address_answers_in_the_viewer_language(client: httpx.AsyncClient):
+    response = await client.get("/no/such/page", headers={"Accept-Language": "ar"})
+    assert response.status_code == 404
+    assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
