@@ -64,6 +64,8 @@ def jinja_environment() -> Environment:
         format_list=i18n.format_list,
         language_name=i18n.language_name,
         autonym=i18n.autonym,
+        lang_attrs=i18n.lang_attrs,
+        language_note=i18n.language_note,
         LANGUAGE_COOKIE=LANGUAGE_COOKIE,
         TIMEZONE_COOKIE=TIMEZONE_COOKIE,
     )

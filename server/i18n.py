@@ -20,7 +20,9 @@ __all__ = [
     "format_number",
     "format_time_range",
     "install_jinja",
+    "lang_attrs",
     "language_name",
+    "language_note",
     "gettext",
     "lazy_gettext",
     "ngettext",
@@ -170,6 +172,23 @@ def bdi(value: object) -> Markup:
     """Jinja filter: ``{{ _("Registered as %(name)s", name=person.name|bdi) }}`` isolates the inserted value
     in HTML with ``<bdi>`` (escaped), the element made for text of unknown direction."""
     return Markup("<bdi>%s</bdi>") % escape(value)
+
+
+def lang_attrs(language: str | None) -> Markup:
+    """`` lang="…" dir="…"`` for text in another language than the page's (nothing when it is the page's):
+    screen readers switch voice, and an English title keeps its punctuation in place on an Arabic page."""
+    if not language or language == current_locale():
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (language, text_direction(language.split("-")[0]))
+
+
+def language_note(language: str | None) -> Markup:
+    """A visible ``(in English)`` after text shown in another language than the page's, e.g. the floor language
+    when the organisers wrote no version in the viewer's language."""
+    if not language or language == current_locale():
+        return Markup("")
+    note = gettext("(in %(language)s)", language=language_name(language))
+    return Markup(' <span class="language-note">%s</span>') % note
 
 
 def pick_text(texts: dict[str, str] | None, fallback_language: str) -> tuple[str, str]:

@@ -129,3 +129,19 @@ def test_template_ngettext_gives_locale_digits_and_escapes_values():
     )
     with use_locale("es"):
         assert template.render(n=2500, who="<i>") == "2.500 seats left for &lt;i&gt;"
+
+
+def test_lang_attrs_mark_text_in_another_language_with_its_direction():
+    from server.i18n import lang_attrs
+
+    with use_locale("ar"):
+        assert (lang_attrs("en"), lang_attrs("ar")) == (' lang="en" dir="ltr"', "")
+    with use_locale("fr"):
+        assert lang_attrs("ar") == ' lang="ar" dir="rtl"'
+
+
+def test_language_note_names_the_language_the_text_is_shown_in():
+    from server.i18n import language_note
+
+    with use_locale("en"):
+        assert (language_note("fr"), language_note("en")) == (' <span class="language-note">(in French)</span>', "")
