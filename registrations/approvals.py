@@ -1,0 +1,156 @@
+"""Organisers' decisions: approve and decline (in bulk), move between waitlist and confirmed, settle needs,
+invite addresses. Each decision is one transaction with its history lines and outbox rows."""
+
+from __future__ import annotations
+
+__all__ = ["approve", "decide_need", "decline", "invite", "move", "parse_invitation_csv"]
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from registrations import notifications
+from registrations.manage import leave
+from registrations.tables import Invitation, Need, Registration
+from registrations.waitlist import claim_seat, record_change, release_seat, take_waitlist_place, waitlist_position
+from server.auth import StaffUser
+from server.db import write_transaction
+from server.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.i18n import gettext as _
+from server.settings import Settings
+
+_DECLINABLE = ("pending", "waitlisted", "confirmed")
+
+
+async def _registrations(session_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    regs = await Registration.select().where(
+        (Registration.session == session_id) & Registration.id.is_in(ids)
+    ).order_by(Registration.id)
+    if len(regs) != len(set(ids)):
+        raise InvalidInput.field("registration_ids", _("Some of these registrations are not of this session."))
+    return regs
+
+
+async def _set_status(reg: dict, status: str, order: int | None, user: StaffUser, reason: str = "") -> dict:
+    await Registration.update(
+        {Registration.status: status, Registration.waitlist_order: order, Registration.updated_at: datetime.now(UTC)}
+    ).where(Registration.id == reg["id"])
+    await record_change(reg["id"], reg["status"], status, actor="staff", staff_user=user.id, reason=reason)
+    return {**reg, "status": status, "waitlist_order": order}
+
+
+async def approve(session_id: int, ids: list[int], *, user: StaffUser, settings: Settings) -> int:
+    """Approve pending registrations: each takes a seat, or joins the waitlist in order when none is left."""
+    async with write_transaction(Registration._meta.db):
+        regs = await _registrations(session_id, ids)
+        pending = [r for r in regs if r["status"] == Registration.Status.pending.value]
+        for reg in pending:
+            mode = reg["participation_mode"]
+            order = None if await claim_seat(session_id, mode) else await take_waitlist_place(session_id, mode)
+            status = "confirmed" if order is None else "waitlisted"
+            updated = await _set_status(reg, status, order, user)
+            position = await waitlist_position(session_id, mode, order)
+            await notifications.notify_registration_approved(updated, settings=settings, position=position)
+    return len(pending)
+
+
+async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUser, settings: Settings) -> int:
+    """Decline with a reason (required); a confirmed seat goes to the next in line."""
+    if not reason.strip():
+        raise InvalidInput.field("reason", _("Give the reason for declining; the registrant is told."))
+    async with write_transaction(Registration._meta.db):
+        regs = [r for r in await _registrations(session_id, ids) if r["status"] in _DECLINABLE]
+        for reg in regs:
+            await leave(reg, "declined", settings=settings, actor="staff", reason=reason.strip(), staff_user=user.id)
+            await notifications.notify_registration_declined(
+                {**reg, "status": "declined"}, reason.strip(), settings=settings
+            )
+    return len(regs)
+
+
+async def move(session_id: int, registration_id: int, to: str, *, user: StaffUser, settings: Settings) -> None:
+    """Waitlisted → confirmed if a seat is left (409 otherwise); confirmed → head of the waitlist."""
+    async with write_transaction(Registration._meta.db):
+        reg = (await _registrations(session_id, [registration_id]))[0]
+        mode = reg["participation_mode"]
+        if to == "confirmed" and reg["status"] == "waitlisted":
+            if not await claim_seat(session_id, mode):
+                raise Conflict(_("No seat is left."), [FieldError("to", _("No seat is left."))])
+            updated = await _set_status(reg, "confirmed", None, user, reason="moved by organiser")
+            await notifications.notify_registration_promoted(updated, settings=settings)
+        elif to == "waitlisted" and reg["status"] == "confirmed":
+            await release_seat(session_id, mode)
+            first = await Registration.raw(
+                "SELECT MIN(waitlist_order) AS first FROM registration WHERE session = {} AND participation_mode = {}",
+                session_id, mode,
+            )
+            updated = await _set_status(reg, "waitlisted", (first[0]["first"] or 1) - 1, user, "moved by organiser")
+            await notifications.notify_registration_waitlisted(updated, 1, settings=settings)
+        else:
+            raise Conflict(
+                _("Only waitlisted registrations move to confirmed and confirmed ones to the waitlist."),
+                [FieldError("to", _("Not possible from the registration's status."))],
+            )
+
+
+async def decide_need(
+    session_id: int, need_id: int, status: str, note: str, *, settings: Settings
+) -> None:
+    """Mark a need arranged or not possible; the registrant is told either way."""
+    if status not in (Need.Status.arranged.value, Need.Status.not_possible.value):
+        raise InvalidInput.field("status", _("Choose arranged or not_possible."))
+    async with write_transaction(Need._meta.db):
+        need = await Need.select(*Need.all_columns(), Need.registration.session.as_alias("session_id")).where(
+            Need.id == need_id
+        ).first()
+        if need is None or need["session_id"] != session_id:
+            raise NotFound(_("No such need on this session."))
+        await Need.update({Need.status: status, Need.note: note.strip(), Need.updated_at: datetime.now(UTC)}).where(
+            Need.id == need_id
+        )
+        need = {**need, "status": status, "note": note.strip()}
+        notify = notifications.notify_need_arranged if status == "arranged" else notifications.notify_need_not_possible
+        await notify(need, settings=settings)
+
+
+def _normalise(address: str) -> str | None:
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def parse_invitation_csv(content: bytes) -> list[str]:
+    """Addresses from an uploaded CSV: every cell that holds an address (a header row is simply skipped)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput.field("file", _("Upload a UTF-8 CSV file.")) from error
+    return [cell.strip() for row in csv.reader(io.StringIO(text)) for cell in row if "@" in cell]
+
+
+async def invite(session_id: int, emails: list[str], *, settings: Settings) -> tuple[int, int]:
+    """Invite addresses (each mailed once); returns (newly invited, already invited)."""
+    normalised, bad = [], []
+    for address in emails:
+        (normalised if (value := _normalise(address)) else bad).append(value or address)
+    if bad:
+        raise InvalidInput.field("emails", _("Not email addresses: %(list)s", list=", ".join(bad[:5])))
+    unique = list(dict.fromkeys(normalised))
+    async with write_transaction(Invitation._meta.db):
+        known = {
+            r["email"]
+            for r in await Invitation.select(Invitation.email).where(
+                (Invitation.session == session_id) & Invitation.email.is_in(unique)
+            )
+        }
+        fresh = [e for e in unique if e not in known]
+        for address in fresh:
+            rows = await Invitation.insert(Invitation(session=session_id, email=address)).returning(Invitation.id)
+            await notifications.notify_invitation_sent(
+                {"id": rows[0]["id"], "session": session_id, "email": address}, settings=settings
+            )
+    return len(fresh), len(unique) - len(fresh)

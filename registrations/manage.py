@@ -1,0 +1,208 @@
+"""Self-service through the manage link: view, change language and needs, cancel, export, erase; staff rotate it.
+
+A cancellation or an erasure frees the seat and promotes the next in line in the same transaction.
+"""
+
+from __future__ import annotations
+
+__all__ = ["cancel", "erase", "export", "registration_by_token", "registration_view", "rotate_link", "update"]
+
+from datetime import UTC, datetime
+from typing import Any
+
+from registrations import notifications
+from registrations.links import new_nonce, read_token
+from registrations.reference import commissions_of, regional_group_of
+from registrations.registering import _check_needs, need_rows
+from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
+from registrations.tables import Need, Registration, StatusChange
+from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
+from server.db import write_transaction
+from server.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.i18n import LANGUAGES
+from server.i18n import gettext as _
+from server.settings import Settings
+from server.web import valid_timezone
+
+_ACTIVE = (Registration.Status.confirmed.value, Registration.Status.waitlisted.value, Registration.Status.pending.value)
+
+
+async def registration_by_token(token: str, settings: Settings) -> dict[str, Any]:
+    """The registration a manage link points to; 404 for forged, rotated or erased links."""
+    found = read_token(settings.secret_key, token)
+    if found is None:
+        raise NotFound(_("This link is not valid (it may have been replaced)."))
+    reg_id, nonce = found
+    reg = await Registration.select().where((Registration.id == reg_id) & (Registration.manage_nonce == nonce)).first()
+    if reg is None or reg["anonymised_at"] is not None:
+        raise NotFound(_("This link is not valid (it may have been replaced)."))
+    return reg
+
+
+async def registration_view(reg: dict[str, Any]) -> RegistrationOut:
+    """The registration with its needs, history, position, and the region derived from its country."""
+    needs = await Need.select().where(Need.registration == reg["id"]).order_by(Need.id)
+    history = await StatusChange.select().where(StatusChange.registration == reg["id"]).order_by(StatusChange.id)
+    position = await waitlist_position(reg["session"], reg["participation_mode"], reg["waitlist_order"])
+    return registration_out(reg, needs, history, position)
+
+
+def registration_out(reg: dict, needs: list[dict], history: list[dict], position: int | None) -> RegistrationOut:
+    return RegistrationOut(
+        id=reg["id"],
+        session_id=reg["session"],
+        status=reg["status"],
+        waitlist_position=position,
+        name=reg["name"],
+        email=reg["email"],
+        organisation=reg["organisation"],
+        stakeholder_category=reg["stakeholder_category"],
+        country=reg["country"],
+        preferred_language=reg["preferred_language"],
+        timezone=reg["timezone"],
+        gender=reg["gender"],
+        delegation_role=reg["delegation_role"],
+        participation_mode=reg["participation_mode"],
+        interpretation_language=reg["interpretation_language"],
+        personal_assistant=reg["personal_assistant"],
+        consent_processing=reg["consent_processing"],
+        consent_listed=reg["consent_listed"],
+        consent_recorded=reg["consent_recorded"],
+        consented_at=reg["consented_at"],
+        consent_text_version=reg["consent_text_version"],
+        created_at=reg["created_at"],
+        needs=[NeedOut(n["id"], n["kind"], n["code"], n["text"], n["status"], n["note"]) for n in needs],
+        history=[
+            StatusChangeOut(h["from_status"], h["to_status"], h["actor"], h["reason"], h["created_at"])
+            for h in history
+        ],
+        regional_group=regional_group_of(reg["country"]),
+        commissions=commissions_of(reg["country"]),
+        attendance=reg["attendance"],
+        minutes_attended=reg["minutes_attended"],
+    )
+
+
+def _check_update(data: RegistrationUpdate, current: dict[str, Any]) -> None:
+    errors: list[FieldError] = []
+    if data.preferred_language is not None and data.preferred_language not in LANGUAGES:
+        errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
+    if data.timezone is not None and not valid_timezone(data.timezone):
+        errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
+    _check_needs(data, errors)
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+
+
+def _needs_changed(data: RegistrationUpdate) -> bool:
+    return any(
+        getattr(data, f) is not None
+        for f in ("interpretation_language", "accessibility_needs", "sign_language", "accessibility_other")
+    )
+
+
+async def _replace_needs(reg: dict[str, Any], data: RegistrationUpdate) -> None:
+    """The registrant restated their needs: keep the ones unchanged (with their status), replace the rest."""
+    existing = await Need.select().where(Need.registration == reg["id"])
+    wanted = need_rows(data, reg["id"])
+    keep = {(n["kind"], n["code"], n["text"]) for n in existing}
+    stated = {(n.kind, n.code, n.text) for n in wanted}
+    gone = [n["id"] for n in existing if (n["kind"], n["code"], n["text"]) not in stated]
+    if gone:
+        await Need.delete().where(Need.id.is_in(gone))
+    new = [n for n in wanted if (n.kind, n.code, n.text) not in keep]
+    if new:
+        await Need.insert(*new)
+
+
+async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any]:
+    """Change language, time zone, needs or optional consents; needs given replace the needs stated before."""
+    _check_update(data, reg)
+    if reg["status"] not in _ACTIVE:
+        raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
+    values: dict[Any, Any] = {Registration.updated_at: datetime.now(UTC)}
+    for field in ("preferred_language", "timezone", "personal_assistant", "consent_listed", "consent_recorded"):
+        if getattr(data, field) is not None:
+            values[getattr(Registration, field)] = getattr(data, field)
+    if data.consent_listed is not None or data.consent_recorded is not None:
+        values[Registration.consented_at] = datetime.now(UTC)
+    if _needs_changed(data):
+        values[Registration.interpretation_language] = data.interpretation_language
+    async with write_transaction(Registration._meta.db):
+        await Registration.update(values).where(Registration.id == reg["id"])
+        if _needs_changed(data):
+            await _replace_needs(reg, data)
+    return await Registration.select().where(Registration.id == reg["id"]).first()
+
+
+async def leave(
+    reg: dict[str, Any], to_status: str, *, settings: Settings, actor: str, reason: str = "", staff_user=None
+) -> None:
+    """Move an active registration to ``cancelled`` or ``declined`` inside the caller's transaction; a held seat
+    goes to the next in line."""
+    had_seat = reg["status"] == Registration.Status.confirmed.value
+    await Registration.update(
+        {Registration.status: to_status, Registration.waitlist_order: None, Registration.updated_at: datetime.now(UTC)}
+    ).where(Registration.id == reg["id"])
+    await record_change(reg["id"], reg["status"], to_status, actor=actor, staff_user=staff_user, reason=reason)
+    if had_seat:
+        await release_seat(reg["session"], reg["participation_mode"])
+        await fill_freed_seats(reg["session"], reg["participation_mode"], settings=settings)
+
+
+async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
+    """The registrant cancels: the invite is withdrawn, the seat freed and the next in line promoted."""
+    if reg["status"] not in _ACTIVE:
+        raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
+    async with write_transaction(Registration._meta.db):
+        current = await Registration.select().where(Registration.id == reg["id"]).first()
+        if current["status"] not in _ACTIVE:
+            return
+        had_invite = current["status"] == Registration.Status.confirmed.value
+        await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant")
+        await notifications.notify_registration_cancelled(
+            {**current, "status": "cancelled"}, settings=settings, had_invite=had_invite
+        )
+
+
+async def export(reg: dict[str, Any]) -> dict[str, Any]:
+    """Everything kept about the registrant, as JSON."""
+    import msgspec
+
+    view = await registration_view(reg)
+    return msgspec.to_builtins(view)
+
+
+async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
+    """Anonymise: personal data goes, the seat is freed; category, country and status stay for the counts."""
+    async with write_transaction(Registration._meta.db):
+        current = await Registration.select().where(Registration.id == reg["id"]).first()
+        if current["status"] in _ACTIVE:
+            await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
+                        reason="erased")
+        await anonymise(current["id"])
+
+
+async def anonymise(registration_id: int) -> None:
+    """Remove personal data from one registration (in the caller's transaction)."""
+    await Registration.update(
+        {
+            Registration.name: "",
+            Registration.email: f"erased-{registration_id}",
+            Registration.organisation: "",
+            Registration.gender: None,
+            Registration.timezone: "UTC",
+            Registration.manage_nonce: new_nonce(),
+            Registration.anonymised_at: datetime.now(UTC),
+            Registration.updated_at: datetime.now(UTC),
+        }
+    ).where(Registration.id == registration_id)
+    await Need.update({Need.text: "", Need.note: ""}).where(Need.registration == registration_id)
+    await StatusChange.update({StatusChange.reason: ""}).where(StatusChange.registration == registration_id)
+
+
+async def rotate_link(registration_id: int) -> str:
+    """Replace the link's nonce: every earlier link stops working. Returns the new nonce."""
+    nonce = new_nonce()
+    await Registration.update({Registration.manage_nonce: nonce}).where(Registration.id == registration_id)
+    return nonce

@@ -1,0 +1,283 @@
+"""Registering for a session: validation, window and audience, the seat claim, and repeats of the same email.
+
+``register()`` is the one use case: one write transaction holds the seat claim (or waitlist place), the
+registration row, its needs, the first history line and the outbox row of its mail, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "register", "session_for_registration", "validate"]
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from email_validator import EmailNotValidError, validate_email
+
+from events.tables import Session
+from registrations import notifications
+from registrations.links import manage_url, new_nonce
+from registrations.reference import (
+    GENDERS,
+    PROVISIONS,
+    STAKEHOLDER_CATEGORIES,
+    is_country,
+    is_language_tag,
+    is_sign_language,
+)
+from registrations.schemas import RegistrationCreate, RegistrationCreated
+from registrations.tables import Invitation, Need, Registration
+from registrations.waitlist import claim_seat, record_change, take_waitlist_place, waitlist_position
+from server.db import write_transaction
+from server.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from server.i18n import LANGUAGES
+from server.i18n import gettext as _
+from server.settings import Settings
+from server.web import valid_timezone
+
+#: Version of the privacy notice and consent wording shown with the form; stored with each consent.
+CONSENT_TEXT_VERSION = "2026-11"
+_UNIQUE_VIOLATIONS = (asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityError)
+
+
+class RegistrationClosed(Conflict):
+    """Outside the registration window, or the session is not open for registration."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``register`` did: ``created`` is False for a repeat of an address already registered."""
+
+    reply: RegistrationCreated
+    created: bool
+
+
+def is_hybrid(session: dict[str, Any]) -> bool:
+    """A session with a venue takes registrations in person and online, each with its own seats."""
+    return bool(session["venue"].strip())
+
+
+def _email(value: str, errors: list[FieldError]) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        errors.append(FieldError("email", str(error)))
+        return ""
+
+
+def _check_text(data: Any, errors: list[FieldError]) -> None:
+    if not data.name.strip():
+        errors.append(FieldError("name", _("Enter your name.")))
+    for field in ("name", "organisation", "accessibility_other"):
+        value = getattr(data, field) or ""
+        if any(ord(ch) < 32 and ch not in "\t\n" for ch in value) or (field != "accessibility_other" and "\n" in value):
+            errors.append(FieldError(field, _("Remove line breaks and control characters.")))
+
+
+def _check_codes(data: RegistrationCreate, session: dict[str, Any], errors: list[FieldError]) -> None:
+    if data.stakeholder_category not in STAKEHOLDER_CATEGORIES:
+        errors.append(FieldError("stakeholder_category", _("Choose a stakeholder category from the list.")))
+    if not is_country(data.country):
+        errors.append(FieldError("country", _("Choose a country (ISO 3166-1 alpha-2 code).")))
+    if data.preferred_language not in LANGUAGES:
+        errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
+    if not valid_timezone(data.timezone):
+        errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
+    if data.gender is not None and data.gender not in GENDERS:
+        errors.append(FieldError("gender", _("Choose a gender from the list, or leave it empty.")))
+    if data.delegation_role is not None and data.delegation_role not in Registration.DelegationRole._value2member_map_:
+        errors.append(FieldError("delegation_role", _("Choose head of delegation or member, or leave it empty.")))
+    _check_needs(data, errors)
+    _check_mode(data, session, errors)
+    if not data.consent_processing:
+        errors.append(FieldError("consent_processing", _("Consent to the processing of your data is required.")))
+    if data.consent_recorded and session["kind"] != Session.Kind.listening_session.value:
+        errors.append(FieldError("consent_recorded", _("Only listening sessions are recorded.")))
+
+
+def _check_needs(data: Any, errors: list[FieldError]) -> None:
+    if data.interpretation_language is not None and not is_language_tag(data.interpretation_language):
+        errors.append(FieldError("interpretation_language", _("Give a language code such as fr or es-419.")))
+    needs = data.accessibility_needs or []
+    unknown = [code for code in needs if code not in PROVISIONS]
+    if unknown or len(set(needs)) != len(needs):
+        errors.append(FieldError("accessibility_needs", _("Choose provisions from the list, each once.")))
+    if "national_sign_language" in needs and not (data.sign_language and is_sign_language(data.sign_language)):
+        errors.append(FieldError("sign_language", _("Give the sign language's ISO 639-3 code, such as ase.")))
+    if "other" in needs and not (data.accessibility_other or "").strip():
+        errors.append(FieldError("accessibility_other", _("Describe the other provision you need.")))
+
+
+def _check_mode(data: RegistrationCreate, session: dict[str, Any], errors: list[FieldError]) -> None:
+    if is_hybrid(session):
+        if data.participation_mode not in Registration.Mode._value2member_map_:
+            errors.append(FieldError("participation_mode", _("Choose in person or online.")))
+    elif data.participation_mode not in (None, Registration.Mode.online.value):
+        errors.append(FieldError("participation_mode", _("This session is online only.")))
+
+
+def validate(data: RegistrationCreate, session: dict[str, Any]) -> str:
+    """Check every field; raise one InvalidInput naming each field refused. Returns the normalised email."""
+    errors: list[FieldError] = []
+    email = _email(data.email, errors)
+    _check_text(data, errors)
+    _check_codes(data, session, errors)
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+    return email
+
+
+def _window_error(session: dict[str, Any], now: datetime) -> str | None:
+    if session["status"] != Session.Status.published.value:
+        return _("This session is not open for registration.")
+    opens_at = session["registration_opens_at"]
+    closes_at = session["registration_closes_at"] or session["starts_at"]
+    if opens_at is not None and now < opens_at:
+        return _("Registration has not opened yet.")
+    if now >= closes_at:
+        return _("Registration has closed.")
+    return None
+
+
+async def session_for_registration(session_id: int) -> dict[str, Any]:
+    """The session, if it exists (drafts look like missing ones to the public)."""
+    session = await Session.select().where(Session.id == session_id).first()
+    if session is None or session["status"] == Session.Status.draft.value:
+        raise NotFound(_("No such session."))
+    return session
+
+
+def registration_open(session: dict[str, Any]) -> bool:
+    return _window_error(session, datetime.now(UTC)) is None
+
+
+async def _check_audience(session: dict[str, Any], email: str) -> None:
+    if session["audience"] != Session.Audience.invitation.value:
+        return
+    if not await Invitation.exists().where((Invitation.session == session["id"]) & (Invitation.email == email)):
+        raise Forbidden(
+            _("This session is by invitation only."), [FieldError("email", _("This address is not invited."))]
+        )
+
+
+def _row(data: RegistrationCreate, session: dict[str, Any], email: str, status: str, order: int | None) -> dict:
+    return {
+        "session": session["id"],
+        "name": data.name.strip(),
+        "email": email,
+        "organisation": data.organisation.strip(),
+        "stakeholder_category": data.stakeholder_category,
+        "country": data.country,
+        "preferred_language": data.preferred_language,
+        "timezone": data.timezone,
+        "gender": data.gender,
+        "delegation_role": data.delegation_role,
+        "participation_mode": data.participation_mode or Registration.Mode.online.value,
+        "interpretation_language": data.interpretation_language,
+        "personal_assistant": data.personal_assistant,
+        "consent_processing": data.consent_processing,
+        "consent_listed": data.consent_listed,
+        "consent_recorded": data.consent_recorded,
+        "consent_text_version": CONSENT_TEXT_VERSION,
+        "status": status,
+        "waitlist_order": order,
+        "manage_nonce": new_nonce(),
+    }
+
+
+def need_rows(data: Any, registration_id: int) -> list[Need]:
+    """One Need per interpretation language asked for, per provision, and per free-text request."""
+    needs = []
+    if data.interpretation_language:
+        language = data.interpretation_language
+        needs.append(Need(registration=registration_id, kind=Need.Kind.interpretation, code=language))
+    for code in data.accessibility_needs or []:
+        text = ""
+        if code == "other":
+            text = (data.accessibility_other or "").strip()
+        elif code == "national_sign_language":
+            text = data.sign_language or ""
+        needs.append(Need(registration=registration_id, kind=Need.Kind.accessibility, code=code, text=text))
+    if (data.accessibility_other or "").strip() and "other" not in (data.accessibility_needs or []):
+        needs.append(Need(registration=registration_id, kind=Need.Kind.other, text=data.accessibility_other.strip()))
+    return needs
+
+
+async def _place(session: dict[str, Any], mode: str) -> tuple[str, int | None]:
+    """The new registration's status: pending (approval), confirmed (a seat claimed) or waitlisted (in order)."""
+    if session["audience"] == Session.Audience.approval.value:
+        return Registration.Status.pending.value, None
+    if await claim_seat(session["id"], mode):
+        return Registration.Status.confirmed.value, None
+    order = await take_waitlist_place(session["id"], mode)
+    if order is None:
+        return Registration.Status.confirmed.value, None
+    return Registration.Status.waitlisted.value, order
+
+
+async def _notify_new(reg: dict, position: int | None, session: dict[str, Any], settings: Settings) -> None:
+    if reg["status"] == Registration.Status.confirmed.value:
+        await notifications.notify_registration_confirmed(reg, settings=settings, sequence=session["sequence"])
+    elif reg["status"] == Registration.Status.waitlisted.value:
+        await notifications.notify_registration_waitlisted(reg, position or 0, settings=settings)
+    else:
+        await notifications.notify_registration_pending(reg, settings=settings)
+
+
+async def _create(data: RegistrationCreate, session: dict[str, Any], email: str, settings: Settings) -> Outcome:
+    engine = Registration._meta.db
+    mode = data.participation_mode or Registration.Mode.online.value
+    async with write_transaction(engine):
+        status, order = await _place(session, mode)
+        row = _row(data, session, email, status, order)
+        reg_id = (await Registration.insert(Registration(**row)).returning(Registration.id))[0]["id"]
+        reg = {**row, "id": reg_id}
+        needs = need_rows(data, reg_id)
+        if needs:
+            await Need.insert(*needs)
+        await record_change(reg_id, "", status, actor="registrant")
+        if session["audience"] == Session.Audience.invitation.value:
+            await Invitation.update({Invitation.used: True}).where(
+                (Invitation.session == session["id"]) & (Invitation.email == email)
+            )
+        position = await waitlist_position(session["id"], mode, order)
+        await _notify_new(reg, position, session, settings)
+    url = manage_url(settings, reg_id, row["manage_nonce"])
+    return Outcome(RegistrationCreated(reg_id, status, url, position, mode), created=True)
+
+
+async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | None:
+    """The address is registered already: answer with its id and status, and mail the link to the address."""
+    reg = await Registration.select().where(
+        (Registration.session == session_id) & (Registration.email == email)
+    ).first()
+    if reg is None:
+        return None
+    async with write_transaction(Registration._meta.db):
+        url = manage_url(settings, reg["id"], reg["manage_nonce"])
+        await notifications.notify_manage_link_resent(reg, url, settings=settings)
+    position = await waitlist_position(session_id, reg["participation_mode"], reg["waitlist_order"])
+    reply = RegistrationCreated(reg["id"], reg["status"], None, position, reg["participation_mode"])
+    return Outcome(reply, created=False)
+
+
+async def register(session_id: int, data: RegistrationCreate, *, settings: Settings) -> Outcome:
+    """Register ``data`` for the session: confirmed, waitlisted or pending; a repeated address answers its
+    existing registration (``created`` False) and gets its link by mail."""
+    session = await session_for_registration(session_id)
+    email = validate(data, session)
+    if reason := _window_error(session, datetime.now(UTC)):
+        raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
+    await _check_audience(session, email)
+    if repeat := await _repeat(session_id, email, settings):
+        return repeat
+    try:
+        return await _create(data, session, email, settings)
+    except _UNIQUE_VIOLATIONS:
+        # A concurrent request with the same address committed first: answer as a repeat.
+        repeat = await _repeat(session_id, email, settings)
+        if repeat is None:
+            raise
+        return repeat

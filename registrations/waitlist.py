@@ -1,0 +1,145 @@
+"""Seats and the waitlist: the guarded seat claim, releasing a seat, positions, and promotion in order.
+
+Every function here runs inside the caller's write transaction (server.db.write_transaction): the claim
+``UPDATE … WHERE seats_taken < capacity`` is one statement, so confirmed seats never exceed capacity on either
+engine, and a freed seat is given to the next in line before the transaction commits.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "claim_seat",
+    "fill_freed_seats",
+    "record_change",
+    "release_seat",
+    "take_waitlist_place",
+    "waitlist_position",
+]
+
+from datetime import UTC, datetime, timedelta
+
+from events.tables import Session
+from registrations import notifications
+from registrations.tables import Registration, StatusChange
+from server.settings import Settings
+
+# Each participation mode has its own pool of seats on the session row.
+_POOLS = {
+    Registration.Mode.online.value: ("seats_taken", "capacity"),
+    Registration.Mode.in_person.value: ("in_person_seats_taken", "in_person_capacity"),
+}
+
+
+async def claim_seat(session_id: int, mode: str) -> bool:
+    """Take one seat of ``mode`` if one is left: one guarded statement, never above capacity."""
+    taken, capacity = _POOLS[mode]
+    rows = await Session.raw(
+        f"UPDATE event_session SET {taken} = {taken} + 1 "  # noqa: S608 (column names from _POOLS, not input)
+        f"WHERE id = {{}} AND ({capacity} IS NULL OR {taken} < {capacity}) RETURNING {taken}",
+        session_id,
+    )
+    return bool(rows)
+
+
+async def release_seat(session_id: int, mode: str) -> None:
+    taken, _ = _POOLS[mode]
+    await Session.raw(
+        f"UPDATE event_session SET {taken} = {taken} - 1 WHERE id = {{}} AND {taken} > 0",  # noqa: S608
+        session_id,
+    )
+
+
+async def _lock_session(session_id: int) -> None:
+    """Hold the session row until commit (a no-op write), so waitlist places are handed out one at a time."""
+    await Session.raw("UPDATE event_session SET seats_taken = seats_taken WHERE id = {}", session_id)
+
+
+async def take_waitlist_place(session_id: int, mode: str) -> int | None:
+    """No seat: lock the session, try the claim once more, else the next waitlist order number.
+
+    Returns None when the second claim got a seat after all (one freed meanwhile), else the order number.
+    """
+    await _lock_session(session_id)
+    if await claim_seat(session_id, mode):
+        return None
+    rows = await Registration.raw(
+        "SELECT MAX(waitlist_order) AS last FROM registration WHERE session = {} AND participation_mode = {}",
+        session_id,
+        mode,
+    )
+    return (rows[0]["last"] or 0) + 1
+
+
+async def waitlist_position(session_id: int, mode: str, order: int | None) -> int | None:
+    """1 for the first in line; None for a registration that isn't waitlisted."""
+    if order is None:
+        return None
+    return await Registration.count().where(
+        (Registration.session == session_id)
+        & (Registration.participation_mode == mode)
+        & (Registration.status == Registration.Status.waitlisted)
+        & (Registration.waitlist_order <= order)
+    )
+
+
+async def record_change(
+    registration_id: int,
+    from_status: str,
+    to_status: str,
+    *,
+    actor: str,
+    staff_user: int | None = None,
+    reason: str = "",
+) -> None:
+    """One line of the registration's history: who changed its status, when and why."""
+    await StatusChange.insert(
+        StatusChange(
+            registration=registration_id,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            staff_user=staff_user,
+            reason=reason,
+        )
+    )
+
+
+async def _promotion_open(session_id: int) -> bool:
+    """Promotion stops ``waitlist_cutoff_minutes`` before the start."""
+    row = await Session.select(Session.starts_at, Session.waitlist_cutoff_minutes).where(
+        Session.id == session_id
+    ).first()
+    if row is None:
+        return False
+    return datetime.now(UTC) < row["starts_at"] - timedelta(minutes=row["waitlist_cutoff_minutes"])
+
+
+async def fill_freed_seats(session_id: int, mode: str, *, settings: Settings) -> list[int]:
+    """Give free seats of ``mode`` to the waitlist, first in line first; returns the ids promoted."""
+    promoted: list[int] = []
+    if not await _promotion_open(session_id):
+        return promoted
+    while True:
+        first = await (
+            Registration.select()
+            .where(
+                (Registration.session == session_id)
+                & (Registration.participation_mode == mode)
+                & (Registration.status == Registration.Status.waitlisted)
+            )
+            .order_by(Registration.waitlist_order)
+            .first()
+        )
+        if first is None or not await claim_seat(session_id, mode):
+            return promoted
+        await Registration.update(
+            {
+                Registration.status: Registration.Status.confirmed,
+                Registration.waitlist_order: None,
+                Registration.updated_at: datetime.now(UTC),
+            }
+        ).where(Registration.id == first["id"])
+        await record_change(first["id"], "waitlisted", "confirmed", actor="system", reason="seat freed")
+        first["status"] = "confirmed"
+        await notifications.notify_registration_promoted(first, settings=settings)
+        promoted.append(first["id"])

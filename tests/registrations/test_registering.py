@@ -1,0 +1,232 @@
+"""Registering through the JSON API: statuses, repeats, outbox rows, window and audience, bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from registrations.tables import Invitation, Need, Registration, StatusChange
+from server.tables import OutboxMessage
+from tests.registrations.conftest import make_session, submission
+
+
+async def test_register_open_session_confirms_and_queues_invite(client):
+    session_id = await make_session(capacity=10)
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"] == 1
+    assert body["status"] == "confirmed"
+    assert body["waitlist_position"] is None
+    assert body["manage_url"].startswith("http://convene.test/manage/")
+    reg = await Registration.select().first()
+    assert reg["email"] == "amina.diallo@example.org"
+    assert reg["consent_text_version"] == "2026-11"
+    outbox = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.to_address, OutboxMessage.language,
+                                        OutboxMessage.timezone, OutboxMessage.context).output(load_json=True)
+    assert [(o["template"], o["to_address"], o["language"], o["timezone"]) for o in outbox] == [
+        ("registration_confirmed", "amina.diallo@example.org", "fr", "Africa/Dakar")
+    ]
+    assert outbox[0]["context"] == {
+        "registration_id": 1, "session_id": session_id, "sequence": 0,
+        "manage_url": body["manage_url"], "method": "REQUEST",
+    }
+    history = await StatusChange.select(StatusChange.from_status, StatusChange.to_status, StatusChange.actor)
+    assert history == [{"from_status": "", "to_status": "confirmed", "actor": "registrant"}]
+
+
+async def test_register_repeat_email_answers_200_without_link(client):
+    session_id = await make_session()
+    first = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    again = await client.post(
+        f"/api/v1/sessions/{session_id}/registrations", json=submission(email="amina.diallo@EXAMPLE.org")
+    )
+
+    assert again.status_code == 200
+    assert again.json() == {
+        "id": first.json()["id"], "status": "confirmed", "manage_url": None,
+        "waitlist_position": None, "participation_mode": "online",
+    }
+    assert await Registration.count() == 1
+    templates = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.context).order_by(OutboxMessage.id).output(
+        load_json=True
+    )
+    assert [t["template"] for t in templates] == ["registration_confirmed", "manage_link_resent"]
+    assert templates[1]["context"]["resent_manage_url"] == first.json()["manage_url"]
+
+
+async def test_register_full_session_waitlists_with_position(client):
+    session_id = await make_session(capacity=1)
+    await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(email="a@example.org"))
+
+    second = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(email="b@example.org"))
+    third = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(email="c@example.org"))
+
+    assert (second.status_code, second.json()["status"], second.json()["waitlist_position"]) == (201, "waitlisted", 1)
+    assert (third.status_code, third.json()["status"], third.json()["waitlist_position"]) == (201, "waitlisted", 2)
+    outbox = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.context).order_by(
+        OutboxMessage.id
+    ).output(load_json=True)
+    assert [o["template"] for o in outbox] == [
+        "registration_confirmed", "registration_waitlisted", "registration_waitlisted"
+    ]
+    assert [o["context"].get("position") for o in outbox] == [None, 1, 2]
+
+
+async def test_register_approval_session_is_pending(client):
+    session_id = await make_session(audience="approval", capacity=5)
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    assert (response.status_code, response.json()["status"]) == (201, "pending")
+    assert await OutboxMessage.select(OutboxMessage.template) == [{"template": "registration_pending"}]
+
+
+async def test_register_needs_recorded_including_unoffered_language(client):
+    session_id = await make_session()
+    body = submission(
+        interpretation_language="pt-BR",
+        accessibility_needs=["captions_cart", "national_sign_language", "other"],
+        sign_language="bzs",
+        accessibility_other="Seat near the interpreters",
+        personal_assistant=True,
+    )
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=body)
+
+    assert response.status_code == 201
+    needs = await Need.select(Need.kind, Need.code, Need.text, Need.status).order_by(Need.id)
+    assert needs == [
+        {"kind": "interpretation", "code": "pt-BR", "text": "", "status": "requested"},
+        {"kind": "accessibility", "code": "captions_cart", "text": "", "status": "requested"},
+        {"kind": "accessibility", "code": "national_sign_language", "text": "bzs", "status": "requested"},
+        {"kind": "accessibility", "code": "other", "text": "Seat near the interpreters", "status": "requested"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", ""),
+        ("email", "not-an-address"),
+        ("stakeholder_category", "lobbyist"),
+        ("country", "XX"),
+        ("preferred_language", "de"),
+        ("timezone", "Mars/Olympus"),
+        ("gender", "robot"),
+        ("delegation_role", "chair"),
+        ("participation_mode", "in_person"),
+        ("interpretation_language", "not a tag"),
+        ("accessibility_needs", ["braille_everything"]),
+        ("consent_processing", False),
+        ("consent_recorded", True),
+        ("name", "Amina\r\nBCC: x@example.org"),
+    ],
+)
+async def test_register_bad_field_refused_naming_it(client, field, value):
+    session_id = await make_session()
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(**{field: value}))
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert await Registration.count() == 0
+    assert await OutboxMessage.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**submission(), "name": "x" * 201}, "name"),
+        ({**submission(), "is_admin": True}, "is_admin"),
+        ({**submission(), "consent_processing": "yes"}, "consent_processing"),
+    ],
+)
+async def test_register_malformed_body_refused_naming_field(client, body, field):
+    session_id = await make_session()
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=body)
+
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert await Registration.count() == 0
+
+
+async def test_register_malformed_json_refused(client):
+    session_id = await make_session()
+
+    response = await client.post(
+        f"/api/v1/sessions/{session_id}/registrations", content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert await Registration.count() == 0
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"registration_opens_at": datetime.now(UTC) + timedelta(days=1)},
+        {"registration_closes_at": datetime.now(UTC) - timedelta(minutes=1)},
+        {"status": "cancelled"},
+    ],
+)
+async def test_register_outside_window_conflicts(client, overrides):
+    session_id = await make_session(**overrides)
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    assert response.status_code == 409
+    assert [e["field"] for e in response.json()["errors"]] == ["registration_window"]
+    assert await Registration.count() == 0
+
+
+async def test_register_draft_session_not_found(client):
+    session_id = await make_session(status="draft")
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    assert response.status_code == 404
+
+
+async def test_register_invitation_session_only_invited(client):
+    session_id = await make_session(audience="invitation")
+    await Invitation.insert(Invitation(session=session_id, email="invited@example.org"))
+
+    refused = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+    accepted = await client.post(
+        f"/api/v1/sessions/{session_id}/registrations", json=submission(email="Invited@example.org")
+    )
+
+    assert refused.status_code == 403
+    assert [e["field"] for e in refused.json()["errors"]] == ["email"]
+    assert (accepted.status_code, accepted.json()["status"]) == (201, "confirmed")
+    assert await Invitation.select(Invitation.used) == [{"used": True}]
+
+
+async def test_register_hybrid_session_separate_pools(client):
+    session_id = await make_session(venue="Palais des Nations, Geneva", capacity=1, in_person_capacity=1)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+
+    missing = await client.post(url, json=submission())
+    online = await client.post(url, json=submission(email="a@example.org", participation_mode="online"))
+    in_person = await client.post(url, json=submission(email="b@example.org", participation_mode="in_person"))
+    in_person_full = await client.post(url, json=submission(email="c@example.org", participation_mode="in_person"))
+
+    assert [e["field"] for e in missing.json()["errors"]] == ["participation_mode"]
+    assert [r.json()["status"] for r in (online, in_person, in_person_full)] == ["confirmed", "confirmed", "waitlisted"]
+    assert in_person_full.json()["waitlist_position"] == 1
+
+
+async def test_register_rate_limited_per_address(client):
+    session_id = await make_session()
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    statuses = [(await client.post(url, json=submission(email=f"p{i}@example.org"))).status_code for i in range(61)]
+
+    assert statuses[:60] == [201] * 60
+    assert statuses[60] == 429
