@@ -52,9 +52,9 @@ async def test_register_repeat_email_answers_200_without_link(client):
         "waitlist_position": None, "participation_mode": "online",
     }
     assert await Registration.count() == 1
-    templates = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.context).order_by(OutboxMessage.id).output(
-        load_json=True
-    )
+    templates = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.context).order_by(
+        OutboxMessage.id
+    ).output(load_json=True)
     assert [t["template"] for t in templates] == ["registration_confirmed", "manage_link_resent"]
     assert templates[1]["context"]["resent_manage_url"] == first.json()["manage_url"]
 
@@ -161,7 +161,9 @@ async def test_register_malformed_json_refused(client):
     session_id = await make_session()
 
     response = await client.post(
-        f"/api/v1/sessions/{session_id}/registrations", content=b'{"name": ', headers={"content-type": "application/json"}
+        f"/api/v1/sessions/{session_id}/registrations",
+        content=b'{"name": ',
+        headers={"content-type": "application/json"},
     )
 
     assert response.status_code == 400
