@@ -1,3 +1,270 @@
-"""(Being written.)"""
+"""Staff accounts: admin pages and API for users, everyone's own API tokens and profile."""
 
-route_handlers: list = []
+from __future__ import annotations
+
+__all__ = ["route_handlers"]
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+
+from server import staff as accounts
+from server.auth import StaffUser, authenticate, require_admin, require_staff, session_cookie
+from server.errors import Conflict, InvalidInput
+from server.schemas import (
+    PasswordOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserCreate,
+    UserCreated,
+    UserOut,
+    UserUpdate,
+)
+
+Short = Annotated[str, msgspec.Meta(max_length=254)]
+Secret = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+async def current_staff(request: Request) -> StaffUser:
+    """The signed-in staff member (the guards have made sure there is one)."""
+    user = await authenticate(request)
+    assert user is not None
+    return user
+
+
+STAFF = {"me": Provide(current_staff)}
+#: A handler parameter for the signed-in staff member.
+Me = NamedDependency[StaffUser]
+
+
+class UserForm(msgspec.Struct):
+    email: Short = ""
+    name: Short = ""
+    role: Short = "organiser"
+    password: Secret = ""
+
+
+class UserEditForm(msgspec.Struct):
+    name: Short = ""
+    role: Short = ""
+    active: Short = ""
+
+
+class TokenForm(msgspec.Struct):
+    name: Short = ""
+
+
+class ProfileForm(msgspec.Struct):
+    name: Short = ""
+    preferred_language: Short = "en"
+    notify_staff: Short = ""
+
+
+class PasswordForm(msgspec.Struct):
+    current_password: Secret = ""
+    new_password: Secret = ""
+
+
+def _errors(error: InvalidInput) -> dict[str, str]:
+    return {e.field: e.message for e in error.errors}
+
+
+def _see_other(path: str) -> Redirect:
+    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
+
+
+class UsersPages(Controller):
+    """Admins add, disable, re-role users and reset their passwords."""
+
+    path = "/staff/users"
+    guards = [require_admin]
+    dependencies = STAFF
+    include_in_schema = False
+
+    async def _list(self, me: StaffUser, status: int = HTTP_200_OK, **context: object) -> Template:
+        context = {"user": me, "users": await accounts.list_users(), "form": {}, "errors": {}, **context}
+        return Template("pages/staff/users.html", context=context, status_code=status)
+
+    @get("/")
+    async def users(self, me: Me) -> Template:
+        """Every staff account, and the form to add one."""
+        return await self._list(me)
+
+    @post("/")
+    async def add_user(self, me: Me, data: URLEncodedBody[UserForm]) -> Template:
+        """Add an account; its password is shown this once."""
+        try:
+            created = await accounts.add_user(
+                UserCreate(email=data.email, role=data.role, name=data.name, password=data.password or None)  # type: ignore[arg-type]
+            )
+        except InvalidInput as error:
+            form = {"email": data.email, "name": data.name, "role": data.role}
+            return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, form=form, errors=_errors(error))
+        return await self._list(me, HTTP_201_CREATED, created=created)
+
+    async def _edit(self, me: StaffUser, user_id: int, status: int = HTTP_200_OK, **context: object) -> Template:
+        context = {"user": me, "account": await accounts.get_user(user_id), "error": None, **context}
+        return Template("pages/staff/user_edit.html", context=context, status_code=status)
+
+    @get("/{user_id:int}")
+    async def user(self, me: Me, user_id: FromPath[int], saved: FromQuery[bool] = False) -> Template:
+        """One account: name, role, active, password reset."""
+        return await self._edit(me, user_id, saved=saved)
+
+    @post("/{user_id:int}")
+    async def update_user(self, me: Me, user_id: FromPath[int], data: URLEncodedBody[UserEditForm]) -> Response:
+        """Change name, role and whether the account is active."""
+        role = data.role if data.role in ("admin", "organiser") else None
+        try:
+            await accounts.update_user(user_id, UserUpdate(name=data.name, role=role, active=data.active == "on"))  # type: ignore[arg-type]
+        except Conflict as error:
+            return await self._edit(me, user_id, error.status_code, error=error.detail)
+        return _see_other(f"/staff/users/{user_id}?saved=true")
+
+    @post("/{user_id:int}/password")
+    async def reset_password(self, me: Me, user_id: FromPath[int]) -> Template:
+        """Give the account a new generated password, shown this once; its open sessions end."""
+        password = await accounts.reset_password(user_id)
+        return await self._edit(me, user_id, new_password=password)
+
+
+class TokensPages(Controller):
+    """Every staff member's own API tokens."""
+
+    path = "/staff/tokens"
+    guards = [require_staff]
+    dependencies = STAFF
+    include_in_schema = False
+
+    async def _list(self, me: StaffUser, status: int = HTTP_200_OK, **context: object) -> Template:
+        context = {"user": me, "tokens": await accounts.list_tokens(me.id), "errors": {}, "created": None, **context}
+        return Template("pages/staff/tokens.html", context=context, status_code=status)
+
+    @get("/")
+    async def tokens(self, me: Me) -> Template:
+        """The person's tokens by name, created and last used, and the form to make one."""
+        return await self._list(me)
+
+    @post("/")
+    async def create_token(self, me: Me, data: URLEncodedBody[TokenForm]) -> Template:
+        """Make a token; it is shown this once."""
+        try:
+            created = await accounts.create_token(me.id, data.name)
+        except InvalidInput as error:
+            return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
+        return await self._list(me, HTTP_201_CREATED, created=created)
+
+    @post("/{token_id:int}/revoke")
+    async def revoke_token(self, me: Me, token_id: FromPath[int]) -> Redirect:
+        """Revoke one of the person's tokens."""
+        await accounts.revoke_token(me.id, token_id)
+        return _see_other("/staff/tokens")
+
+
+class ProfilePages(Controller):
+    """Every staff member's own name, language, notices and password."""
+
+    path = "/staff/profile"
+    guards = [require_staff]
+    dependencies = STAFF
+    include_in_schema = False
+
+    async def _page(self, me: StaffUser, status: int = HTTP_200_OK, **context: object) -> Template:
+        context = {"user": me, "profile": await accounts.get_user(me.id), "errors": {}, "saved": None, **context}
+        return Template("pages/staff/profile.html", context=context, status_code=status)
+
+    @get("/")
+    async def profile(self, me: Me, saved: FromQuery[str | None] = None) -> Template:
+        """The profile and password forms."""
+        return await self._page(me, saved=saved)
+
+    @post("/")
+    async def update_profile(self, me: Me, data: URLEncodedBody[ProfileForm]) -> Response:
+        """Save name, preferred language and the staff-notices choice."""
+        try:
+            await accounts.update_profile(
+                me.id,
+                name=data.name,
+                preferred_language=data.preferred_language,
+                notify_staff=data.notify_staff == "on",
+            )
+        except InvalidInput as error:
+            return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
+        return _see_other("/staff/profile?saved=profile")
+
+    @post("/password")
+    async def change_password(self, request: Request, me: Me, data: URLEncodedBody[PasswordForm]) -> Response:
+        """Change one's own password; other sessions end, this one gets a fresh cookie."""
+        try:
+            version = await accounts.change_own_password(me.id, data.current_password, data.new_password)
+        except InvalidInput as error:
+            return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
+        response = _see_other("/staff/profile?saved=password")
+        response.set_cookie(session_cookie(request.app.state.settings, me.id, version))
+        return response
+
+
+class TokensApi(Controller):
+    """The caller's own API tokens."""
+
+    path = "/api/v1/tokens"
+    guards = [require_staff]
+    dependencies = STAFF
+    tags = ["tokens"]
+
+    @get("/")
+    async def list_tokens(self, me: Me) -> list[TokenOut]:
+        """The caller's tokens that still work, by name."""
+        return await accounts.list_tokens(me.id)
+
+    @post("/")
+    async def create_token(self, me: Me, data: JSONBody[TokenCreate]) -> TokenCreated:
+        """A new token for the caller; the reply is the only time it is shown."""
+        return await accounts.create_token(me.id, data.name)
+
+    @delete("/{token_id:int}")
+    async def revoke_token(self, me: Me, token_id: FromPath[int]) -> None:
+        """Revoke one of the caller's tokens."""
+        await accounts.revoke_token(me.id, token_id)
+
+
+class UsersApi(Controller):
+    """Staff accounts, for admins."""
+
+    path = "/api/v1/users"
+    guards = [require_admin]
+    tags = ["users"]
+
+    @get("/")
+    async def list_users(self) -> list[UserOut]:
+        """Every staff account, by email."""
+        return await accounts.list_users()
+
+    @post("/")
+    async def add_user(self, data: JSONBody[UserCreate]) -> UserCreated:
+        """Add an account; the reply carries its password this one time."""
+        return await accounts.add_user(data)
+
+    @get("/{user_id:int}")
+    async def get_user(self, user_id: FromPath[int]) -> UserOut:
+        """One account."""
+        return await accounts.get_user(user_id)
+
+    @patch("/{user_id:int}")
+    async def update_user(self, user_id: FromPath[int], data: JSONBody[UserUpdate]) -> UserOut:
+        """Change role, active state or name; there is always one active admin left (409 otherwise)."""
+        return await accounts.update_user(user_id, data)
+
+    @post("/{user_id:int}/password", status_code=HTTP_200_OK)
+    async def reset_password(self, user_id: FromPath[int]) -> PasswordOut:
+        """A new generated password, in this reply only; the account's sessions end."""
+        return PasswordOut(password=await accounts.reset_password(user_id))
+
+
+route_handlers = [UsersPages, TokensPages, ProfilePages, TokensApi, UsersApi]

@@ -14,6 +14,7 @@ __all__ = [
     "create_api_token",
     "create_user",
     "hash_password",
+    "issue_api_token",
     "login",
     "require_admin",
     "require_staff",
@@ -119,11 +120,19 @@ async def create_user(email: str, role: str, name: str = "", password: str | Non
     return rows[0]["id"], password
 
 
-async def create_api_token(user_id: int, name: str) -> str:
-    """A new bearer token; only its hash is kept, so this is the one time it is seen."""
+async def issue_api_token(user_id: int, name: str) -> tuple[dict, str]:
+    """A new bearer token and its row (id, name, created_at); only its hash is kept, so this is the one
+    time the token is seen."""
     token = "cvn_" + secrets.token_urlsafe(32)
-    await ApiToken.insert(ApiToken(user=user_id, name=name[:100], token_hash=_sha256(token)))
-    return token
+    rows = await ApiToken.insert(
+        ApiToken(user=user_id, name=name[:100], token_hash=_sha256(token))
+    ).returning(ApiToken.id, ApiToken.name, ApiToken.created_at)
+    return rows[0], token
+
+
+async def create_api_token(user_id: int, name: str) -> str:
+    """A new bearer token (see ``issue_api_token``)."""
+    return (await issue_api_token(user_id, name))[1]
 
 
 _USER_COLUMNS = (User.id, User.email, User.name, User.role, User.preferred_language)

@@ -13,6 +13,7 @@ __all__ = [
 ]
 
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -131,9 +132,15 @@ def _render(request: Request, status: int, title: str, detail: str, errors: list
     return render(status, title, detail, errors)
 
 
-def _field_name(key: str | None, source: str | None) -> str:
-    """Litestar names body fields ``$.name`` or ``name``; query fields by their name."""
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def _field_name(key: str | None, source: str | None, message: str = "") -> str:
+    """Litestar names body fields ``$.name`` or ``name``; query fields by their name; an unknown field is named
+    in msgspec's message only (``Object contains unknown field `x```)."""
     name = (key or source or "body").removeprefix("$.")
+    if unknown := _UNKNOWN_FIELD.search(message):
+        return unknown.group(1) if name in ("data", "body", "$") else f"{name}.{unknown.group(1)}"
     return name or "body"
 
 
@@ -141,7 +148,8 @@ def handle_validation(request: Request, exc: ValidationException) -> Response:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            errors.append(FieldError(_field_name(item.get("key"), item.get("source")), str(item.get("message"))))
+            message = str(item.get("message"))
+            errors.append(FieldError(_field_name(item.get("key"), item.get("source"), message), message))
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
     return _render(request, 400, _("Invalid input"), detail, errors)
 

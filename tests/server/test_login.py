@@ -1,0 +1,123 @@
+"""Login and logout: the session cookie, CSRF on every form, the failed-login limit and its off switch."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from server.app import create_app
+from server.tables import LoginAttempt
+from tests.conftest import login_cookie_client
+from tests.server.helpers import post_form, running, try_login
+
+
+async def test_login_sets_httponly_samesite_lax_session_cookie(client, organiser):
+    response = await post_form(
+        client, "/staff/login", {"email": organiser.email, "password": organiser.password, "next": "/staff/tokens"}
+    )
+
+    assert (response.status_code, response.headers["location"]) == (302, "/staff/tokens")
+    cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("convene_staff=")][0]
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Max-Age=43200" in cookie
+
+
+async def test_login_accepts_email_in_other_case(client, organiser):
+    response = await try_login(client, " Organiser@Convene.TEST ", organiser.password)
+
+    assert response.status_code == 302
+
+
+async def test_login_with_wrong_password_shows_the_form_again(client, organiser):
+    page = await try_login(client, organiser.email, "not it")
+
+    assert page.status_code == 401
+    assert '<p class="error-summary" role="alert" id="login-error">Wrong email or password.</p>' in page.text
+    assert "convene_staff" not in client.cookies
+
+
+async def test_login_redirects_only_within_the_site(client, organiser):
+    response = await post_form(
+        client, "/staff/login", {"email": organiser.email, "password": organiser.password, "next": "//evil.test/x"}
+    )
+
+    assert response.headers["location"] == "/staff"
+
+
+async def test_form_post_without_csrf_token_is_403(client, organiser):
+    await login_cookie_client(client, organiser)
+
+    login = await client.post("/staff/login", data={"email": organiser.email, "password": organiser.password})
+    profile = await client.post("/staff/profile", data={"name": "x", "preferred_language": "en"})
+    logout = await client.post("/staff/logout")
+
+    assert (login.status_code, profile.status_code, logout.status_code) == (403, 403, 403)
+    assert (await client.get("/staff/profile")).status_code == 200
+
+
+async def test_form_post_with_forged_csrf_token_is_403(client, organiser):
+    await login_cookie_client(client, organiser)
+
+    response = await client.post("/staff/tokens", data={"name": "x", "_csrf_token": "forged"})
+
+    assert response.status_code == 403
+
+
+async def test_logout_ends_the_page_session(client, organiser):
+    await login_cookie_client(client, organiser)
+
+    response = await post_form(client, "/staff/logout")
+
+    assert (response.status_code, response.headers["location"]) == (302, "/staff/login")
+    assert (await client.get("/staff/profile")).status_code == 302
+
+
+async def test_staff_landing_redirects_anonymous_to_login(client):
+    response = await client.get("/staff")
+
+    assert (response.status_code, response.headers["location"]) == (302, "/staff/login")
+
+
+async def test_sixth_failed_login_for_an_email_is_429_even_with_right_password(client, organiser):
+    for _attempt in range(5):
+        assert (await try_login(client, organiser.email, "guess")).status_code == 401
+
+    page = await try_login(client, organiser.email, organiser.password)
+
+    assert page.status_code == 429
+    assert "Too many failed logins; try again in 15 minutes." in page.text
+    assert '<form method="post" action="/staff/login"' in page.text
+
+
+async def test_failed_logins_are_counted_in_the_database_without_the_email(client, organiser):
+    for _attempt in range(3):
+        await try_login(client, organiser.email, "guess")
+
+    rows = await LoginAttempt.select(LoginAttempt.address, LoginAttempt.email_hash)
+
+    expected = {"address": "127.0.0.1", "email_hash": hashlib.sha256(organiser.email.encode()).hexdigest()}
+    assert rows == [expected, expected, expected]
+
+
+async def test_twenty_failures_from_one_address_lock_that_address(client, organiser):
+    for attempt in range(20):
+        await try_login(client, f"nobody{attempt}@convene.test", "guess")
+
+    page = await try_login(client, organiser.email, organiser.password)
+
+    assert page.status_code == 429
+
+
+async def test_rate_limit_off_lets_every_attempt_through(settings, database, organiser):
+    app = create_app(dataclasses.replace(settings, rate_limit=False))
+    async with running(app) as http:
+        statuses = [
+            (await try_login(http, organiser.email, "guess")).status_code
+            for _attempt in range(7)
+        ]
+        right = await try_login(http, organiser.email, organiser.password)
+
+    assert statuses == [401] * 7
+    assert right.status_code == 302
+    assert await LoginAttempt.count() == 0
