@@ -7,17 +7,23 @@ it, so a guard can fail a test on mail it did not expect.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import json
 import socket
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
+
+from server.mail.worker import load_domain_modules
+from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ICAL_CHECK = ROOT / "tests" / "ical_check.cjs"
@@ -92,7 +98,7 @@ class _Handler:
             sink.data_started.set()
             await asyncio.to_thread(sink.hold.wait)
             # The client went away before our reply: like a real MTA, do not take the message.
-            if session.transport is None or session.transport.is_closing():
+            if server.transport is None or server.transport.is_closing():
                 return "421 client gone"
         with sink.lock:
             sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
@@ -149,3 +155,28 @@ def text_of(message: EmailMessage, subtype: str) -> str:
         if part.get_content_type() == f"text/{subtype}" and not part.is_attachment():
             return part.get_content()
     raise AssertionError(f"no text/{subtype} part")
+
+
+# Fixtures ``smtp``, ``mail_settings`` and the autouse guard ``no_unexpected_mail``: each mail test module
+# imports the three ``*_fixture`` functions, so the guard applies to mail tests only.
+@pytest.fixture(name="smtp")
+def smtp_fixture() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free port for this test."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="no_unexpected_mail", autouse=True)
+def no_unexpected_mail_fixture(smtp: SmtpServer) -> Iterator[None]:
+    """Fails the test if the SMTP server received mail the test did not take and check."""
+    yield
+    assert smtp.sink.take() == []
+
+
+@pytest.fixture(name="mail_settings")
+def mail_settings_fixture(settings: Settings, smtp: SmtpServer, database: str) -> Settings:
+    """The test settings, delivering to the test's SMTP server; domain modules loaded as the worker does."""
+    load_domain_modules()
+    return dataclasses.replace(settings, smtp_url=smtp.url)

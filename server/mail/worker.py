@@ -82,9 +82,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def claim_batch(limit: int, lease_seconds: float) -> tuple[list[dict[str, Any]], datetime]:
-    """Claim up to ``limit`` due rows for ``lease_seconds``; returns them and the lease they carry."""
+async def claim_batch(
+    limit: int, lease_seconds: float, *, due_by: datetime | None = None
+) -> tuple[list[dict[str, Any]], datetime]:
+    """Claim up to ``limit`` rows due by ``due_by`` (default now) for ``lease_seconds``; returns them and
+    the lease they carry."""
     now = _now()
+    due_by = due_by or now
     lease_until = now + timedelta(seconds=lease_seconds)
     engine = OutboxMessage._meta.db
     async with write_transaction(engine):
@@ -93,14 +97,14 @@ async def claim_batch(limit: int, lease_seconds: float) -> tuple[list[dict[str, 
                 "SELECT id FROM outbox_message WHERE status = 'queued' AND next_attempt_at <= {} "
                 "AND (lease_until IS NULL OR lease_until < {}) ORDER BY next_attempt_at, id LIMIT {} "
                 "FOR UPDATE SKIP LOCKED",
-                now, now, limit,
+                due_by, now, limit,
             )
         else:  # BEGIN IMMEDIATE already holds SQLite's single write lock
             due = await (
                 OutboxMessage.select(OutboxMessage.id)
                 .where(
                     (OutboxMessage.status == OutboxMessage.Status.queued)
-                    & (OutboxMessage.next_attempt_at <= now)
+                    & (OutboxMessage.next_attempt_at <= due_by)
                     & (OutboxMessage.lease_until.is_null() | (OutboxMessage.lease_until < now))
                 )
                 .order_by(OutboxMessage.next_attempt_at)
@@ -200,14 +204,16 @@ async def _deliver(
 async def deliver_due(
     settings: Settings, *, transport: Transport | None = None, options: WorkerOptions | None = None
 ) -> int:
-    """Deliver every row due now, batch by batch; returns how many rows were handled."""
+    """Deliver every row due now, batch by batch; returns how many rows were handled. Rows retried meanwhile
+    wait for a later call, even when their backoff is short."""
     options = options or WorkerOptions()
+    started_at = _now()
     own_transport = transport is None
     transport = transport or transport_for(settings)
     handled = 0
     try:
         while True:
-            rows, lease_until = await claim_batch(options.batch_size, options.lease_seconds)
+            rows, lease_until = await claim_batch(options.batch_size, options.lease_seconds, due_by=started_at)
             if not rows:
                 return handled
             for row in rows:

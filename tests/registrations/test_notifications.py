@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
 
 import icalendar
-import pytest
 
 from events.tables import Session
 from registrations import notifications
 from registrations.tables import Registration
 from server import signals
 from server.db import write_transaction
-from server.mail.worker import WorkerOptions, deliver_due, load_domain_modules
+from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.mail_data import START, make_registration, make_session
-from tests.smtp_server import SmtpServer, calendar_part, ical_js, structure, text_of
+from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+    SmtpServer,
+    calendar_part,
+    ical_js,
+    mail_settings_fixture,
+    no_unexpected_mail_fixture,
+    smtp_fixture,
+    structure,
+    text_of,
+)
 
 FAST = WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05)
 INVITE_STRUCTURE = [
@@ -26,27 +32,6 @@ INVITE_STRUCTURE = [
     ["multipart/alternative", "text/plain", "text/html", "text/calendar"],
     "application/ics",
 ]
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def no_unexpected_mail(smtp: SmtpServer) -> Iterator[None]:
-    """Fails the test if the SMTP server received mail the test did not take and check."""
-    yield
-    assert smtp.sink.take() == []
-
-
-@pytest.fixture
-def mail_settings(settings: Settings, smtp: SmtpServer, database: str) -> Settings:
-    load_domain_modules()
-    return dataclasses.replace(settings, smtp_url=smtp.url)
 
 
 async def deliver(settings: Settings) -> None:
