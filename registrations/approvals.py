@@ -3,7 +3,7 @@ invite addresses. Each decision is one transaction with its history lines and ou
 
 from __future__ import annotations
 
-__all__ = ["approve", "decide_need", "decline", "invite", "move", "parse_invitation_csv"]
+__all__ = ["approve", "decide_need", "decline", "emails_from_upload", "invite", "move", "parse_invitation_csv"]
 
 import csv
 import io
@@ -130,6 +130,19 @@ def parse_invitation_csv(content: bytes) -> list[str]:
     except UnicodeDecodeError as error:
         raise InvalidInput.field("file", _("Upload a UTF-8 CSV file.")) from error
     return [cell.strip() for row in csv.reader(io.StringIO(text)) for cell in row if "@" in cell]
+
+
+async def emails_from_upload(upload: Any) -> list[str]:
+    """The addresses in an uploaded CSV file (multipart field ``file``)."""
+    if upload is None or not hasattr(upload, "read"):
+        raise InvalidInput.field("file", _("Attach a CSV file in the field file."))
+    content = await upload.read()
+    if len(content) > 2 * 1024 * 1024:
+        raise InvalidInput.field("file", _("The file is larger than 2 MB."))
+    emails = parse_invitation_csv(content)
+    if not emails:
+        raise InvalidInput.field("file", _("No email addresses found in the file."))
+    return emails
 
 
 async def invite(session_id: int, emails: list[str], *, settings: Settings) -> tuple[int, int]:

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 __all__ = ["route_handlers"]
 
-from litestar import Controller, Request, Response, post
-from litestar.params import FromPath, JSONBody
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from registrations import registering
+from events.access import ensure_can_manage
+from registrations import approvals, manage, registering, staff
 from registrations.ratelimit import limit_public_writes
-from registrations.schemas import RegistrationCreate, RegistrationCreated
+from registrations.schemas import (
+    BulkDecision,
+    DecisionResult,
+    InvitationCreate,
+    InvitationResult,
+    Move,
+    NeedDecision,
+    RegistrationCreate,
+    RegistrationCreated,
+    RegistrationOut,
+    RegistrationUpdate,
+)
+from server.auth import StaffUser, authenticate, require_staff
+
+
+async def _manager(request: Request, session_id: int) -> StaffUser:
+    """The staff member of the request, who must be allowed to manage the session."""
+    user = await authenticate(request)
+    assert user is not None  # require_staff ran
+    await ensure_can_manage(user, session_id)
+    return user
 
 
 class SessionRegistrationsApi(Controller):
@@ -27,5 +51,164 @@ class SessionRegistrationsApi(Controller):
         outcome = await registering.register(session_id, data, settings=request.app.state.settings)
         return Response(outcome.reply, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
+    @get("", guards=[require_staff])
+    async def list_registrations(
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
+        search: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        region: FromQuery[str] = "",
+        language: FromQuery[str] = "",
+        need: FromQuery[str] = "",
+        format: FromQuery[str] = "json",
+    ) -> Response[Any]:
+        """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet."""
+        await _manager(request, session_id)
+        filters = staff.ListFilters(search, status, category, region, language, need, limit, offset)
+        page = await staff.list_registrations(session_id, filters)
+        if format == "csv":
+            return Response(
+                staff.registrations_csv(page),
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
+            )
+        return Response(page)
 
-route_handlers: list = [SessionRegistrationsApi]
+    @post("/approve", guards=[require_staff], status_code=HTTP_200_OK)
+    async def approve(
+        self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
+    ) -> DecisionResult:
+        """Approve pending registrations (each takes a seat or joins the waitlist)."""
+        user = await _manager(request, session_id)
+        count = await approvals.approve(
+            session_id, data.registration_ids, user=user, settings=request.app.state.settings
+        )
+        return DecisionResult(updated=count)
+
+    @post("/decline", guards=[require_staff], status_code=HTTP_200_OK)
+    async def decline(
+        self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
+    ) -> DecisionResult:
+        """Decline registrations with a reason; freed seats go to the waitlist."""
+        user = await _manager(request, session_id)
+        count = await approvals.decline(
+            session_id, data.registration_ids, data.reason, user=user, settings=request.app.state.settings
+        )
+        return DecisionResult(updated=count)
+
+    @post("/{registration_id:int}/move", guards=[require_staff], status_code=HTTP_200_OK)
+    async def move(
+        self, request: Request, session_id: FromPath[int], registration_id: FromPath[int], data: JSONBody[Move]
+    ) -> DecisionResult:
+        """Move between the waitlist and the confirmed list, within capacity."""
+        user = await _manager(request, session_id)
+        await approvals.move(session_id, registration_id, data.to, user=user, settings=request.app.state.settings)
+        return DecisionResult(updated=1)
+
+    @post("/{registration_id:int}/rotate-link", guards=[require_staff], status_code=HTTP_200_OK)
+    async def rotate_link(
+        self, request: Request, session_id: FromPath[int], registration_id: FromPath[int]
+    ) -> DecisionResult:
+        """Revoke the registrant's manage link (a new one is mailed to them)."""
+        await _manager(request, session_id)
+        await manage.rotate_and_resend(session_id, registration_id, settings=request.app.state.settings)
+        return DecisionResult(updated=1)
+
+
+class SessionNeedsApi(Controller):
+    """Organisers settle registrants' needs."""
+
+    path = "/api/v1/sessions/{session_id:int}/needs"
+    tags = ["registrations"]
+    guards = [require_staff]
+
+    @post("/{need_id:int}", status_code=HTTP_200_OK)
+    async def decide(
+        self, request: Request, session_id: FromPath[int], need_id: FromPath[int], data: JSONBody[NeedDecision]
+    ) -> DecisionResult:
+        """Mark a need ``arranged`` or ``not_possible`` (the registrant is told)."""
+        await _manager(request, session_id)
+        await approvals.decide_need(session_id, need_id, data.status, data.note, settings=request.app.state.settings)
+        return DecisionResult(updated=1)
+
+
+class SessionInvitationsApi(Controller):
+    """Invitations to ``invitation`` sessions: a list of addresses, or a CSV upload (field ``file``)."""
+
+    path = "/api/v1/sessions/{session_id:int}/invitations"
+    tags = ["registrations"]
+    guards = [require_staff]
+
+    @post("", status_code=HTTP_200_OK)
+    async def invite(
+        self, request: Request, session_id: FromPath[int], data: JSONBody[InvitationCreate]
+    ) -> InvitationResult:
+        """Invite addresses; each new one is mailed."""
+        await _manager(request, session_id)
+        invited, known = await approvals.invite(session_id, data.emails, settings=request.app.state.settings)
+        return InvitationResult(invited=invited, already_invited=known)
+
+    @post("/import", status_code=HTTP_200_OK)
+    async def import_csv(
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> InvitationResult:
+        """Invite every address found in an uploaded CSV (multipart, field ``file``)."""
+        await _manager(request, session_id)
+        emails = await approvals.emails_from_upload(data.get("file"))
+        invited, known = await approvals.invite(session_id, emails, settings=request.app.state.settings)
+        return InvitationResult(invited=invited, already_invited=known)
+
+
+class ManageApi(Controller):
+    """The registrant's own registration, through the manage link (no account, no cookies)."""
+
+    path = "/api/v1/manage/{token:str}"
+    tags = ["registrant"]
+
+    @get("")
+    async def show(self, request: Request, token: FromPath[str]) -> RegistrationOut:
+        """The registration with its needs, history and waitlist position."""
+        reg = await manage.registration_by_token(token, request.app.state.settings)
+        return await manage.registration_view(reg)
+
+    @patch("")
+    async def change(
+        self, request: Request, token: FromPath[str], data: JSONBody[RegistrationUpdate]
+    ) -> RegistrationOut:
+        """Change language, time zone, needs or optional consents."""
+        reg = await manage.registration_by_token(token, request.app.state.settings)
+        return await manage.registration_view(await manage.update(reg, data))
+
+    @delete("", status_code=HTTP_200_OK)
+    async def cancel(self, request: Request, token: FromPath[str]) -> RegistrationOut:
+        """Cancel: the seat goes to the next in line."""
+        settings = request.app.state.settings
+        reg = await manage.registration_by_token(token, settings)
+        await manage.cancel(reg, settings=settings)
+        return await manage.registration_view(await manage.registration_by_token(token, settings))
+
+    @get("/export")
+    async def export(self, request: Request, token: FromPath[str]) -> Response[dict]:
+        """Everything kept about the registrant, as a JSON download."""
+        reg = await manage.registration_by_token(token, request.app.state.settings)
+        return Response(
+            await manage.export(reg),
+            headers={"content-disposition": f'attachment; filename="registration-{reg["id"]}.json"'},
+        )
+
+    @post("/erase", status_code=HTTP_200_OK)
+    async def erase(self, request: Request, token: FromPath[str]) -> dict[str, str]:
+        """Erase personal data; the link stops working."""
+        settings = request.app.state.settings
+        await manage.erase(await manage.registration_by_token(token, settings), settings=settings)
+        return {"status": "erased"}
+
+
+route_handlers: list = [SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, ManageApi]

@@ -5,13 +5,16 @@ A cancellation or an erasure frees the seat and promotes the next in line in the
 
 from __future__ import annotations
 
-__all__ = ["cancel", "erase", "export", "registration_by_token", "registration_view", "rotate_link", "update"]
+__all__ = [
+    "cancel", "erase", "export", "registration_by_token", "registration_view", "rotate_and_resend", "rotate_link",
+    "update",
+]
 
 from datetime import UTC, datetime
 from typing import Any
 
 from registrations import notifications
-from registrations.links import new_nonce, read_token
+from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
@@ -206,3 +209,16 @@ async def rotate_link(registration_id: int) -> str:
     nonce = new_nonce()
     await Registration.update({Registration.manage_nonce: nonce}).where(Registration.id == registration_id)
     return nonce
+
+
+async def rotate_and_resend(session_id: int, registration_id: int, *, settings: Settings) -> None:
+    """Staff revoke a registrant's link: a new nonce, and the new link mailed to the registrant."""
+    async with write_transaction(Registration._meta.db):
+        reg = await Registration.select().where(
+            (Registration.id == registration_id) & (Registration.session == session_id)
+        ).first()
+        if reg is None or reg["anonymised_at"] is not None:
+            raise NotFound(_("No such registration on this session."))
+        reg["manage_nonce"] = await rotate_link(registration_id)
+        url = manage_url(settings, registration_id, reg["manage_nonce"])
+        await notifications.notify_manage_link_resent(reg, url, settings=settings)

@@ -1,0 +1,91 @@
+"""Capacity under concurrency, on both engines, through real HTTP requests in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from events.tables import Session
+from registrations.tables import Registration, StatusChange
+from server.tables import OutboxMessage
+from tests.registrations.conftest import make_session, submission
+
+
+@pytest.fixture
+def settings(unlimited):
+    return unlimited
+
+
+async def _burst(client, session_id: int, count: int):
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    return await asyncio.gather(
+        *(client.post(url, json=submission(email=f"person{i}@example.org", name=f"Person {i}")) for i in range(count))
+    )
+
+
+async def test_concurrent_registrations_never_exceed_capacity(client):
+    session_id = await make_session(capacity=50)
+
+    responses = await _burst(client, session_id, 200)
+
+    assert [r.status_code for r in responses] == [201] * 200
+    statuses = [r.json()["status"] for r in responses]
+    assert (statuses.count("confirmed"), statuses.count("waitlisted")) == (50, 150)
+    positions = sorted(r.json()["waitlist_position"] for r in responses if r.json()["status"] == "waitlisted")
+    assert positions == list(range(1, 151))
+    session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
+    assert session["seats_taken"] == 50
+    assert await Registration.count().where(Registration.status == "confirmed") == 50
+    # Arrival order is commit order: the waitlist order numbers follow the registration ids (insertion order).
+    waiting = await Registration.select(Registration.id, Registration.waitlist_order).where(
+        Registration.status == "waitlisted"
+    ).order_by(Registration.waitlist_order)
+    assert [w["waitlist_order"] for w in waiting] == list(range(1, 151))
+    assert [w["id"] for w in waiting] == sorted(w["id"] for w in waiting)
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_confirmed") == 50
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_waitlisted") == 150
+
+
+async def test_cancelling_promotes_exactly_first_waitlisted(client):
+    session_id = await make_session(capacity=50)
+    responses = await _burst(client, session_id, 60)
+    confirmed = next(r.json() for r in responses if r.json()["status"] == "confirmed")
+    first_waiting = next(r.json() for r in responses if r.json()["waitlist_position"] == 1)
+    second_waiting = next(r.json() for r in responses if r.json()["waitlist_position"] == 2)
+    token_url = confirmed["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+
+    cancelled = await client.delete(token_url)
+
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
+    promoted = await Registration.select(Registration.id).where(Registration.status == "confirmed")
+    assert len(promoted) == 50
+    assert first_waiting["id"] in {p["id"] for p in promoted}
+    second = await client.get(second_waiting["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/"))
+    assert (second.json()["status"], second.json()["waitlist_position"]) == ("waitlisted", 1)
+    history = await StatusChange.select(StatusChange.from_status, StatusChange.to_status, StatusChange.actor).where(
+        StatusChange.registration == first_waiting["id"]
+    ).order_by(StatusChange.id)
+    assert history == [
+        {"from_status": "", "to_status": "waitlisted", "actor": "registrant"},
+        {"from_status": "waitlisted", "to_status": "confirmed", "actor": "system"},
+    ]
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_promoted") == 1
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_cancelled") == 1
+
+
+async def test_concurrent_repeats_of_one_email_make_one_registration(client):
+    session_id = await make_session(capacity=10)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+
+    responses = await asyncio.gather(*(client.post(url, json=submission()) for _ in range(50)))
+
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] * 49 + [201]
+    assert {r.json()["id"] for r in responses} == {1}
+    assert [r.json()["manage_url"] is None for r in responses].count(False) == 1
+    assert await Registration.count() == 1
+    session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
+    assert session["seats_taken"] == 1
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_confirmed") == 1
+    assert await OutboxMessage.count().where(OutboxMessage.template == "manage_link_resent") == 49
