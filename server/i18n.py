@@ -234,7 +234,7 @@ def format_datetime(value: datetime, timezone: str | None = None, format: str = 
     locale = _babel_locale()
     day = babel_dates.format_date(local, format="full" if format == "full_short" else "medium", locale=locale)
     time = babel_dates.format_time(local, format="short", locale=locale)
-    return f"{day}, {time} ({zone_label(zone.key, local)})"
+    return f"{_join_date_time(locale, day, time)} ({zone_label(zone.key, local)})"
 
 
 def format_time_range(starts_at: datetime, ends_at: datetime, timezone: str | None = None) -> str:
@@ -247,7 +247,12 @@ def format_time_range(starts_at: datetime, ends_at: datetime, timezone: str | No
     end_time = babel_dates.format_time(end, format="short", locale=locale)
     if start.date() != end.date():
         end_time = f"{babel_dates.format_date(end, format='medium', locale=locale)} {end_time}"
-    return f"{day}, {start_time}–{end_time} ({zone_label(zone.key, start)})"
+    return f"{_join_date_time(locale, day, f'{start_time}–{end_time}')} ({zone_label(zone.key, start)})"
+
+
+def _join_date_time(locale: Locale, day: str, time: str) -> str:
+    """Date and time joined the locale's way (``{1}, {0}`` in English, ``{1}، {0}`` in Arabic, a space in Chinese)."""
+    return locale.datetime_formats["medium"].format(time, day)
 
 
 def zone_label(zone_key: str, moment: datetime) -> str:

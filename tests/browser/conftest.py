@@ -53,6 +53,7 @@ async def page(browser, language: str) -> AsyncIterator:
     """A fresh browser tab that asks for ``language`` (Accept-Language) and records CSP violations."""
     context = await browser.new_context(locale=language, viewport={"width": 1280, "height": 900})
     tab = await context.new_page()
+    tab.set_default_timeout(10_000)
     tab.csp_violations = []
     tab.on(
         "console",

@@ -145,3 +145,17 @@ def test_language_note_names_the_language_the_text_is_shown_in():
 
     with use_locale("en"):
         assert (language_note("fr"), language_note("en")) == (' <span class="language-note">(in French)</span>', "")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ar", "الثلاثاء، 3 مارس 2026، 3:00 م–5:00 م (\u2068Asia/Beirut, UTC+02:00\u2069)"),
+        ("zh", "2026年3月3日星期二 15:00–17:00 (Asia/Beirut, UTC+02:00)"),
+        ("ru", "вторник, 3 марта 2026 г., 15:00–17:00 (Asia/Beirut, UTC+02:00)"),
+    ],
+)
+def test_format_time_range_joins_date_and_time_the_locale_way(language, expected):
+    with use_locale(language, "Asia/Beirut"):
+        text = format_time_range(datetime(2026, 3, 3, 13, tzinfo=UTC), datetime(2026, 3, 3, 15, tzinfo=UTC))
+    assert text == expected
