@@ -17,6 +17,7 @@ __all__ = [
     "issue_api_token",
     "login",
     "require_admin",
+    "require_session_manager",
     "require_staff",
     "session_cookie",
     "session_cookie_value",
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 import hashlib
+import importlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -224,6 +226,22 @@ async def _ensure_not_throttled(email_hash: str, address: str) -> None:
     by_address = await LoginAttempt.count().where(recent & (LoginAttempt.address == address))
     if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts(_("Too many failed logins; try again in 15 minutes."))
+
+
+#: Who may manage a session is a rule of events/; named, not imported, as server/ depends on no domain package.
+SESSION_ACCESS_CHECK = "events.access:ensure_can_manage"
+
+
+async def require_session_manager(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """Guard for staff routes under one session (``{session_id}`` in the path): its organisers and admins.
+
+    It runs before the body is read, so someone else's organiser gets 403 whatever they send.
+    """
+    user = await authenticate(connection)
+    if user is None:
+        raise NotAuthorizedException("Authentication required")
+    module, _sep, name = SESSION_ACCESS_CHECK.partition(":")
+    await getattr(importlib.import_module(module), name)(user, int(connection.path_params["session_id"]))
 
 
 async def login(email: str, password: str, address: str, *, rate_limit: bool = True) -> tuple[StaffUser, int]:
