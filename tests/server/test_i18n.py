@@ -152,7 +152,7 @@ def test_language_note_names_the_language_the_text_is_shown_in():
     [
         ("ar", "الثلاثاء، 3 مارس 2026، 3:00 م–5:00 م (\u2068Asia/Beirut, UTC+02:00\u2069)"),
         ("zh", "2026年3月3日星期二 15:00–17:00 (Asia/Beirut, UTC+02:00)"),
-        ("ru", "вторник, 3 марта 2026\u00a0г., 15:00–17:00 (Asia/Beirut, UTC+02:00)"),
+        ("ru", "вторник, 3 марта 2026\u202fг., 15:00–17:00 (Asia/Beirut, UTC+02:00)"),
     ],
 )
 def test_format_time_range_joins_date_and_time_the_locale_way(language, expected):
