@@ -34,7 +34,7 @@ from server.i18n import current_timezone, format_time_range, pick_text
 from server.i18n import gettext as _
 
 PRODID = "-//Convene//Convene events//EN"
-CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
+CALENDAR_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
 PUBLIC_STATUSES = (Session.Status.published, Session.Status.cancelled, Session.Status.completed)
 # Every C0/C1 control character except newline and tab: they could end a content line or a header.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")

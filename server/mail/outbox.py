@@ -1,12 +1,19 @@
-"""Deciding a message: one outbox row, written in the caller's transaction."""
+"""Deciding a message: one outbox row, written in the caller's transaction; and what the staff outbox page
+lists, previews and retries."""
 
 from __future__ import annotations
 
-__all__ = ["enqueue"]
+__all__ = ["enqueue", "list_outbox", "retry", "visible_message"]
 
+import importlib
+import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+from server.auth import StaffUser
+from server.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.i18n import gettext as _
 from server.tables import OutboxMessage
 
 
@@ -47,3 +54,64 @@ async def enqueue(
         query = query.on_conflict(target=OutboxMessage.dedupe_key, action="DO NOTHING")
     rows = await query.returning(OutboxMessage.id)
     return rows[0]["id"] if rows else None
+
+
+# --- The staff outbox page's queries and actions. --------------------------------------------------------
+
+#: Rows shown at most on the staff page (newest first).
+PAGE_LIMIT = 200
+
+
+def _loaded(row: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(row.get("context"), str):
+        row["context"] = json.loads(row["context"] or "{}")
+    return row
+
+
+async def _managed_session_ids(user: StaffUser) -> set[int] | None:
+    """Sessions ``user`` organises (None: an admin, who sees all); events is loaded by name (server imports
+    no domain package at module level)."""
+    access = importlib.import_module("events.access")
+    ids = await access.managed_session_ids(user)
+    return None if ids is None else set(ids)
+
+
+async def list_outbox(user: StaffUser, status: str | None = None) -> list[dict[str, Any]]:
+    """Newest messages first; organisers see only mail about the sessions they organise."""
+    query = OutboxMessage.select().order_by(OutboxMessage.id, ascending=False)
+    if status:
+        if status not in {s.value for s in OutboxMessage.Status}:
+            raise InvalidInput.field("status", _("Unknown status."))
+        query = query.where(OutboxMessage.status == status)
+    sessions = await _managed_session_ids(user)
+    if sessions is None:
+        return [_loaded(row) for row in await query.limit(PAGE_LIMIT)]
+    rows = [_loaded(row) for row in await query]
+    return [row for row in rows if row["context"].get("session_id") in sessions][:PAGE_LIMIT]
+
+
+async def visible_message(user: StaffUser, message_id: int) -> dict[str, Any]:
+    """One message ``user`` may see, else NotFound (an organiser learns nothing of other sessions' mail)."""
+    row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
+    if row is None:
+        raise NotFound(_("No such message."))
+    row = _loaded(row)
+    sessions = await _managed_session_ids(user)
+    if sessions is not None and row["context"].get("session_id") not in sessions:
+        raise NotFound(_("No such message."))
+    return row
+
+
+async def retry(user: StaffUser, message_id: int) -> None:
+    """Queue a failed (or waiting) message again, to go at once with a fresh count of attempts."""
+    row = await visible_message(user, message_id)
+    if row["status"] == OutboxMessage.Status.sent:
+        raise Conflict(_("This message was already sent."), [FieldError("status", _("Already sent."))])
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxMessage.Status.queued,
+            OutboxMessage.attempts: 0,
+            OutboxMessage.next_attempt_at: datetime.now(UTC),
+            OutboxMessage.lease_until: None,
+        }
+    ).where((OutboxMessage.id == message_id) & (OutboxMessage.status != OutboxMessage.Status.sent))

@@ -1,3 +1,79 @@
-"""(Being written.)"""
+"""The staff outbox page: queued, sent and failed mail with the error, a retry button and a preview."""
 
-route_handlers: list = []
+from __future__ import annotations
+
+__all__ = ["route_handlers"]
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from server.accounts import STAFF, Me
+from server.auth import require_staff
+from server.mail import outbox
+from server.mail.render import build_mime, render_message
+from server.mail.worker import load_domain_modules
+
+# The rendered HTML of a message is shown on its own, with nothing allowed to run or load.
+PREVIEW_CSP = "default-src 'none'; img-src data:; sandbox"
+
+
+class OutboxPages(Controller):
+    """What mail was decided, and what became of it."""
+
+    path = "/staff/outbox"
+    guards = [require_staff]
+    dependencies = STAFF
+    include_in_schema = False
+
+    @get("/")
+    async def messages(self, me: Me, status: FromQuery[str | None] = None) -> Template:
+        """Newest first, filtered by status; organisers see their sessions' mail only."""
+        rows = await outbox.list_outbox(me, status or None)
+        return Template("pages/staff/outbox.html", context={"user": me, "messages": rows, "status": status or ""})
+
+    @get("/{message_id:int}")
+    async def preview(self, request: Request, me: Me, message_id: FromPath[int]) -> Template:
+        """The message as its recipient gets it (rendered now, in their language and time zone)."""
+        row = await outbox.visible_message(me, message_id)
+        load_domain_modules()
+        rendered, error = None, ""
+        try:
+            rendered = await render_message(row, request.app.state.settings)
+        except Exception as failure:  # show why it cannot be rendered rather than fail the page
+            error = f"{type(failure).__name__}: {failure}"
+        return Template(
+            "pages/staff/outbox_message.html",
+            context={"user": me, "message": row, "rendered": rendered, "render_error": error},
+        )
+
+    @get("/{message_id:int}/message.html")
+    async def preview_html(self, request: Request, me: Me, message_id: FromPath[int]) -> Response[str]:
+        """The HTML part alone, sandboxed (no script, no remote content)."""
+        row = await outbox.visible_message(me, message_id)
+        load_domain_modules()
+        rendered = await render_message(row, request.app.state.settings)
+        return Response(rendered.html, media_type="text/html", headers={"Content-Security-Policy": PREVIEW_CSP})
+
+    @get("/{message_id:int}/message.eml")
+    async def download(self, request: Request, me: Me, message_id: FromPath[int]) -> Response[bytes]:
+        """The whole MIME message as it would be sent, to inspect headers and the calendar."""
+        row = await outbox.visible_message(me, message_id)
+        load_domain_modules()
+        settings = request.app.state.settings
+        message = build_mime(row, await render_message(row, settings), settings)
+        return Response(
+            message.as_bytes(),
+            media_type="message/rfc822",
+            headers={"Content-Disposition": f'attachment; filename="message-{message_id}.eml"'},
+        )
+
+    @post("/{message_id:int}/retry")
+    async def retry(self, me: Me, message_id: FromPath[int]) -> Redirect:
+        """Queue the message again, to go at once."""
+        await outbox.retry(me, message_id)
+        return Redirect(f"/staff/outbox/{message_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+route_handlers: list = [OutboxPages]
