@@ -1,3 +1,118 @@
 """HTTP for this package: thin controllers, ``...Api`` for JSON and ``...Pages`` for HTML."""
 
-route_handlers: list = []
+from __future__ import annotations
+
+__all__ = ["route_handlers"]
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from events import queries, series, services
+from events.access import current_staff
+from events.pages import PublicPages, StaffSessionPages
+from events.queries import ListFilters
+from events.schemas import (
+    Reschedule,
+    SeriesCreate,
+    SeriesOut,
+    SeriesUpdate,
+    SessionCreate,
+    SessionList,
+    SessionOut,
+    SessionPublicOut,
+    SessionUpdate,
+)
+from events.tables import Session
+from server.auth import authenticate, require_admin, require_staff
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+
+
+class SessionsApi(Controller):
+    path = "/api/v1/sessions"
+    tags = ["sessions"]
+
+    @post("/", guards=[require_staff])
+    async def create_session(self, request: Request, data: JSONBody[SessionCreate]) -> SessionOut:
+        """Create a draft session; the reply lists overlapping sessions under ``warnings``."""
+        return await services.create_session(await current_staff(request), data)
+
+    @get("/")
+    async def list_sessions(
+        self,
+        kind: Annotated[Session.Kind | None, QueryParameter()] = None,
+        region: Annotated[Session.Region | None, QueryParameter()] = None,
+        language: Annotated[str | None, QueryParameter(max_length=35)] = None,
+        starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> SessionList:
+        """Published sessions, ordered by start then id; filter by kind, region, language and start range."""
+        filters = ListFilters(kind=kind and kind.value, region=region and region.value, language=language,
+                              starts_from=queries.parse_instant("from", starts_from),
+                              starts_to=queries.parse_instant("to", starts_to))
+        return await queries.list_public_sessions(filters, limit=limit, offset=offset)
+
+    @get("/{session_id:int}")
+    async def get_session(self, request: Request, session_id: FromPath[int]) -> SessionOut | SessionPublicOut:
+        """A published session for anyone (no join details); everything for staff who manage it."""
+        return await queries.read_session(session_id, await authenticate(request))
+
+    @patch("/{session_id:int}", guards=[require_staff])
+    async def update_session(self, request: Request, session_id: FromPath[int],
+                             data: JSONBody[SessionUpdate]) -> SessionOut:
+        """Change the fields sent."""
+        return await services.update_session(await current_staff(request), session_id, data)
+
+    @post("/{session_id:int}/publish", guards=[require_staff], status_code=200)
+    async def publish(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+        """draft → published."""
+        return await services.publish(await current_staff(request), session_id)
+
+    @post("/{session_id:int}/cancel", guards=[require_staff], status_code=200)
+    async def cancel(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+        """draft or published → cancelled."""
+        return await services.cancel(await current_staff(request), session_id)
+
+    @post("/{session_id:int}/complete", guards=[require_staff], status_code=200)
+    async def complete(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+        """published → completed."""
+        return await services.complete(await current_staff(request), session_id)
+
+    @post("/{session_id:int}/reschedule", guards=[require_staff], status_code=200)
+    async def reschedule(self, request: Request, session_id: FromPath[int],
+                         data: JSONBody[Reschedule]) -> SessionOut:
+        """Move the session; it keeps its id and its sequence rises."""
+        return await services.reschedule(await current_staff(request), session_id, data)
+
+
+class SeriesApi(Controller):
+    path = "/api/v1/series"
+    tags = ["series"]
+
+    @get("/")
+    async def list_series(self) -> list[SeriesOut]:
+        """Every series."""
+        return await series.list_series()
+
+    @get("/{series_id:int}")
+    async def get_series(self, series_id: FromPath[int]) -> SeriesOut:
+        """One series."""
+        return await series.get_series(series_id)
+
+    @post("/", guards=[require_admin])
+    async def create_series(self, data: JSONBody[SeriesCreate]) -> SeriesOut:
+        """A new series (admins)."""
+        return await series.create_series(data)
+
+    @patch("/{series_id:int}", guards=[require_admin])
+    async def update_series(self, series_id: FromPath[int], data: JSONBody[SeriesUpdate]) -> SeriesOut:
+        """Change a series' title or description (admins)."""
+        return await series.update_series(series_id, data)
+
+
+route_handlers = [SessionsApi, SeriesApi, PublicPages, StaffSessionPages]

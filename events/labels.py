@@ -1,0 +1,58 @@
+"""Human, translated names for the codes sessions use (kinds, regions, audiences, statuses, provisions)."""
+
+from __future__ import annotations
+
+__all__ = ["AUDIENCES", "KINDS", "PROVISIONS", "REGIONS", "STATUSES", "label", "sign_language_name"]
+
+from functools import cache
+
+import pycountry
+
+from server.i18n import lazy_gettext as _l
+
+KINDS = {
+    "webinar": _l("Webinar"),
+    "listening_session": _l("Listening session"),
+    "regional_review": _l("Regional review"),
+    "briefing": _l("Briefing"),
+    "meeting": _l("Meeting"),
+}
+REGIONS = {
+    "global": _l("Global"),
+    "ECA": _l("Economic Commission for Africa (ECA)"),
+    "ECE": _l("Economic Commission for Europe (ECE)"),
+    "ECLAC": _l("Economic Commission for Latin America and the Caribbean (ECLAC)"),
+    "ESCAP": _l("Economic and Social Commission for Asia and the Pacific (ESCAP)"),
+    "ESCWA": _l("Economic and Social Commission for Western Asia (ESCWA)"),
+}
+AUDIENCES = {
+    "open": _l("Open to all"),
+    "approval": _l("Registration subject to approval"),
+    "invitation": _l("By invitation only"),
+}
+STATUSES = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "cancelled": _l("Cancelled"),
+    "completed": _l("Completed"),
+}
+PROVISIONS = {
+    "captions_cart": _l("Real-time human captioning (CART)"),
+    "captions_auto": _l("Automatic captions"),
+    "international_sign": _l("International Sign interpretation"),
+    "national_sign_language": _l("National sign language interpretation"),
+    "accessible_documents": _l("Accessible documents"),
+    "easy_read": _l("Easy Read documents"),
+    "other": _l("Other accessibility support"),
+}
+
+
+def label(labels: dict, code: str) -> str:
+    """The translated label of ``code``, or the code itself when it has none."""
+    return str(labels[code]) if code in labels else code
+
+
+@cache
+def sign_language_name(code: str) -> str:
+    language = pycountry.languages.get(alpha_3=code)
+    return language.name if language else code

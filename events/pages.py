@@ -1,0 +1,245 @@
+"""HTML pages: the public list and session page, and the staff pages to create, edit and run sessions."""
+
+from __future__ import annotations
+
+__all__ = ["PublicPages", "StaffSessionPages", "session_page_context", "session_view"]
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from events import queries, services
+from events.access import current_staff, ensure_can_manage, managed_session_ids
+from events.forms import FormErrors, form_from_session, form_values, parse_reschedule, parse_session_form
+from events.labels import AUDIENCES, KINDS, PROVISIONS, REGIONS, STATUSES, label, sign_language_name
+from events.queries import ListFilters, effective_status, load_row, now
+from events.schemas import SessionPublicOut
+from events.tables import Series, Session
+from server.auth import StaffUser, require_staff
+from server.errors import InvalidInput, NotFound
+from server.i18n import current_timezone, format_datetime, format_time_range, language_name, pick_text
+from server.i18n import gettext as _
+from server.tables import User
+
+PAGE_SIZE = 20
+
+
+async def _series_titles() -> dict[int, dict[str, str]]:
+    rows = await Series.select(Series.id, Series.title).output(load_json=True)
+    return {row["id"]: row["title"] for row in rows}
+
+
+def _registration_state(session: SessionPublicOut, status: str) -> tuple[bool, str]:
+    """Whether registration is open now, and a sentence saying so."""
+    moment = now()
+    if status != Session.Status.published.value:
+        return False, _("Registration is closed.")
+    if session.registration_opens_at and moment < session.registration_opens_at:
+        return False, _("Registration opens on %(when)s.", when=_when(session.registration_opens_at))
+    if moment >= session.registration_closes_at:
+        return False, _("Registration is closed.")
+    return True, _("Registration is open until %(when)s.", when=_when(session.registration_closes_at))
+
+
+def _when(value: datetime) -> str:
+    return format_datetime(value)
+
+
+def session_view(session: SessionPublicOut, series_titles: dict[int, dict[str, str]]) -> dict[str, Any]:
+    """What the templates show of a session, already translated and formatted for the viewer."""
+    title, title_lang = pick_text(session.title, session.floor_language)
+    description, description_lang = pick_text(session.description, session.floor_language)
+    series = pick_text(series_titles.get(session.series_id or 0), session.floor_language)
+    places_left = None if session.capacity is None else max(session.capacity - session.seats_taken, 0)
+    registration_open, registration_state = _registration_state(session, session.status)
+    return {
+        "id": session.id, "title": title, "title_lang": title_lang,
+        "description": description, "description_lang": description_lang,
+        "kind": session.kind, "kind_label": label(KINDS, session.kind),
+        "series_id": session.series_id, "series_title": series[0], "series_title_lang": series[1],
+        "region": session.region, "region_label": label(REGIONS, session.region),
+        "audience": session.audience, "audience_label": label(AUDIENCES, session.audience),
+        "status": session.status, "status_label": label(STATUSES, session.status),
+        "timezone": session.timezone, "starts_at": session.starts_at, "ends_at": session.ends_at,
+        "time_local": format_time_range(session.starts_at, session.ends_at, session.timezone),
+        "time_viewer": format_time_range(session.starts_at, session.ends_at, current_timezone()),
+        "same_zone": session.timezone == current_timezone(),
+        "floor_language": session.floor_language, "floor_language_name": language_name(session.floor_language),
+        "interpretation_languages": session.interpretation_languages,
+        "interpretation_names": [(code, language_name(code)) for code in session.interpretation_languages],
+        "accessibility_provisions": session.accessibility_provisions,
+        "provision_labels": [(code, label(PROVISIONS, code)) for code in session.accessibility_provisions],
+        "sign_language_names": [sign_language_name(code) for code in session.sign_languages],
+        "capacity": session.capacity, "places_left": places_left, "seats_taken": session.seats_taken,
+        "venue": session.venue, "in_person_capacity": session.in_person_capacity,
+        "registration_open": registration_open, "registration_state": registration_state,
+        "agenda": [
+            dict(zip(("title", "title_lang"), pick_text(item.title, session.floor_language), strict=True),
+                 speakers=item.speakers, minutes=item.minutes, position=item.position)
+            for item in session.agenda
+        ],
+    }
+
+
+async def session_page_context(session_id: int) -> dict[str, Any]:
+    """The context of ``pages/session.html`` for a public session (NotFound for drafts).
+
+    The registrations package re-renders the page with ``form`` and ``form_errors`` added.
+    """
+    session = await queries.read_session(session_id, None)
+    return {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {}}
+
+
+def _choices() -> dict[str, Any]:
+    return {"kinds": KINDS, "regions": REGIONS, "audiences": AUDIENCES, "provisions": PROVISIONS}
+
+
+class PublicPages(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def index(
+        self,
+        kind: Annotated[Session.Kind | None, QueryParameter()] = None,
+        region: Annotated[Session.Region | None, QueryParameter()] = None,
+        language: Annotated[str | None, QueryParameter(max_length=35)] = None,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Template:
+        """Upcoming published sessions, filtered by kind, region and language."""
+        filters = ListFilters(kind=kind and kind.value, region=region and region.value, language=language or None,
+                              upcoming_only=True)
+        listing = await queries.list_public_sessions(filters, limit=PAGE_SIZE, offset=offset)
+        titles = await _series_titles()
+        return Template("pages/index.html", context={
+            "sessions": [session_view(item, titles) for item in listing.items], "total": listing.total,
+            "offset": offset, "page_size": PAGE_SIZE, "filters": filters, **_choices(),
+        })
+
+    @get("/sessions/{session_id:int}")
+    async def session_page(self, session_id: FromPath[int]) -> Template:
+        """One published session: times, agenda, languages and accessibility offered, how to register."""
+        return Template("pages/session.html", context=await session_page_context(session_id))
+
+
+async def _organiser_choices(user: StaffUser) -> list[dict]:
+    if not user.is_admin:
+        return []
+    return await User.select(User.id, User.name, User.email).where(User.active == True).order_by(User.id)  # noqa: E712
+
+
+async def _form_context(user: StaffUser, **context: Any) -> dict[str, Any]:
+    series = [{"id": sid, "title": pick_text(title, "en")[0]} for sid, title in (await _series_titles()).items()]
+    return {"user": user, "series": series, "organisers": await _organiser_choices(user), "form": {},
+            "errors": {}, **_choices(), **context}
+
+
+async def _detail_context(user: StaffUser, session_id: int, **context: Any) -> dict[str, Any]:
+    session = await queries.staff_view(session_id)
+    row = await load_row(session_id)
+    explicit = (row["registration_opens_at"], row["registration_closes_at"])
+    view = session_view(session, await _series_titles())
+    base = {"session": session, "view": view, "status": effective_status(row),
+            "form": form_from_session(session, explicit), "reschedule_errors": {},
+            "reschedule_form": {"starts_at": form_from_session(session)["starts_at"],
+                                "ends_at": form_from_session(session)["ends_at"]}}
+    return await _form_context(user, **{**base, **context})
+
+
+class StaffSessionPages(Controller):
+    path = "/staff/sessions"
+    guards = [require_staff]
+    include_in_schema = False
+
+    @get("/")
+    async def list_sessions(self, request: Request) -> Template:
+        """The sessions this staff member may manage, soonest first."""
+        user = await current_staff(request)
+        ids = await managed_session_ids(user)
+        query = Session.select().output(load_json=True).order_by(Session.starts_at, ascending=False)
+        rows = await (query if ids is None else query.where(Session.id.is_in(ids or [0])))
+        sessions = [{"row": row, "title": pick_text(row["title"], row["floor_language"]),
+                     "status_label": label(STATUSES, effective_status(row)),
+                     "time": format_time_range(row["starts_at"], row["ends_at"], row["timezone"])} for row in rows]
+        return Template("pages/staff/sessions.html", context={"user": user, "sessions": sessions})
+
+    @get("/new")
+    async def new_form(self, request: Request) -> Template:
+        """An empty session form."""
+        user = await current_staff(request)
+        defaults = {"timezone": current_timezone(), "floor_language": "en", "kind": "webinar",
+                    "audience": "open", "region": "global"}
+        return Template("pages/staff/sessions_new.html", context=await _form_context(user, form=defaults))
+
+    @post("/new")
+    async def create(self, request: Request) -> Template | Redirect:
+        """Create a draft from the form, or show the form again with the errors beside the fields."""
+        user = await current_staff(request)
+        form = await request.form()
+        try:
+            session = await services.create_session(user, parse_session_form(form, is_admin=user.is_admin,
+                                                                             for_update=False))
+        except (FormErrors, InvalidInput) as error:
+            return Template("pages/staff/sessions_new.html", status_code=422, context=await _form_context(
+                user, form=_refill(form), errors=_errors(error)))
+        return Redirect(f"/staff/sessions/{session.id}", status_code=303)
+
+    @get("/{session_id:int}")
+    async def detail(self, request: Request, session_id: FromPath[int]) -> Template:
+        """One session: its state, the lifecycle buttons, the edit and reschedule forms."""
+        user = await current_staff(request)
+        await ensure_can_manage(user, session_id)
+        return Template("pages/staff/sessions_detail.html", context=await _detail_context(user, session_id))
+
+    @post("/{session_id:int}")
+    async def update(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Save the edit form, or show it again with the errors beside the fields."""
+        user = await current_staff(request)
+        await ensure_can_manage(user, session_id)
+        form = await request.form()
+        try:
+            await services.update_session(user, session_id, parse_session_form(form, is_admin=user.is_admin,
+                                                                               for_update=True))
+        except (FormErrors, InvalidInput) as error:
+            return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
+                user, session_id, form=_refill(form), errors=_errors(error)))
+        return Redirect(f"/staff/sessions/{session_id}", status_code=303)
+
+    @post("/{session_id:int}/reschedule")
+    async def reschedule(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Move the session to the new times given in its own zone."""
+        user = await current_staff(request)
+        await ensure_can_manage(user, session_id)
+        form = await request.form()
+        zone = (await load_row(session_id))["timezone"]
+        try:
+            await services.reschedule(user, session_id, parse_reschedule(form, zone))
+        except (FormErrors, InvalidInput) as error:
+            return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
+                user, session_id, reschedule_errors=_errors(error),
+                reschedule_form={"starts_at": form.get("starts_at", ""), "ends_at": form.get("ends_at", "")}))
+        return Redirect(f"/staff/sessions/{session_id}", status_code=303)
+
+    @post("/{session_id:int}/{action:str}")
+    async def lifecycle(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Redirect:
+        """Publish, cancel or complete (the buttons on the detail page)."""
+        steps = {"publish": services.publish, "cancel": services.cancel, "complete": services.complete}
+        if action not in steps:
+            raise NotFound(_("No such action."))
+        await steps[action](await current_staff(request), session_id)
+        return Redirect(f"/staff/sessions/{session_id}", status_code=303)
+
+
+def _refill(form: Any) -> dict[str, Any]:
+    return form_values(form)
+
+
+def _errors(error: Exception) -> dict[str, str]:
+    if isinstance(error, FormErrors):
+        return error.errors
+    errors: dict[str, str] = {}
+    for item in getattr(error, "errors", []):
+        errors.setdefault(item.field, item.message)
+    return errors

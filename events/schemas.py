@@ -1,0 +1,212 @@
+"""JSON shapes of series and sessions (msgspec). Unknown fields are refused; text lengths are bounded here,
+rules that need more than a type (zones, language codes, end after start) live in ``events.validation``."""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgendaItemIn",
+    "AgendaItemOut",
+    "ConflictWarning",
+    "JoinDetails",
+    "Provision",
+    "Reschedule",
+    "SeriesCreate",
+    "SeriesOut",
+    "SeriesUpdate",
+    "SessionCreate",
+    "SessionList",
+    "SessionOut",
+    "SessionPublicOut",
+    "SessionUpdate",
+]
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from events.tables import Session
+
+Title = Annotated[str, Meta(max_length=300)]
+LongText = Annotated[str, Meta(max_length=20000)]
+#: ``{"en": "…", "fr": "…"}``; keys are BCP 47 codes (checked in events.validation).
+MultilingualTitle = Annotated[dict[Annotated[str, Meta(max_length=35)], Title], Meta(max_length=20)]
+MultilingualText = Annotated[dict[Annotated[str, Meta(max_length=35)], LongText], Meta(max_length=20)]
+AwareDatetime = Annotated[datetime, Meta(tz=True)]
+LanguageCode = Annotated[str, Meta(max_length=35)]
+ZoneName = Annotated[str, Meta(max_length=64)]
+NonNegative = Annotated[int, Meta(ge=0)]
+Minutes = Annotated[int, Meta(ge=0, le=60 * 24 * 366)]
+
+
+class Provision(str, Enum):
+    """Accessibility provisions a session can offer (DESIGN.md)."""
+
+    captions_cart = "captions_cart"
+    captions_auto = "captions_auto"
+    international_sign = "international_sign"
+    national_sign_language = "national_sign_language"
+    accessible_documents = "accessible_documents"
+    easy_read = "easy_read"
+    other = "other"
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+
+class JoinDetails(Strict):
+    """How to join online; shown to staff and confirmed participants only."""
+
+    url: Annotated[str, Meta(max_length=2000)] = ""
+    meeting_id: Annotated[str, Meta(max_length=100)] = ""
+    passcode: Annotated[str, Meta(max_length=100)] = ""
+    dial_in: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class AgendaItemIn(Strict):
+    title: MultilingualTitle
+    speakers: Annotated[str, Meta(max_length=1000)] = ""
+    minutes: Minutes | None = None
+
+
+class AgendaItemOut(msgspec.Struct):
+    position: int
+    title: dict[str, str]
+    speakers: str
+    minutes: int | None
+
+
+class SessionCreate(Strict):
+    kind: Session.Kind
+    title: MultilingualTitle
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: ZoneName
+    floor_language: LanguageCode
+    series_id: int | None = None
+    description: MultilingualText = {}
+    capacity: NonNegative | None = None
+    audience: Session.Audience = Session.Audience.open
+    interpretation_languages: Annotated[list[LanguageCode], Meta(max_length=30)] = []
+    accessibility_provisions: Annotated[list[Provision], Meta(max_length=10)] = []
+    sign_languages: Annotated[list[Annotated[str, Meta(max_length=3)]], Meta(max_length=20)] = []
+    region: Session.Region = Session.Region.global_
+    registration_opens_at: AwareDatetime | None = None
+    registration_closes_at: AwareDatetime | None = None
+    organiser_ids: Annotated[list[int], Meta(max_length=50)] = []
+    join: JoinDetails | None = None
+    venue: Annotated[str, Meta(max_length=2000)] = ""
+    agenda: Annotated[list[AgendaItemIn], Meta(max_length=100)] = []
+    in_person_capacity: NonNegative | None = None
+    waitlist_cutoff_minutes: Minutes = 120
+    reminder_offsets: Annotated[list[Annotated[int, Meta(ge=1, le=60 * 24 * 60)]], Meta(max_length=5)] = msgspec.field(
+        default_factory=lambda: [1440, 60]
+    )
+    retention_days: Annotated[int, Meta(ge=1, le=3650)] = 365
+
+
+class SessionUpdate(Strict):
+    """A PATCH: only the fields sent change (status has its own routes)."""
+
+    kind: Session.Kind | UnsetType = UNSET
+    title: MultilingualTitle | UnsetType = UNSET
+    starts_at: AwareDatetime | UnsetType = UNSET
+    ends_at: AwareDatetime | UnsetType = UNSET
+    timezone: ZoneName | UnsetType = UNSET
+    floor_language: LanguageCode | UnsetType = UNSET
+    series_id: int | None | UnsetType = UNSET
+    description: MultilingualText | UnsetType = UNSET
+    capacity: NonNegative | None | UnsetType = UNSET
+    audience: Session.Audience | UnsetType = UNSET
+    interpretation_languages: Annotated[list[LanguageCode], Meta(max_length=30)] | UnsetType = UNSET
+    accessibility_provisions: Annotated[list[Provision], Meta(max_length=10)] | UnsetType = UNSET
+    sign_languages: Annotated[list[Annotated[str, Meta(max_length=3)]], Meta(max_length=20)] | UnsetType = UNSET
+    region: Session.Region | UnsetType = UNSET
+    registration_opens_at: AwareDatetime | None | UnsetType = UNSET
+    registration_closes_at: AwareDatetime | None | UnsetType = UNSET
+    organiser_ids: Annotated[list[int], Meta(max_length=50)] | UnsetType = UNSET
+    join: JoinDetails | UnsetType = UNSET
+    venue: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
+    agenda: Annotated[list[AgendaItemIn], Meta(max_length=100)] | UnsetType = UNSET
+    in_person_capacity: NonNegative | None | UnsetType = UNSET
+    waitlist_cutoff_minutes: Minutes | UnsetType = UNSET
+    reminder_offsets: Annotated[list[Annotated[int, Meta(ge=1, le=60 * 24 * 60)]], Meta(max_length=5)] | UnsetType = (
+        UNSET
+    )
+    retention_days: Annotated[int, Meta(ge=1, le=3650)] | UnsetType = UNSET
+
+
+class Reschedule(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class ConflictWarning(msgspec.Struct):
+    """The session overlaps another one that shares its series or an organiser."""
+
+    code: str
+    session_id: int
+    reason: str
+
+
+class SessionPublicOut(msgspec.Struct):
+    """What anyone may read about a published session: never the join details."""
+
+    id: int
+    series_id: int | None
+    kind: str
+    title: dict[str, str]
+    description: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    capacity: int | None
+    seats_taken: int
+    audience: str
+    floor_language: str
+    interpretation_languages: list[str]
+    accessibility_provisions: list[str]
+    sign_languages: list[str]
+    region: str
+    status: str
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime
+    sequence: int
+    venue: str
+    in_person_capacity: int | None
+    agenda: list[AgendaItemOut]
+
+
+class SessionOut(SessionPublicOut):
+    """The staff view: everything, join details and organisers included, plus conflict warnings."""
+
+    organiser_ids: list[int]
+    join: JoinDetails
+    waitlist_cutoff_minutes: int
+    reminder_offsets: list[int]
+    retention_days: int
+    warnings: list[ConflictWarning] = []
+
+
+class SessionList(msgspec.Struct):
+    items: list[SessionPublicOut]
+    total: int
+
+
+class SeriesCreate(Strict):
+    title: MultilingualTitle
+    description: MultilingualText = {}
+
+
+class SeriesUpdate(Strict):
+    title: MultilingualTitle | UnsetType = UNSET
+    description: MultilingualText | UnsetType = UNSET
+
+
+class SeriesOut(msgspec.Struct):
+    id: int
+    title: dict[str, str]
+    description: dict[str, str]

@@ -1,0 +1,252 @@
+"""Changing sessions: create, update, and the lifecycle draft → published → completed, or cancelled.
+
+Every change is one write transaction; the signals it sends (``session_updated``, ``session_rescheduled``,
+``session_cancelled``, ``session_published``) run their receivers inside it, so the mail they queue commits
+with the change or not at all.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "INVITE_FIELDS",
+    "cancel",
+    "complete",
+    "complete_finished_sessions",
+    "create_session",
+    "publish",
+    "reschedule",
+    "update_session",
+]
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from msgspec import UNSET
+
+from events.access import ensure_can_manage
+from events.queries import conflict_warnings, effective_status, load_row, staff_view
+from events.schemas import AgendaItemIn, JoinDetails, Reschedule, SessionCreate, SessionOut, SessionUpdate
+from events.tables import AgendaItem, Series, Session, SessionOrganiser
+from events.validation import session_errors
+from server import signals
+from server.auth import StaffUser
+from server.db import write_transaction
+from server.errors import Conflict, FieldError, Forbidden, InvalidInput
+from server.i18n import gettext as _
+from server.jobs import periodic
+from server.tables import User
+
+#: Fields a calendar invite shows: changing one raises the sequence and tells participants.
+INVITE_FIELDS = ("starts_at", "ends_at", "title", "description", "join", "venue")
+#: Fields stored in a column of the same name.
+DIRECT_FIELDS = (
+    "kind", "title", "description", "starts_at", "ends_at", "timezone", "capacity", "audience", "floor_language",
+    "interpretation_languages", "accessibility_provisions", "sign_languages", "region", "registration_opens_at",
+    "registration_closes_at", "venue", "in_person_capacity", "waitlist_cutoff_minutes", "reminder_offsets",
+    "retention_days",
+)
+VALUE_FIELDS = (*DIRECT_FIELDS, "series_id", "join")
+
+
+def _db():
+    return Session._meta.db
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _values_from_row(row: dict) -> dict[str, Any]:
+    values = {name: row[name] for name in DIRECT_FIELDS}
+    values["series_id"] = row["series"]
+    values["join"] = JoinDetails(url=row["join_url"], meeting_id=row["join_meeting_id"],
+                                 passcode=row["join_passcode"], dial_in=row["join_dial_in"])
+    return values
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Values by field name → values by column name, ready for an insert or update."""
+    columns = {name: _plain(values[name]) for name in DIRECT_FIELDS}
+    columns["series"] = values["series_id"]
+    join: JoinDetails = values["join"]
+    columns.update(join_url=join.url, join_meeting_id=join.meeting_id, join_passcode=join.passcode,
+                   join_dial_in=join.dial_in)
+    return columns
+
+
+def _raise_if(errors: list[FieldError]) -> None:
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+
+
+async def _validate(values: dict[str, Any], seats_taken: int = 0) -> None:
+    errors = session_errors(values)
+    if values["series_id"] is not None and not await Series.exists().where(Series.id == values["series_id"]):
+        errors.append(FieldError("series_id", _("No series with id %(id)s.", id=values["series_id"])))
+    if values["capacity"] is not None and values["capacity"] < seats_taken:
+        errors.append(FieldError("capacity", _("%(count)s seats are already taken.", count=seats_taken)))
+    _raise_if(errors)
+
+
+async def _checked_organisers(ids: list[int]) -> list[int]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    rows = await User.select(User.id).where(User.id.is_in(ids) & (User.active == True))  # noqa: E712
+    unknown = sorted(set(ids) - {row["id"] for row in rows})
+    if unknown:
+        raise InvalidInput.field("organiser_ids", _("No active staff user with id %(ids)s.",
+                                                    ids=", ".join(map(str, unknown))))
+    return ids
+
+
+async def _organisers_for_create(user: StaffUser, requested: list[int]) -> list[int]:
+    """Admins assign anyone; an organiser who creates a session becomes its (only) organiser."""
+    if user.is_admin:
+        return await _checked_organisers(requested)
+    if set(requested) - {user.id}:
+        raise Forbidden(_("Only admins assign organisers."), [FieldError("organiser_ids", _("Admins only."))])
+    return [user.id]
+
+
+async def _set_organisers(session_id: int, ids: list[int]) -> None:
+    await SessionOrganiser.delete().where(SessionOrganiser.session == session_id)
+    if ids:
+        await SessionOrganiser.insert(*(SessionOrganiser(session=session_id, user=uid) for uid in ids))
+
+
+async def _set_agenda(session_id: int, items: list[AgendaItemIn]) -> None:
+    await AgendaItem.delete().where(AgendaItem.session == session_id)
+    if items:
+        await AgendaItem.insert(*(
+            AgendaItem(session=session_id, position=n, title=item.title, speakers=item.speakers,
+                       minutes=item.minutes)
+            for n, item in enumerate(items, start=1)
+        ))
+
+
+async def create_session(user: StaffUser, data: SessionCreate) -> SessionOut:
+    """A new draft session; the reply carries overlap warnings."""
+    values = {name: getattr(data, name) for name in VALUE_FIELDS}
+    values["join"] = data.join or JoinDetails()
+    await _validate(values)
+    organisers = await _organisers_for_create(user, data.organiser_ids)
+    async with write_transaction(_db()):
+        rows = await Session.insert(Session(**_columns(values), created_by=user.id)).returning(Session.id)
+        session_id = rows[0]["id"]
+        await _set_organisers(session_id, organisers)
+        await _set_agenda(session_id, data.agenda)
+    return await staff_view(session_id, await conflict_warnings(session_id))
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [name for name in INVITE_FIELDS if _plain(after[name]) != _plain(before[name])]
+
+
+async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) -> SessionOut:
+    """Change what was sent. A change participants can see raises the sequence and sends ``session_updated``."""
+    await ensure_can_manage(user, session_id)
+    if data.organiser_ids is not UNSET and not user.is_admin:
+        raise Forbidden(_("Only admins assign organisers."), [FieldError("organiser_ids", _("Admins only."))])
+    organisers = None if data.organiser_ids is UNSET else await _checked_organisers(data.organiser_ids)
+    async with write_transaction(_db()):
+        row = await load_row(session_id)
+        _refuse_unless(row["status"], {Session.Status.draft.value, Session.Status.published.value,
+                                       Session.Status.completed.value})
+        before = _values_from_row(row)
+        after = dict(before)
+        after.update({name: getattr(data, name) for name in VALUE_FIELDS if getattr(data, name) is not UNSET})
+        await _validate(after, row["seats_taken"])
+        changes = _changed(before, after)
+        columns: dict[Any, Any] = {**_columns(after), "updated_at": _now()}
+        if changes:
+            columns[Session.sequence] = Session.sequence + 1
+        await Session.update(columns).where(Session.id == session_id)
+        if organisers is not None:
+            await _set_organisers(session_id, organisers)
+        if data.agenda is not UNSET:
+            await _set_agenda(session_id, data.agenda)
+        if changes:
+            await signals.send("session_updated", session_id=session_id, changes=changes)
+    return await staff_view(session_id, await conflict_warnings(session_id))
+
+
+def _refuse_unless(status: str, allowed: set[str]) -> None:
+    """Transitions not in the lifecycle are a 409 naming ``status``."""
+    if status not in allowed:
+        message = _("Not allowed while the session is %(status)s.", status=status)
+        raise Conflict(message, [FieldError("status", message)])
+
+
+async def publish(user: StaffUser, session_id: int) -> SessionOut:
+    """draft → published: the session appears in listings and registration opens (by default)."""
+    await ensure_can_manage(user, session_id)
+    async with write_transaction(_db()):
+        row = await load_row(session_id)
+        _refuse_unless(row["status"], {Session.Status.draft.value})
+        await Session.update({Session.status: Session.Status.published.value, Session.published_at: _now(),
+                              Session.updated_at: _now()}).where(Session.id == session_id)
+        await signals.send("session_published", session_id=session_id)
+    return await staff_view(session_id)
+
+
+async def cancel(user: StaffUser, session_id: int) -> SessionOut:
+    """draft or published → cancelled; the sequence rises, as the cancellation is a change to the invite."""
+    await ensure_can_manage(user, session_id)
+    async with write_transaction(_db()):
+        row = await load_row(session_id)
+        # A published session that has ended is over: it can no longer be cancelled.
+        _refuse_unless(effective_status(row), {Session.Status.draft.value, Session.Status.published.value})
+        await Session.update({Session.status: Session.Status.cancelled.value, Session.sequence: Session.sequence + 1,
+                              Session.updated_at: _now()}).where(Session.id == session_id)
+        await signals.send("session_cancelled", session_id=session_id)
+    return await staff_view(session_id)
+
+
+async def complete(user: StaffUser, session_id: int) -> SessionOut:
+    """published → completed, by staff (the periodic job does it after the end)."""
+    await ensure_can_manage(user, session_id)
+    async with write_transaction(_db()):
+        row = await load_row(session_id)
+        _refuse_unless(row["status"], {Session.Status.published.value})
+        await Session.update({Session.status: Session.Status.completed.value, Session.updated_at: _now()}).where(
+            Session.id == session_id
+        )
+    return await staff_view(session_id)
+
+
+async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> SessionOut:
+    """New start and end for the same session (same id, same calendar UID); the sequence rises."""
+    await ensure_can_manage(user, session_id)
+    async with write_transaction(_db()):
+        row = await load_row(session_id)
+        _refuse_unless(row["status"], {Session.Status.draft.value, Session.Status.published.value})
+        values = {**_values_from_row(row), "starts_at": data.starts_at, "ends_at": data.ends_at}
+        await _validate(values, row["seats_taken"])
+        if (data.starts_at, data.ends_at) != (row["starts_at"], row["ends_at"]):
+            await Session.update({
+                Session.starts_at: data.starts_at, Session.ends_at: data.ends_at,
+                Session.sequence: Session.sequence + 1, Session.updated_at: _now(),
+            }).where(Session.id == session_id)
+            await signals.send("session_rescheduled", session_id=session_id,
+                               previous_starts_at=row["starts_at"], previous_ends_at=row["ends_at"])
+    return await staff_view(session_id, await conflict_warnings(session_id))
+
+
+@periodic("complete_finished_sessions")
+async def complete_finished_sessions() -> int:
+    """Mark published sessions whose end has passed as completed; returns how many."""
+    async with write_transaction(_db()):
+        rows = await Session.update({Session.status: Session.Status.completed.value, Session.updated_at: _now()}).where(
+            (Session.status == Session.Status.published.value) & (Session.ends_at <= _now())
+        ).returning(Session.id)
+    return len(rows)

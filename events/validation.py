@@ -1,0 +1,100 @@
+"""Rules on a session's fields that a type cannot say: real zones and language codes, end after start.
+
+Each check returns field errors instead of raising, so a form shows every problem at once.
+"""
+
+from __future__ import annotations
+
+__all__ = ["is_language_code", "is_sign_language", "session_errors"]
+
+import re
+from datetime import datetime
+from functools import cache
+
+import pycountry
+
+from server.errors import FieldError
+from server.i18n import gettext as _
+from server.web import valid_timezone
+
+# BCP 47 shape: a 2–3 letter primary subtag, then subtags of 1–8 letters or digits (script, region, variant).
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@cache
+def is_language_code(code: str) -> bool:
+    """A BCP 47 tag whose primary subtag is a real ISO 639 language."""
+    if not _BCP47.match(code):
+        return False
+    primary = code.split("-")[0].lower()
+    found = pycountry.languages.get(alpha_2=primary) if len(primary) == 2 else pycountry.languages.get(alpha_3=primary)
+    return found is not None
+
+
+@cache
+def is_sign_language(code: str) -> bool:
+    """An ISO 639-3 code of a sign language (``ase``, ``bfi``, ``fsl``…)."""
+    found = pycountry.languages.get(alpha_3=code.lower()) if len(code) == 3 else None
+    return found is not None and "sign language" in found.name.lower()
+
+
+def multilingual_errors(field: str, texts: dict[str, str] | None) -> list[FieldError]:
+    bad = [key for key in (texts or {}) if not is_language_code(key)]
+    if bad:
+        return [FieldError(field, _("Unknown language code: %(codes)s.", codes=", ".join(sorted(bad))))]
+    return []
+
+
+def _language_list_errors(field: str, codes: list[str]) -> list[FieldError]:
+    bad = [code for code in codes if not is_language_code(code)]
+    if bad:
+        return [FieldError(field, _("Unknown language code: %(codes)s.", codes=", ".join(bad)))]
+    return []
+
+
+def _time_errors(values: dict) -> list[FieldError]:
+    errors = []
+    starts_at, ends_at = values["starts_at"], values["ends_at"]
+    if ends_at <= starts_at:
+        errors.append(FieldError("ends_at", _("The end must be after the start.")))
+    opens_at: datetime | None = values.get("registration_opens_at")
+    closes_at: datetime | None = values.get("registration_closes_at")
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors.append(FieldError("registration_closes_at", _("Registration must close after it opens.")))
+    if closes_at and closes_at > ends_at:
+        errors.append(FieldError("registration_closes_at", _("Registration must close before the session ends.")))
+    return errors
+
+
+def _provision_errors(values: dict) -> list[FieldError]:
+    provisions = [str(getattr(p, "value", p)) for p in values.get("accessibility_provisions", [])]
+    sign_languages = values.get("sign_languages", [])
+    bad = [code for code in sign_languages if not is_sign_language(code)]
+    if bad:
+        return [FieldError("sign_languages", _("Not an ISO 639-3 sign language code: %(codes)s.",
+                                               codes=", ".join(bad)))]
+    if "national_sign_language" in provisions and not sign_languages:
+        return [FieldError("sign_languages", _("Name the national sign language offered (ISO 639-3 code)."))]
+    if sign_languages and "national_sign_language" not in provisions:
+        return [FieldError("accessibility_provisions",
+                           _("Sign languages need the national_sign_language provision."))]
+    return []
+
+
+def session_errors(values: dict) -> list[FieldError]:
+    """Every problem with a session's complete set of values (after a create or a merged update)."""
+    errors: list[FieldError] = []
+    title = values.get("title") or {}
+    floor_language_known = is_language_code(values["floor_language"])
+    if floor_language_known and not (title.get(values["floor_language"]) or "").strip():
+        errors.append(FieldError("title", _("A title in the floor language is required.")))
+    errors += multilingual_errors("title", title)
+    errors += multilingual_errors("description", values.get("description"))
+    if not valid_timezone(values["timezone"]):
+        errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
+    if not floor_language_known:
+        errors.append(FieldError("floor_language", _("Unknown language code.")))
+    errors += _language_list_errors("interpretation_languages", values.get("interpretation_languages", []))
+    errors += _time_errors(values)
+    errors += _provision_errors(values)
+    return errors

@@ -1,0 +1,65 @@
+"""Shared bits of the events tests: a valid session body and shortcuts through the real API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from server import signals
+from tests.conftest import Staff
+
+
+def future(days: int = 10, hour: int = 12) -> datetime:
+    """A whole hour some days ahead, in UTC."""
+    base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return base.replace(hour=hour) + timedelta(days=days)
+
+
+def session_body(**overrides: object) -> dict:
+    starts = future()
+    body = {
+        "kind": "webinar",
+        "title": {"en": "Mobility in the Time of COVID-19", "fr": "La mobilité au temps de la COVID-19"},
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1, minutes=30)).isoformat(),
+        "timezone": "Europe/Zurich",
+        "floor_language": "en",
+    }
+    body.update(overrides)
+    return body
+
+
+async def create(client: httpx.AsyncClient, staff: Staff, **overrides: object) -> dict:
+    response = await client.post("/api/v1/sessions", json=session_body(**overrides), headers=staff.headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def create_published(client: httpx.AsyncClient, staff: Staff, **overrides: object) -> dict:
+    session = await create(client, staff, **overrides)
+    response = await client.post(f"/api/v1/sessions/{session['id']}/publish", headers=staff.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def field_errors(response: httpx.Response) -> list[str]:
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    return [error["field"] for error in response.json()["errors"]]
+
+
+@contextmanager
+def received(signal: str) -> Iterator[list[dict]]:
+    """Connect a recording receiver to ``signal`` (our own registry) for the block; yields what it got."""
+    payloads: list[dict] = []
+
+    async def receiver(**payload: object) -> None:
+        payloads.append(payload)
+
+    signals.connect(signal)(receiver)
+    try:
+        yield payloads
+    finally:
+        signals._receivers[signal].remove(receiver)

@@ -1,0 +1,101 @@
+"""Bad session input: a 4xx problem+json naming the field, and nothing written."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+
+from events.tables import Session
+from tests.conftest import Staff
+from tests.events.helpers import create, field_errors, future, session_body
+
+STARTS = future()
+
+BAD_BODIES = [
+    ("end_before_start", {"ends_at": (STARTS - timedelta(hours=1)).isoformat()}, 422, "ends_at"),
+    ("end_equals_start", {"ends_at": STARTS.isoformat()}, 422, "ends_at"),
+    ("unknown_zone", {"timezone": "Mars/Olympus_Mons"}, 422, "timezone"),
+    ("city_without_zone", {"timezone": "Europe/Lausanne"}, 422, "timezone"),
+    ("unknown_floor_language", {"floor_language": "xx"}, 422, "floor_language"),
+    ("malformed_floor_language", {"floor_language": "english!"}, 422, "floor_language"),
+    ("unknown_interpretation_language", {"interpretation_languages": ["fr", "qq"]}, 422,
+     "interpretation_languages"),
+    ("title_key_not_bcp47", {"title": {"en": "Title", "french": "Titre"}}, 422, "title"),
+    ("title_missing_floor_language", {"title": {"fr": "Titre"}}, 422, "title"),
+    ("description_key_unknown", {"description": {"zz": "x"}}, 422, "description"),
+    ("negative_capacity", {"capacity": -1}, 400, "capacity"),
+    ("unknown_kind", {"kind": "party"}, 400, "kind"),
+    ("unknown_audience", {"audience": "everyone"}, 400, "audience"),
+    ("unknown_region", {"region": "EU"}, 400, "region"),
+    ("unknown_provision", {"accessibility_provisions": ["subtitles"]}, 400, "accessibility_provisions[0]"),
+    ("sign_language_not_sign", {"accessibility_provisions": ["national_sign_language"], "sign_languages": ["fra"]},
+     422, "sign_languages"),
+    ("national_sign_without_code", {"accessibility_provisions": ["national_sign_language"]}, 422,
+     "sign_languages"),
+    ("oversized_title", {"title": {"en": "x" * 301}}, 400, "title[...]"),
+    ("oversized_description", {"description": {"en": "x" * 20001}}, 400, "description[...]"),
+    ("naive_start", {"starts_at": STARTS.replace(tzinfo=None).isoformat()}, 400, "starts_at"),
+    ("unknown_field", {"colour": "blue"}, 400, "colour"),
+    ("unknown_series", {"series_id": 99}, 422, "series_id"),
+    ("unknown_organiser", {"organiser_ids": [999]}, 422, "organiser_ids"),
+    ("registration_closes_before_opens",
+     {"registration_opens_at": (STARTS - timedelta(days=1)).isoformat(),
+      "registration_closes_at": (STARTS - timedelta(days=2)).isoformat()}, 422, "registration_closes_at"),
+]
+
+
+@pytest.mark.parametrize(("case", "overrides", "status", "field"), BAD_BODIES, ids=[c[0] for c in BAD_BODIES])
+async def test_create_session_bad_input_names_field(
+    client: httpx.AsyncClient, admin: Staff, case: str, overrides: dict, status: int, field: str
+) -> None:
+    response = await client.post("/api/v1/sessions", json=session_body(**overrides), headers=admin.headers)
+    assert response.status_code == status, response.text
+    assert field_errors(response) == [field]
+    assert await Session.count() == 0
+
+
+@pytest.mark.parametrize("missing", ["kind", "title", "starts_at", "ends_at", "timezone", "floor_language"])
+async def test_create_session_missing_required_field_names_it(client: httpx.AsyncClient, admin: Staff,
+                                                              missing: str) -> None:
+    body = session_body()
+    del body[missing]
+    response = await client.post("/api/v1/sessions", json=body, headers=admin.headers)
+    assert response.status_code == 400
+    assert field_errors(response) == [missing]
+
+
+async def test_create_session_valid_bcp47_and_sign_language_accepted(client: httpx.AsyncClient,
+                                                                     admin: Staff) -> None:
+    body = await create(client, admin, floor_language="es-419", title={"es-419": "Título"},
+                        interpretation_languages=["zh-Hans", "pt-BR"],
+                        accessibility_provisions=["national_sign_language"], sign_languages=["ase", "bfi"])
+    assert body["floor_language"] == "es-419"
+    assert body["sign_languages"] == ["ase", "bfi"]
+
+
+async def test_patch_session_bad_input_writes_nothing(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    response = await client.patch(
+        f"/api/v1/sessions/{session['id']}",
+        json={"capacity": 5, "ends_at": datetime.fromisoformat(session["starts_at"]).isoformat()},
+        headers=admin.headers,
+    )
+    assert response.status_code == 422
+    assert field_errors(response) == ["ends_at"]
+    read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
+    assert read["capacity"] is None
+
+
+async def test_patch_unknown_field_refused(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    response = await client.patch(f"/api/v1/sessions/{session['id']}", json={"status": "published"},
+                                  headers=admin.headers)
+    assert response.status_code == 400
+    assert field_errors(response) == ["status"]
+
+
+async def test_get_unknown_session_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/sessions/12345")
+    assert response.status_code == 404
