@@ -132,7 +132,7 @@ def _render(request: Request, status: int, title: str, detail: str, errors: list
     return render(status, title, detail, errors)
 
 
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
 def _field_name(key: str | None, source: str | None, message: str = "") -> str:
