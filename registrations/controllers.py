@@ -73,7 +73,7 @@ class SessionRegistrationsApi(Controller):
         if format == "csv":
             return Response(
                 staff.registrations_csv(page),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",
                 headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
             )
         return Response(page)

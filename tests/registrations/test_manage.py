@@ -1,0 +1,113 @@
+"""Self-service through the manage link: view, change, cancel, export, erase, revocation."""
+
+from __future__ import annotations
+
+from events.tables import Session
+from registrations.tables import Need, Registration
+from server.tables import OutboxMessage
+from tests.registrations.conftest import make_session, submission
+
+
+async def _register(client, session_id: int, **overrides) -> tuple[dict, str]:
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(**overrides))
+    body = response.json()
+    return body, body["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+
+
+async def test_manage_shows_registration_with_history(client):
+    session_id = await make_session()
+    body, url = await _register(client, session_id, country="FR")
+
+    response = await client.get(url)
+
+    assert response.status_code == 200
+    view = response.json()
+    assert (view["id"], view["status"], view["email"], view["regional_group"], view["commissions"]) == (
+        body["id"], "confirmed", "amina.diallo@example.org", "weog", ["ECE", "ECLAC", "ESCAP"],
+    )
+    history = [(h["from_status"], h["to_status"], h["actor"]) for h in view["history"]]
+    assert history == [("", "confirmed", "registrant")]
+
+
+async def test_manage_forged_token_not_found(client):
+    session_id = await make_session()
+    _, url = await _register(client, session_id)
+
+    response = await client.get(url[:-3] + "abc")
+
+    assert response.status_code == 404
+
+
+async def test_manage_change_language_and_needs(client):
+    session_id = await make_session()
+    _, url = await _register(client, session_id, accessibility_needs=["captions_cart"])
+
+    response = await client.patch(
+        url, json={"preferred_language": "ar", "accessibility_needs": ["captions_cart", "easy_read"]}
+    )
+    bad = await client.patch(url, json={"preferred_language": "de"})
+    unknown = await client.patch(url, json={"status": "confirmed"})
+
+    assert response.status_code == 200
+    assert response.json()["preferred_language"] == "ar"
+    assert [n["code"] for n in response.json()["needs"]] == ["captions_cart", "easy_read"]
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "preferred_language")
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (400, "status")
+
+
+async def test_manage_cancel_frees_seat_and_withdraws_invite(client):
+    session_id = await make_session(capacity=3)
+    _, url = await _register(client, session_id)
+
+    response = await client.delete(url)
+    again = await client.delete(url)
+
+    assert response.json()["status"] == "cancelled"
+    assert again.status_code == 409
+    session = await Session.select(Session.seats_taken).first()
+    assert session["seats_taken"] == 0
+    cancelled = await OutboxMessage.select(OutboxMessage.context).where(
+        OutboxMessage.template == "registration_cancelled"
+    ).output(load_json=True)
+    assert cancelled[0]["context"]["method"] == "CANCEL"
+
+
+async def test_manage_export_and_erase(client):
+    session_id = await make_session(capacity=1)
+    body, url = await _register(client, session_id, accessibility_needs=["other"], accessibility_other="Quiet room")
+    await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(email="next@example.org"))
+
+    exported = await client.get(f"{url}/export")
+    erased = await client.post(f"{url}/erase")
+    after = await client.get(url)
+
+    assert exported.status_code == 200
+    assert exported.json()["email"] == "amina.diallo@example.org"
+    assert exported.json()["needs"][0]["text"] == "Quiet room"
+    assert erased.json() == {"status": "erased"}
+    assert after.status_code == 404
+    gone = await Registration.select(Registration.name, Registration.email, Registration.status).where(
+        Registration.id == body["id"]
+    ).first()
+    assert gone == {"name": "", "email": f"erased-{body['id']}", "status": "cancelled"}
+    assert await Need.select(Need.text) == [{"text": ""}]
+    promoted = await Registration.select(Registration.status).where(Registration.email == "next@example.org").first()
+    assert promoted["status"] == "confirmed"
+
+
+async def test_staff_rotation_revokes_link(client, admin):
+    session_id = await make_session()
+    body, url = await _register(client, session_id)
+
+    rotated = await client.post(
+        f"/api/v1/sessions/{session_id}/registrations/{body['id']}/rotate-link", headers=admin.headers
+    )
+    old = await client.get(url)
+
+    assert rotated.status_code == 200
+    assert old.status_code == 404
+    resent = await OutboxMessage.select(OutboxMessage.context).where(
+        OutboxMessage.template == "manage_link_resent"
+    ).output(load_json=True)
+    new_url = resent[0]["context"]["resent_manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+    assert (await client.get(new_url)).status_code == 200
