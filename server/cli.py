@@ -86,6 +86,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         proxy_headers=False,
         server_header=False,
         log_config=None,
+        # Our own access log (server.web) redacts manage tokens and carries the request id; uvicorn's would not.
+        access_log=False,
     )
 
 
