@@ -24,7 +24,6 @@ from events.schemas import (
     SessionPublicOut,
     SessionUpdate,
 )
-from events.tables import Session
 from server.auth import authenticate, require_admin, require_staff
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -43,8 +42,8 @@ class SessionsApi(Controller):
     @get("/")
     async def list_sessions(
         self,
-        kind: Annotated[Session.Kind | None, QueryParameter()] = None,
-        region: Annotated[Session.Region | None, QueryParameter()] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        region: Annotated[str | None, QueryParameter(max_length=8)] = None,
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
         starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
@@ -52,7 +51,7 @@ class SessionsApi(Controller):
         offset: Offset = 0,
     ) -> SessionList:
         """Published sessions, ordered by start then id; filter by kind, region, language and start range."""
-        filters = ListFilters(kind=kind and kind.value, region=region and region.value, language=language,
+        filters = ListFilters(kind=kind or None, region=region or None, language=language or None,
                               starts_from=queries.parse_instant("from", starts_from),
                               starts_to=queries.parse_instant("to", starts_to))
         return await queries.list_public_sessions(filters, limit=limit, offset=offset)

@@ -103,13 +103,13 @@ class PublicPages(Controller):
     @get("/")
     async def index(
         self,
-        kind: Annotated[Session.Kind | None, QueryParameter()] = None,
-        region: Annotated[Session.Region | None, QueryParameter()] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        region: Annotated[str | None, QueryParameter(max_length=8)] = None,
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
         """Upcoming published sessions, filtered by kind, region and language."""
-        filters = ListFilters(kind=kind and kind.value, region=region and region.value, language=language or None,
+        filters = ListFilters(kind=kind or None, region=region or None, language=language or None,
                               upcoming_only=True)
         listing = await queries.list_public_sessions(filters, limit=PAGE_SIZE, offset=offset)
         titles = await _series_titles()

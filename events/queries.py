@@ -184,6 +184,10 @@ def parse_instant(name: str, text: str | None) -> datetime | None:
 
 
 def _check_filters(filters: ListFilters) -> None:
+    if filters.kind and filters.kind not in {kind.value for kind in Session.Kind}:
+        raise InvalidInput.field("kind", _("Unknown kind of session."))
+    if filters.region and filters.region not in {region.value for region in Session.Region}:
+        raise InvalidInput.field("region", _("Unknown region."))
     if filters.language and not is_language_code(filters.language):
         raise InvalidInput.field("language", _("Unknown language code."))
 

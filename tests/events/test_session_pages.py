@@ -1,0 +1,219 @@
+"""Public pages (list and session) and the staff session pages, through real HTTP with cookies and CSRF."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from events.tables import Session
+from server.i18n import format_time_range, use_locale
+from tests.conftest import Staff, login_cookie_client
+from tests.events.helpers import create, create_published, future
+
+
+async def test_index_lists_upcoming_with_both_zones(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin, timezone="Asia/Bangkok")
+    await create(client, admin, title={"en": "Secret draft"})
+    client.cookies.set("convene_tz", "America/Santiago")
+    response = await client.get("/")
+    assert response.status_code == 200
+    row = await Session.select(Session.starts_at, Session.ends_at).first()
+    with use_locale("en"):
+        local = format_time_range(row["starts_at"], row["ends_at"], "Asia/Bangkok")
+        viewer = format_time_range(row["starts_at"], row["ends_at"], "America/Santiago")
+    assert f'href="/sessions/{session["id"]}"' in response.text
+    assert "Mobility in the Time of COVID-19" in response.text
+    assert local in response.text
+    assert viewer in response.text
+    assert "(Asia/Bangkok, UTC+07:00)" in response.text
+    assert "Secret draft" not in response.text
+
+
+async def test_index_filters_by_kind_region_language(client: httpx.AsyncClient, admin: Staff) -> None:
+    await create_published(client, admin, title={"en": "Webinar one"})
+    await create_published(client, admin, kind="regional_review", region="ESCAP", title={"en": "Review Asia"},
+                           interpretation_languages=["zh"])
+    by_kind = await client.get("/", params={"kind": "regional_review"})
+    assert "Review Asia" in by_kind.text and "Webinar one" not in by_kind.text
+    by_region = await client.get("/", params={"region": "global"})
+    assert "Webinar one" in by_region.text and "Review Asia" not in by_region.text
+    by_language = await client.get("/", params={"language": "zh", "kind": "", "region": ""})
+    assert "Review Asia" in by_language.text and "Webinar one" not in by_language.text
+
+
+async def test_index_bad_filter_is_422_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", params={"kind": "party"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_session_page_shows_details_in_viewer_language(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(
+        client, admin, title={"en": "Mobility", "fr": "Mobilité"}, description={"en": "Only English"},
+        capacity=30, interpretation_languages=["fr", "es"],
+        accessibility_provisions=["captions_cart", "national_sign_language"], sign_languages=["bfi"],
+        agenda=[{"title": {"en": "Opening"}, "speakers": "Chair", "minutes": 10}],
+    )
+    client.cookies.set("convene_lang", "fr")
+    response = await client.get(f"/sessions/{session['id']}")
+    assert response.status_code == 200
+    text = response.text
+    assert "<h1>Mobilité</h1>" in text
+    assert '<div class="description" lang="en">Only English</div>' in text
+    assert '<span lang="en">Opening</span>' in text
+    row = await Session.select(Session.starts_at, Session.ends_at).first()
+    with use_locale("fr"):
+        assert format_time_range(row["starts_at"], row["ends_at"], "Europe/Zurich") in text
+    assert "British Sign Language" in text
+    assert "espagnol" in text
+    assert "30" in text
+
+
+async def test_session_page_of_draft_is_404(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    response = await client.get(f"/sessions/{session['id']}")
+    assert response.status_code == 404
+
+
+async def test_session_page_context_for_registrations(client: httpx.AsyncClient, admin: Staff) -> None:
+    from events.pages import session_page_context
+
+    session = await create_published(client, admin, capacity=5, venue="Bangkok")
+    context = await session_page_context(session["id"])
+    view = context["session"]
+    assert (view["id"], view["audience"], view["status"], view["venue"], view["registration_open"]) == (
+        session["id"], "open", "published", "Bangkok", True)
+    assert view["places_left"] == 5
+    assert context["form"] == {} and context["form_errors"] == {}
+
+
+async def test_staff_pages_redirect_anonymous_to_login(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    for path in ("/staff/sessions", "/staff/sessions/new", f"/staff/sessions/{session['id']}"):
+        response = await client.get(path)
+        assert response.status_code in (302, 303), path
+        assert response.headers["location"].startswith("/staff/login"), path
+
+
+async def test_staff_detail_of_other_organisers_session_is_403(client: httpx.AsyncClient, organiser: Staff,
+                                                                other_organiser: Staff) -> None:
+    session = await create(client, organiser)
+    await login_cookie_client(client, other_organiser)
+    assert (await client.get(f"/staff/sessions/{session['id']}")).status_code == 403
+    listing = await client.get("/staff/sessions")
+    assert listing.status_code == 200
+    assert f"/staff/sessions/{session['id']}" not in listing.text
+
+
+def _csrf(client: httpx.AsyncClient) -> str:
+    token = client.cookies.get("convene_csrf")
+    assert token
+    return token
+
+
+def _new_form(client: httpx.AsyncClient, **overrides: str) -> dict:
+    starts = future(12, 9)
+    form = {
+        "_csrf_token": _csrf(client), "kind": "webinar", "title_en": "Form-made webinar", "title_fr": "",
+        "timezone": "Asia/Beirut", "starts_at": starts.strftime("%Y-%m-%dT09:00"),
+        "ends_at": starts.strftime("%Y-%m-%dT10:30"), "floor_language": "en", "audience": "open",
+        "region": "ESCWA", "capacity": "40", "interpretation_languages": ["ar", "fr"],
+        "accessibility_provisions": ["captions_cart"], "agenda": "Opening | Chair | 10\nDebate | | 60",
+    }
+    form.update(overrides)
+    return form
+
+
+async def test_staff_form_creates_session(client: httpx.AsyncClient, organiser: Staff) -> None:
+    await login_cookie_client(client, organiser)
+    assert (await client.get("/staff/sessions/new")).status_code == 200
+    response = await client.post("/staff/sessions/new", data=_new_form(client))
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/staff/sessions/1"
+    read = (await client.get("/api/v1/sessions/1", headers=organiser.headers)).json()
+    assert read["title"] == {"en": "Form-made webinar"}
+    starts = future(12, 9)
+    local_start = datetime(starts.year, starts.month, starts.day, 9, tzinfo=ZoneInfo("Asia/Beirut"))
+    assert read["starts_at"] == local_start.isoformat()
+    assert read["timezone"] == "Asia/Beirut"
+    assert read["capacity"] == 40
+    assert read["interpretation_languages"] == ["ar", "fr"]
+    assert read["organiser_ids"] == [organiser.id]
+    assert [item["title"] for item in read["agenda"]] == [{"en": "Opening"}, {"en": "Debate"}]
+    detail = await client.get("/staff/sessions/1")
+    assert detail.status_code == 200
+    assert "Form-made webinar" in detail.text
+    assert 'href="/staff/sessions/1/registrations"' in detail.text
+
+
+async def test_staff_form_without_csrf_is_refused(client: httpx.AsyncClient, organiser: Staff) -> None:
+    await login_cookie_client(client, organiser)
+    form = _new_form(client)
+    del form["_csrf_token"]
+    response = await client.post("/staff/sessions/new", data=form)
+    assert response.status_code == 403
+    assert await Session.count() == 0
+
+
+async def test_staff_form_shows_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff) -> None:
+    await login_cookie_client(client, organiser)
+    form = _new_form(client, timezone="Nowhere/Else", title_en="", capacity="-3")
+    response = await client.post("/staff/sessions/new", data=form)
+    assert response.status_code == 422
+    assert 'class="error-summary"' in response.text
+    assert re.search(r'id="field-timezone"[^>]*aria-describedby="error-timezone" aria-invalid="true"', response.text)
+    assert 'id="error-timezone"' in response.text
+    assert await Session.count() == 0
+
+
+async def test_staff_form_service_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff) -> None:
+    await login_cookie_client(client, organiser)
+    starts = future(12, 9)
+    form = _new_form(client, title_en="", title_fr="Titre", ends_at=starts.strftime("%Y-%m-%dT08:00"))
+    response = await client.post("/staff/sessions/new", data=form)
+    assert response.status_code == 422
+    assert 'id="error-title"' in response.text
+    assert 'id="error-ends_at"' in response.text
+    assert 'value="Titre"' in response.text
+    assert await Session.count() == 0
+
+
+async def test_staff_form_edits_and_runs_lifecycle(client: httpx.AsyncClient, admin: Staff,
+                                                   organiser: Staff) -> None:
+    session = await create(client, admin)
+    await login_cookie_client(client, admin)
+    page = await client.get(f"/staff/sessions/{session['id']}")
+    assert page.status_code == 200
+    form = _new_form(client, title_en="Edited title", organiser_ids=[str(organiser.id)])
+    response = await client.post(f"/staff/sessions/{session['id']}", data=form)
+    assert response.status_code == 303, response.text
+    read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
+    assert read["title"] == {"en": "Edited title"}
+    assert read["organiser_ids"] == [organiser.id]
+    assert read["sequence"] == 1
+    for action, status in (("publish", "published"), ("complete", "completed")):
+        response = await client.post(f"/staff/sessions/{session['id']}/{action}", data={"_csrf_token": _csrf(client)})
+        assert response.status_code == 303
+        assert (await client.get(f"/api/v1/sessions/{session['id']}")).json()["status"] == status
+
+
+async def test_staff_reschedule_form(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    await login_cookie_client(client, admin)
+    await client.get(f"/staff/sessions/{session['id']}")
+    day = future(25)
+    response = await client.post(f"/staff/sessions/{session['id']}/reschedule", data={
+        "_csrf_token": _csrf(client), "starts_at": day.strftime("%Y-%m-%dT16:00"),
+        "ends_at": day.strftime("%Y-%m-%dT15:00")})
+    assert response.status_code == 422
+    assert 'id="reschedule-error-ends_at"' in response.text
+    response = await client.post(f"/staff/sessions/{session['id']}/reschedule", data={
+        "_csrf_token": _csrf(client), "starts_at": day.strftime("%Y-%m-%dT16:00"),
+        "ends_at": day.strftime("%Y-%m-%dT17:00")})
+    assert response.status_code == 303
+    read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
+    assert read["starts_at"][11:19] == "16:00:00"
+    assert read["sequence"] == 1
