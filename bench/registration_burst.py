@@ -1,0 +1,226 @@
+"""Registration burst: 2,000 registrations at concurrency 100 for a session of capacity 500, against the real
+server (uvicorn, PostgreSQL, RATE_LIMIT=off) and, in the same run, against a baseline doing the same writes with
+raw asyncpg on the same HTTP stack (bench/baseline_registration.py).
+
+    python -m bench.registration_burst        (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/convene_bench)
+
+Prints throughput, p50/p99 latency, errors and the confirmed/waitlisted counts of each, then the ratio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/convene_bench")
+TOTAL = int(os.environ.get("BENCH_TOTAL", "2000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "100"))
+CAPACITY = int(os.environ.get("BENCH_CAPACITY", "500"))
+TARGET_RATIO = 0.8
+TARGET_P99_MS = 250.0
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float]
+    errors: int
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<9} {self.throughput:8.1f} req/s  p50 {self.percentile(50):6.1f} ms  "
+            f"p99 {self.percentile(99):6.1f} ms  errors {self.errors}  "
+            f"confirmed {self.confirmed}  waitlisted {self.waitlisted}"
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _prepare_database() -> None:
+    """A fresh schema with every migration applied (creating the database if needed)."""
+    base, _, name = DATABASE_URL.rpartition("/")
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    connection = await asyncpg.connect(DATABASE_URL)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "PICCOLO_CONF": "server.piccolo_conf"}
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "migrate", cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+    )
+    if await migrate.wait() != 0:
+        raise RuntimeError("convene migrate failed")
+
+
+async def _new_session() -> int:
+    """A published webinar with CAPACITY seats, registration open; previous registrations and mail removed."""
+    connection = await asyncpg.connect(DATABASE_URL)
+    try:
+        await connection.execute("TRUNCATE registration, outbox_message RESTART IDENTITY CASCADE")
+        starts_at = datetime.now(UTC) + timedelta(days=14)
+        return await connection.fetchval(
+            """INSERT INTO event_session (kind, title, description, starts_at, ends_at, timezone, capacity,
+                 seats_taken, in_person_capacity, in_person_seats_taken, audience, floor_language,
+                 interpretation_languages, accessibility_provisions, sign_languages, region, status, sequence,
+                 join_url, join_meeting_id, join_passcode, join_dial_in, venue, waitlist_cutoff_minutes,
+                 reminder_offsets, retention_days, created_at, updated_at, published_at)
+               VALUES ('webinar', '{"en": "Burst"}', '{}', $1, $2, 'Europe/Zurich', $3, 0, NULL, 0, 'open', 'en',
+                 '[]', '[]', '[]', 'global', 'published', 0, '', '', '', '', '', 120, '[1440, 60]', 365,
+                 now(), now(), now())
+               RETURNING id""",
+            starts_at, starts_at + timedelta(hours=2), CAPACITY,
+        )
+    finally:
+        await connection.close()
+
+
+async def _counts() -> tuple[int, int]:
+    connection = await asyncpg.connect(DATABASE_URL)
+    try:
+        rows = await connection.fetch("SELECT status, count(*) AS n FROM registration GROUP BY status")
+    finally:
+        await connection.close()
+    counts = {row["status"]: row["n"] for row in rows}
+    return counts.get("confirmed", 0), counts.get("waitlisted", 0)
+
+
+def _start(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
+               "--no-access-log"]
+    if app.endswith("create"):
+        command.append("--factory")
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+
+
+async def _wait_until_up(port: int, path: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                await client.get(f"http://127.0.0.1:{port}{path}")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def _body(i: int) -> dict:
+    return {
+        "name": f"Participant {i}",
+        "email": f"participant{i}@example.org",
+        "organisation": "Burst Test",
+        "stakeholder_category": "civil_society",
+        "country": "CH",
+        "preferred_language": "en",
+        "timezone": "Europe/Zurich",
+        "consent_processing": True,
+    }
+
+
+async def _burst(name: str, url: str) -> Result:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(TOTAL):
+        queue.put_nowait(i)
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while not queue.empty():
+            i = queue.get_nowait()
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, json=_body(i))
+                if response.status_code != 201:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append(time.perf_counter() - started)
+
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        await client.post(url.replace("/registrations", "/warmup"), json={})  # open the pool's first connection
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
+        seconds = time.perf_counter() - started
+    confirmed, waitlisted = await _counts()
+    return Result(name, seconds, latencies, errors, confirmed, waitlisted)
+
+
+async def _run_against(name: str, app: str, path_of: str, env: dict[str, str]) -> Result:
+    session_id = await _new_session()
+    port = _free_port()
+    server = _start(app, port, env)
+    try:
+        await _wait_until_up(port, "/health")
+        return await _burst(name, f"http://127.0.0.1:{port}{path_of.format(session_id=session_id)}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def run() -> tuple[Result, Result]:
+    await _prepare_database()
+    convene_env = {"DATABASE_URL": DATABASE_URL, "RATE_LIMIT": "off", "SECRET_KEY": "bench-secret-key-0123456789",
+                   "CONVENE_VAR_DIR": str(ROOT / "var" / "bench")}
+    convene = await _run_against(
+        "convene", "server.asgi:create", "/api/v1/sessions/{session_id}/registrations", convene_env
+    )
+    baseline = await _run_against(
+        "baseline", "bench.baseline_registration:app", "/sessions/{session_id}/registrations",
+        {"BASELINE_DATABASE_URL": DATABASE_URL},
+    )
+    return convene, baseline
+
+
+def main() -> int:
+    convene, baseline = asyncio.run(run())
+    print(f"registration burst: {TOTAL} registrations, concurrency {CONCURRENCY}, capacity {CAPACITY}, PostgreSQL")
+    print(convene.line())
+    print(baseline.line())
+    ratio = convene.throughput / baseline.throughput
+    print(f"registration burst (PostgreSQL): {ratio:.2f} × raw asyncpg")
+    expected = (CAPACITY, TOTAL - CAPACITY)
+    ok = (
+        (convene.confirmed, convene.waitlisted) == expected
+        and convene.errors == 0
+        and ratio >= TARGET_RATIO
+        and convene.percentile(99) < TARGET_P99_MS
+    )
+    print("targets met" if ok else f"TARGETS MISSED (ratio ≥ {TARGET_RATIO}, p99 < {TARGET_P99_MS} ms, exact counts)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
