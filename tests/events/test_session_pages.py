@@ -61,9 +61,10 @@ async def test_session_page_shows_details_in_viewer_language(client: httpx.Async
     response = await client.get(f"/sessions/{session['id']}")
     assert response.status_code == 200
     text = response.text
-    assert "<h1>Mobilité</h1>" in text
-    assert '<div class="description" lang="en">Only English</div>' in text
-    assert '<span lang="en">Opening</span>' in text
+    assert "<h1><span>Mobilité</span></h1>" in text
+    assert '<h2 id="about-heading">À propos <span class="language-note">(en anglais)</span></h2>' in text
+    assert '<div class="description" lang="en" dir="ltr">Only English</div>' in text
+    assert '<span lang="en" dir="ltr">Opening</span>' in text
     row = await Session.select(Session.starts_at, Session.ends_at).first()
     with use_locale("fr"):
         assert format_time_range(row["starts_at"], row["ends_at"], "Europe/Zurich") in text
