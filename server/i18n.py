@@ -50,7 +50,8 @@ from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
@@ -168,10 +169,14 @@ def bidi_isolate(text: str) -> str:
     return f"\u2068{text}\u2069"
 
 
-def bdi(value: object) -> Markup:
-    """Jinja filter: ``{{ _("Registered as %(name)s", name=person.name|bdi) }}`` isolates the inserted value
-    in HTML with ``<bdi>`` (escaped), the element made for text of unknown direction."""
-    return Markup("<bdi>%s</bdi>") % escape(value)
+@pass_eval_context
+def bdi(eval_ctx: EvalContext, value: object) -> Markup | str:
+    """Jinja filter: ``{{ _("Registered as %(name)s", name=person.name|bdi) }}`` isolates the inserted value:
+    in HTML with ``<bdi>`` (escaped), the element made for text of unknown direction; in plain text (mail's
+    text part, rendered without autoescape) with Unicode isolates when the language reads right to left."""
+    if eval_ctx.autoescape:
+        return Markup("<bdi>%s</bdi>") % escape(value)
+    return bidi_isolate(str(value)) if text_direction() == "rtl" else str(value)
 
 
 def lang_attrs(language: str | None) -> Markup:

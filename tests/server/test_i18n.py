@@ -159,3 +159,11 @@ def test_format_time_range_joins_date_and_time_the_locale_way(language, expected
     with use_locale(language, "Asia/Beirut"):
         text = format_time_range(datetime(2026, 3, 3, 13, tzinfo=UTC), datetime(2026, 3, 3, 15, tzinfo=UTC))
     assert text == expected
+
+
+def test_bdi_filter_in_plain_text_uses_unicode_isolates_for_right_to_left_only():
+    text = jinja_environment().overlay(autoescape=False).from_string('{{ _("Dear %(name)s,", name=name|bdi) }}')
+    with use_locale("ar"):
+        assert text.render(name="Jane Doe") == "السيد(ة) \u2068Jane Doe\u2069 المحترم(ة)،"
+    with use_locale("en"):
+        assert text.render(name="Jane Doe") == "Dear Jane Doe,"
