@@ -126,7 +126,6 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app = Litestar(
         route_handlers=[*_route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
-        middleware=[RequestContextMiddleware()],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
         csrf_config=CSRFConfig(
@@ -149,5 +148,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # Outermost, not per route: addresses that match no route also get a request id, headers and an access log.
+    app.asgi_handler = RequestContextMiddleware()(app.asgi_handler)
     logging.getLogger("convene").setLevel(logging.INFO)
     return app

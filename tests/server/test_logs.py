@@ -1,0 +1,46 @@
+"""Logs carry the request id and no personal data: no email address, no manage or unsubscribe token."""
+
+from __future__ import annotations
+
+import logging
+
+from server.web import RequestIdFilter
+from tests.server.helpers import try_login
+
+
+async def test_access_log_names_the_request_id_and_hides_email_and_tokens(client, organiser, caplog):
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO)  # the level the app logs at
+
+    login = await try_login(client, organiser.email, "a wrong password")
+    await client.get("/api/v1/manage/secret-manage-token-123")
+    await client.get("/manage/secret-manage-token-123/cancel")
+    await client.get("/unsubscribe/secret-unsubscribe-token-456")
+
+    records = [record for record in caplog.records if record.name == "convene.access"]
+    access = {record.getMessage().rsplit(" ", 2)[0]: record for record in records}
+    assert list(access)[-4:] == [
+        "POST /staff/login",
+        "GET /api/v1/manage/…",
+        "GET /manage/…/cancel",
+        "GET /unsubscribe/…",
+    ]
+    assert access["POST /staff/login"].request_id == login.headers["x-request-id"]
+    # Everything the app logged (the test's own HTTP client logs its URLs too; that is not the app).
+    logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("httpx"))
+    assert organiser.email not in logged
+    assert "secret-manage-token-123" not in logged
+    assert "secret-unsubscribe-token-456" not in logged
+
+
+async def test_address_matching_no_route_gets_request_id_headers_and_a_log_line(client, caplog):
+    caplog.set_level(logging.INFO)
+
+    response = await client.get("/no/such/address")
+
+    assert response.status_code == 404
+    assert len(response.headers["x-request-id"]) == 16
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    access = [r.getMessage() for r in caplog.records if r.name == "convene.access"]
+    assert access[-1].startswith("GET /no/such/address 404 ")
