@@ -121,3 +121,14 @@ async def test_rate_limit_off_lets_every_attempt_through(settings, database, org
     assert statuses == [401] * 7
     assert right.status_code == 302
     assert await LoginAttempt.count() == 0
+
+
+async def test_staff_home_greets_the_user_with_their_role_and_links(client, admin):
+    await login_cookie_client(client, admin)
+
+    page = await client.get("/staff")
+
+    assert page.status_code == 200
+    assert "(Admin)." in page.text
+    assert '<li><a href="/staff/users">' in page.text
+    assert '<li><a href="/staff/profile">Profile</a></li>' in page.text
