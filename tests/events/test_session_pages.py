@@ -218,3 +218,13 @@ async def test_staff_reschedule_form(client: httpx.AsyncClient, admin: Staff) ->
     read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
     assert read["starts_at"][11:19] == "16:00:00"
     assert read["sequence"] == 1
+
+
+async def test_hostile_text_is_escaped_on_pages(client: httpx.AsyncClient, admin: Staff) -> None:
+    hostile = '<script>alert("x")</script>'
+    session = await create_published(client, admin, title={"en": hostile}, description={"en": hostile},
+                                     venue=hostile)
+    for path in ("/", f"/sessions/{session['id']}"):
+        text = (await client.get(path)).text
+        assert "<script>alert" not in text, path
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text, path

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from events.tables import Session
 from tests.conftest import Staff
 from tests.events.helpers import create, create_published, field_errors, future, received, session_body
 
@@ -244,3 +245,22 @@ async def test_reschedule_end_before_start_is_refused(client: httpx.AsyncClient,
     )
     assert response.status_code == 422
     assert field_errors(response) == ["ends_at"]
+
+
+async def test_patch_join_details_is_a_visible_change(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+    with received("session_updated") as payloads:
+        response = await client.patch(f"/api/v1/sessions/{session['id']}",
+                                      json={"join": {"url": "https://meet.example/new"}, "audience": "approval"},
+                                      headers=admin.headers)
+    assert response.json()["join"]["url"] == "https://meet.example/new"
+    assert response.json()["sequence"] == 1
+    assert payloads == [{"session_id": session["id"], "changes": ["join"]}]
+
+
+async def test_capacity_below_seats_taken_is_refused(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin, capacity=10)
+    await Session.update({Session.seats_taken: 4}).where(Session.id == session["id"])
+    response = await client.patch(f"/api/v1/sessions/{session['id']}", json={"capacity": 3}, headers=admin.headers)
+    assert response.status_code == 422
+    assert field_errors(response) == ["capacity"]
