@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.access import ensure_can_manage
 from registrations import approvals, manage, registering, staff
+from registrations.pages import ManagePages, RegistrationPages, StaffRegistrationPages
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import (
     BulkDecision,
@@ -211,4 +212,7 @@ class ManageApi(Controller):
         return {"status": "erased"}
 
 
-route_handlers: list = [SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, ManageApi]
+route_handlers: list = [
+    SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, ManageApi,
+    RegistrationPages, ManagePages, StaffRegistrationPages,
+]

@@ -34,10 +34,13 @@ ROUTE_MODULES = (
     "server.mail.pages",
     "events.controllers",
     "events.calendar",
+    "events.summaries",
     "registrations.controllers",
 )
 # Background services started with the app: ``(settings) -> coroutine`` factories, named for the same reason.
 WORKER_FACTORY = "server.mail.worker:run_worker"
+# Template globals that domain packages provide: ``() -> dict`` functions, named for the same reason.
+TEMPLATE_GLOBALS = ("registrations.labels:template_globals",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -69,6 +72,8 @@ def jinja_environment() -> Environment:
         LANGUAGE_COOKIE=LANGUAGE_COOKIE,
         TIMEZONE_COOKIE=TIMEZONE_COOKIE,
     )
+    for target in TEMPLATE_GLOBALS:
+        env.globals.update(_load(target)())
     return env
 
 
@@ -134,7 +139,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
             cookie_httponly=True,
             cookie_samesite="lax",
             cookie_secure=settings.public_url.startswith("https://"),
-            exclude=["/api/", "/health", "/schema"],
+            exclude=["/api/", "/health", "/schema", "/unsubscribe/"],  # one-click unsubscribe (RFC 8058) has no token
         ),
         openapi_config=OpenAPIConfig(
             title="Convene API",

@@ -1,0 +1,106 @@
+"""Human, translated names for the codes registrations use."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MODES", "NEED_STATUSES", "REGIONAL_GROUPS", "STATUSES",
+    "country_choices", "country_name",
+]
+
+from babel import Locale
+
+from registrations.reference import is_country
+from server.i18n import current_locale
+from server.i18n import lazy_gettext as _l
+
+CATEGORIES = {
+    "member_state": _l("Member State"),
+    "observer_state": _l("Observer State"),
+    "un_system": _l("United Nations system"),
+    "igo": _l("Intergovernmental organisation"),
+    "migrants": _l("Migrants"),
+    "civil_society": _l("Civil society"),
+    "migrant_diaspora_org": _l("Migrant and diaspora organisation"),
+    "faith_based_org": _l("Faith-based organisation"),
+    "local_authority": _l("Local authority"),
+    "private_sector": _l("Private sector"),
+    "trade_union": _l("Trade union"),
+    "parliamentarian": _l("Parliamentarian"),
+    "nhri": _l("National human rights institution"),
+    "red_cross_red_crescent": _l("Red Cross and Red Crescent"),
+    "academia": _l("Academia"),
+    "media": _l("Media"),
+    "youth": _l("Youth"),
+    "other": _l("Other"),
+}
+GENDERS = {
+    "woman": _l("Woman"),
+    "man": _l("Man"),
+    "non_binary": _l("Non-binary"),
+    "another": _l("Another gender"),
+    "prefer_not_to_say": _l("Prefer not to say"),
+}
+DELEGATION_ROLES = {"head_of_delegation": _l("Head of delegation"), "member": _l("Member of a delegation")}
+MODES = {"online": _l("Online"), "in_person": _l("In person")}
+STATUSES = {
+    "pending": _l("Awaiting approval"),
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waitlist"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+}
+NEED_STATUSES = {"requested": _l("Requested"), "arranged": _l("Arranged"), "not_possible": _l("Not possible")}
+REGIONAL_GROUPS = {
+    "african": _l("African Group"),
+    "asia_pacific": _l("Asia-Pacific Group"),
+    "eastern_european": _l("Eastern European Group"),
+    "latin_american_caribbean": _l("Latin American and Caribbean Group"),
+    "weog": _l("Western European and Others Group"),
+    "none": _l("No regional group"),
+}
+
+
+def country_name(code: str) -> str:
+    """The country's name in the viewer's language (CLDR, through Babel)."""
+    return Locale.parse(current_locale()).territories.get(code, code)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country as (code, name), sorted by name in the viewer's language."""
+    names = Locale.parse(current_locale()).territories
+    return sorted(((code, name) for code, name in names.items() if is_country(code)), key=lambda c: c[1])
+
+
+def _choices(labels: dict) -> list[tuple[str, str]]:
+    return [(code, str(text)) for code, text in labels.items()]
+
+
+def registration_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
+    """The registration form's option lists, translated for the viewer (the session page includes the form)."""
+    from events.labels import PROVISIONS
+    from server.i18n import LANGUAGES, autonym, language_name
+
+    offered = list(session.get("interpretation_languages") or [])
+    return {
+        "categories": _choices(CATEGORIES),
+        "countries": country_choices(),
+        "delegation_roles": _choices(DELEGATION_ROLES),
+        "genders": _choices(GENDERS),
+        "modes": _choices(MODES),
+        "languages": [(code, autonym(code)) for code in LANGUAGES],
+        "interpretation": [(code, language_name(code)) for code in offered],
+        "provisions": _choices(PROVISIONS),
+    }
+
+
+def template_globals() -> dict:
+    """Loaded by server.app into every template."""
+    return {
+        "registration_choices": registration_choices,
+        "registration_status_label": lambda code: str(STATUSES.get(code, code)),
+        "need_status_label": lambda code: str(NEED_STATUSES.get(code, code)),
+        "category_label": lambda code: str(CATEGORIES.get(code, code)),
+        "regional_group_label": lambda code: str(REGIONAL_GROUPS.get(code, code)),
+        "mode_label": lambda code: str(MODES.get(code, code)),
+        "country_name": country_name,
+    }

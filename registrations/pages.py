@@ -1,0 +1,244 @@
+"""HTML for registrants and organisers: the registration form's submission, the manage page, the staff list.
+
+Forms are URL-encoded with the CSRF field; field errors come back beside the fields with an error summary.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ManagePages", "RegistrationPages", "StaffRegistrationPages"]
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from events.access import current_staff, ensure_can_manage
+from events.pages import session_page_context
+from registrations import approvals, manage, registering, staff
+from registrations.links import manage_path
+from registrations.ratelimit import limit_public_writes
+from registrations.schemas import RegistrationCreate, RegistrationUpdate
+from server.auth import require_staff
+from server.errors import ConveneError, FieldError, InvalidInput
+from server.i18n import gettext as _
+
+_TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
+         "gender", "delegation_role", "participation_mode", "interpretation_language",
+         "interpretation_language_other", "sign_language", "accessibility_other")
+_CHECKBOXES = ("consent_processing", "consent_listed", "consent_recorded", "personal_assistant")
+_OPTIONAL = ("gender", "delegation_role", "participation_mode", "interpretation_language", "sign_language")
+
+
+def form_values(form: FormMultiDict) -> dict[str, Any]:
+    """The submitted form as plain values, to fill the form again."""
+    values: dict[str, Any] = {name: str(form.get(name) or "").strip() for name in _TEXT}
+    values.update({name: bool(form.get(name)) for name in _CHECKBOXES})
+    values["accessibility_needs"] = [str(v) for v in form.getall("accessibility_needs", []) if v]
+    return values
+
+
+def _struct(values: dict[str, Any], target: type, fields: tuple[str, ...]) -> Any:
+    """Convert form values to ``target``; msgspec's refusal (too long, wrong type) names the field."""
+    data = {k: v for k, v in values.items() if k in fields}
+    if values.get("interpretation_language_other"):
+        data["interpretation_language"] = values["interpretation_language_other"]
+    for name in _OPTIONAL:
+        if name in data and not data[name]:
+            data[name] = None
+    try:
+        return msgspec.convert(data, target)
+    except msgspec.ValidationError as error:
+        field = str(error).rpartition("$.")[2].rstrip("`") or "form"
+        raise InvalidInput.field(field, str(error).split(" - at ")[0]) from error
+
+
+def _errors(error: ConveneError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for item in error.errors or [FieldError("form", error.detail)]:
+        errors.setdefault(item.field, item.message)
+    return errors
+
+
+class RegistrationPages(Controller):
+    """The public registration form's submission (the form itself is on the session page)."""
+
+    include_in_schema = False
+
+    @post("/sessions/{session_id:int}/register", guards=[limit_public_writes])
+    async def submit(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Register; on errors show the session page again with the messages beside the fields (400)."""
+        values = form_values(await request.form())
+        try:
+            data = _struct(values, RegistrationCreate, tuple(RegistrationCreate.__struct_fields__))
+            outcome = await registering.register(session_id, data, settings=request.app.state.settings)
+        except (InvalidInput, registering.RegistrationClosed, ConveneError) as error:
+            if error.status_code == 404:
+                raise
+            context = await session_page_context(session_id)
+            context.update(form=values, form_errors=_errors(error))
+            return Template("pages/session.html", context=context, status_code=400)
+        if not outcome.created:
+            return Template("pages/registrations/repeat.html", context={"session_id": session_id})
+        token_path = outcome.reply.manage_url.split("/manage/", 1)[1]
+        return Redirect(f"/manage/{token_path}?registered=1", status_code=303)
+
+
+async def _manage_context(token: str, request: Request, **extra: Any) -> dict[str, Any]:
+    settings = request.app.state.settings
+    reg = await manage.registration_by_token(token, settings)
+    view = await manage.registration_view(reg)
+    context = await session_page_context(reg["session"])
+    return {"registration": view, "session": context["session"], "token": token,
+            "manage_path": manage_path(settings.secret_key, reg["id"], reg["manage_nonce"]),
+            "form": {}, "form_errors": {}, **extra}
+
+
+class ManagePages(Controller):
+    """The registrant's page behind the manage link: see, change, cancel, export, erase."""
+
+    path = "/manage/{token:str}"
+    include_in_schema = False
+
+    @get("")
+    async def show(self, request: Request, token: FromPath[str], registered: FromQuery[str] = "") -> Template:
+        """The registration, its status (and waitlist position), needs and history, with the forms to change it."""
+        context = await _manage_context(token, request, just_registered=bool(registered))
+        return Template("pages/manage.html", context=context)
+
+    @post("/update")
+    async def update(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        """Change language, time zone and needs."""
+        reg = await manage.registration_by_token(token, request.app.state.settings)
+        values = form_values(await request.form())
+        try:
+            await manage.update(reg, _struct(values, RegistrationUpdate, tuple(RegistrationUpdate.__struct_fields__)))
+        except ConveneError as error:
+            context = await _manage_context(token, request, form=values, form_errors=_errors(error))
+            return Template("pages/manage.html", context=context, status_code=400)
+        return Redirect(f"/manage/{token}", status_code=303)
+
+    @post("/cancel")
+    async def cancel(self, request: Request, token: FromPath[str]) -> Redirect:
+        """Cancel the registration: the seat goes to the next in line."""
+        settings = request.app.state.settings
+        await manage.cancel(await manage.registration_by_token(token, settings), settings=settings)
+        return Redirect(f"/manage/{token}", status_code=303)
+
+    @post("/erase")
+    async def erase(self, request: Request, token: FromPath[str]) -> Template:
+        """Erase personal data; the link stops working."""
+        settings = request.app.state.settings
+        await manage.erase(await manage.registration_by_token(token, settings), settings=settings)
+        return Template("pages/registrations/erased.html", context={})
+
+
+class StaffRegistrationPages(Controller):
+    """Organisers' page of a session's registrations: filters, counts, decisions, needs, invitations."""
+
+    path = "/staff/sessions/{session_id:int}/registrations"
+    include_in_schema = False
+    guards = [require_staff]
+
+    @get("")
+    async def list_page(
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        search: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        region: FromQuery[str] = "",
+        language: FromQuery[str] = "",
+        need: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
+    ) -> Template:
+        """The list with search, filters and counts."""
+        await ensure_can_manage(await current_staff(request), session_id)
+        filters = staff.ListFilters(search, status, category, region, language, need, 200, max(offset, 0))
+        try:
+            page = await staff.list_registrations(session_id, filters)
+        except InvalidInput as error:
+            page, filter_errors = await staff.list_registrations(session_id, staff.ListFilters()), _errors(error)
+        else:
+            filter_errors = {}
+        context = await session_page_context_staff(session_id)
+        context.update(page=page, filters=filters, filter_errors=filter_errors,
+                       message=request.query_params.get("done"))
+        return Template("pages/staff/registrations.html", context=context)
+
+    @post("/{action:str}")
+    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Redirect | Template:
+        """approve, decline, move, need, invite, rotate: the forms on the list page."""
+        user = await current_staff(request)
+        await ensure_can_manage(user, session_id)
+        form = await request.form()
+        try:
+            done = await _act(action, session_id, form, user, request.app.state.settings)
+        except ConveneError as error:
+            context = await session_page_context_staff(session_id)
+            page = await staff.list_registrations(session_id, staff.ListFilters(limit=200))
+            context.update(page=page, filters=staff.ListFilters(), filter_errors={}, action_errors=_errors(error),
+                           message=None)
+            return Template("pages/staff/registrations.html", context=context, status_code=400)
+        return Redirect(f"/staff/sessions/{session_id}/registrations?done={done}", status_code=303)
+
+
+async def session_page_context_staff(session_id: int) -> dict[str, Any]:
+    from events.tables import Session
+
+    row = await Session.select(Session.id, Session.title, Session.floor_language, Session.capacity,
+                               Session.seats_taken, Session.audience).where(Session.id == session_id).first().output(
+                                   load_json=True)
+    return {"session_row": row}
+
+
+def _ids(form: FormMultiDict) -> list[int]:
+    try:
+        return [int(v) for v in form.getall("registration_ids", [])]
+    except ValueError as error:
+        raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
+
+
+async def _act(action: str, session_id: int, form: FormMultiDict, user: Any, settings: Any) -> str:
+    """Run one staff form; returns a word for the confirmation message."""
+    if action in ("approve", "decline"):
+        ids = _ids(form)
+        if not ids:
+            raise InvalidInput.field("registration_ids", _("Choose at least one registration."))
+        if action == "approve":
+            await approvals.approve(session_id, ids, user=user, settings=settings)
+        else:
+            await approvals.decline(session_id, ids, str(form.get("reason") or "")[:2000], user=user,
+                                    settings=settings)
+        return action
+    if action == "move":
+        await approvals.move(session_id, _int(form, "registration_id"), str(form.get("to") or ""), user=user,
+                             settings=settings)
+        return action
+    if action == "need":
+        await approvals.decide_need(session_id, _int(form, "need_id"), str(form.get("status") or ""),
+                                    str(form.get("note") or "")[:2000], settings=settings)
+        return action
+    if action == "invite":
+        emails = [e for e in str(form.get("emails") or "").replace(",", "\n").split() if e]
+        upload = form.get("file")
+        if upload is not None and hasattr(upload, "read"):
+            emails += await approvals.emails_from_upload(upload)
+        if not emails:
+            raise InvalidInput.field("emails", _("Give at least one address."))
+        await approvals.invite(session_id, emails, settings=settings)
+        return action
+    if action == "rotate":
+        await manage.rotate_and_resend(session_id, _int(form, "registration_id"), settings=settings)
+        return action
+    raise InvalidInput.field("action", _("No such action."))
+
+
+def _int(form: FormMultiDict, name: str) -> int:
+    try:
+        return int(str(form.get(name) or ""))
+    except ValueError as error:
+        raise InvalidInput.field(name, _("Choose from the list.")) from error

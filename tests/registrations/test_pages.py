@@ -1,0 +1,156 @@
+"""The registration form on the session page, the manage page and the staff page: server-rendered, CSRF,
+errors beside the fields, hostile text escaped."""
+
+from __future__ import annotations
+
+from registrations.tables import Registration
+from server.tables import OutboxMessage
+from tests.conftest import login_cookie_client
+from tests.registrations.conftest import assign, make_session, submission
+
+
+async def _csrf(client, path: str) -> str:
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    return client.cookies["convene_csrf"]
+
+
+def _form(csrf: str, **overrides) -> dict:
+    values = {k: ("on" if v is True else v) for k, v in submission(**overrides).items() if v is not False}
+    return {**values, "_csrf_token": csrf}
+
+
+async def test_session_page_shows_labelled_form(client):
+    session_id = await make_session()
+
+    page = await client.get(f"/sessions/{session_id}")
+
+    assert page.status_code == 200
+    html = page.text
+    assert f'action="/sessions/{session_id}/register"' in html
+    for field in ("name", "email", "stakeholder_category", "country", "timezone", "consent_processing"):
+        assert f'<label for="field-{field}">' in html
+    assert "data-detect-timezone" in html
+    assert '<option value="SN">Senegal</option>' in html
+
+
+async def test_form_errors_rerender_page_with_messages(client):
+    session_id = await make_session()
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+
+    response = await client.post(
+        f"/sessions/{session_id}/register",
+        data=_form(csrf, name="<script>alert(1)</script>", email="nope", consent_processing=False),
+    )
+
+    assert response.status_code == 400
+    html = response.text
+    assert 'class="error-summary"' in html
+    assert 'id="error-email"' in html and 'aria-describedby="error-email" aria-invalid="true"' in html
+    assert 'id="error-consent_processing"' in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert await Registration.count() == 0
+
+
+async def test_form_registers_and_redirects_to_manage_page(client):
+    session_id = await make_session(capacity=1)
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+
+    response = await client.post(
+        f"/sessions/{session_id}/register",
+        data={**_form(csrf, name="<b>Amina</b>"), "accessibility_needs": ["captions_cart", "easy_read"]},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/manage/")
+    page = await client.get(response.headers["location"])
+    assert page.status_code == 200
+    assert "Confirmed" in page.text
+    assert "&lt;b&gt;Amina&lt;/b&gt;" in page.text
+    reg = await Registration.select(Registration.name, Registration.status).first()
+    assert reg == {"name": "<b>Amina</b>", "status": "confirmed"}
+
+
+async def test_form_repeat_shows_link_mailed_page(client):
+    session_id = await make_session()
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+    await client.post(f"/sessions/{session_id}/register", data=_form(csrf))
+
+    again = await client.post(f"/sessions/{session_id}/register", data=_form(csrf))
+
+    assert again.status_code == 200
+    assert "already registered" in again.text
+    assert "/manage/" not in again.text
+    assert await Registration.count() == 1
+
+
+async def test_form_without_csrf_refused(client):
+    session_id = await make_session()
+
+    response = await client.post(f"/sessions/{session_id}/register", data=submission(consent_processing="on"))
+
+    assert response.status_code == 403
+    assert await Registration.count() == 0
+
+
+async def test_form_on_closed_session_shows_window_error(client):
+    session_id = await make_session(status="cancelled")
+    csrf = await _csrf(client, "/staff/login")
+
+    response = await client.post(f"/sessions/{session_id}/register", data=_form(csrf))
+
+    assert response.status_code == 400
+    assert 'class="error-summary"' in response.text
+    assert await Registration.count() == 0
+
+
+async def test_manage_page_update_and_cancel(client):
+    session_id = await make_session(capacity=1)
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+    location = (await client.post(f"/sessions/{session_id}/register", data=_form(csrf))).headers["location"]
+    manage_path = location.split("?")[0]
+
+    bad = await client.post(f"{manage_path}/update", data={"_csrf_token": csrf, "preferred_language": "xx",
+                                                           "timezone": "UTC"})
+    good = await client.post(f"{manage_path}/update", data={"_csrf_token": csrf, "preferred_language": "es",
+                                                            "timezone": "America/Bogota"})
+    cancelled = await client.post(f"{manage_path}/cancel", data={"_csrf_token": csrf})
+
+    assert bad.status_code == 400
+    assert 'id="error-preferred_language"' in bad.text
+    assert good.status_code == 303
+    assert cancelled.status_code == 303
+    reg = await Registration.select(Registration.preferred_language, Registration.timezone, Registration.status).first()
+    assert reg == {"preferred_language": "es", "timezone": "America/Bogota", "status": "cancelled"}
+
+
+async def test_staff_page_lists_and_approves(client, organiser):
+    session_id = await make_session(audience="approval", capacity=5)
+    await assign(session_id, organiser.id)
+    await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(name="<i>Zed</i>"))
+    await login_cookie_client(client, organiser)
+    url = f"/staff/sessions/{session_id}/registrations"
+
+    page = await client.get(url)
+    approved = await client.post(
+        f"{url}/approve", data={"_csrf_token": client.cookies["convene_csrf"], "registration_ids": "1"}
+    )
+
+    assert page.status_code == 200
+    assert "&lt;i&gt;Zed&lt;/i&gt;" in page.text
+    assert '<th scope="row">' in page.text
+    assert approved.status_code == 303
+    assert await Registration.select(Registration.status) == [{"status": "confirmed"}]
+    templates = [o["template"] for o in await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)]
+    assert templates == ["registration_pending", "registration_approved"]
+
+
+async def test_staff_page_other_organiser_forbidden(client, organiser, other_organiser):
+    session_id = await make_session()
+    await assign(session_id, organiser.id)
+    await login_cookie_client(client, other_organiser)
+
+    response = await client.get(f"/staff/sessions/{session_id}/registrations")
+
+    assert response.status_code == 403
