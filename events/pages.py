@@ -130,6 +130,18 @@ async def _organiser_choices(user: StaffUser) -> list[dict]:
     return await User.select(User.id, User.name, User.email).where(User.active == True).order_by(User.id)  # noqa: E712
 
 
+async def _managed_rows(user: StaffUser) -> list[dict[str, Any]]:
+    ids = await managed_session_ids(user)
+    query = Session.select().output(load_json=True).order_by(Session.starts_at, ascending=False)
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Session.id.is_in(ids))
+    return [{"row": row, "title": pick_text(row["title"], row["floor_language"]),
+             "status_label": label(STATUSES, effective_status(row)),
+             "time": format_time_range(row["starts_at"], row["ends_at"], row["timezone"])} for row in await query]
+
+
 async def _form_context(user: StaffUser, **context: Any) -> dict[str, Any]:
     series = [{"id": sid, "title": pick_text(title, "en")[0]} for sid, title in (await _series_titles()).items()]
     return {"user": user, "series": series, "organisers": await _organiser_choices(user), "form": {},
@@ -141,10 +153,9 @@ async def _detail_context(user: StaffUser, session_id: int, **context: Any) -> d
     row = await load_row(session_id)
     explicit = (row["registration_opens_at"], row["registration_closes_at"])
     view = session_view(session, await _series_titles())
-    base = {"session": session, "view": view, "status": effective_status(row),
-            "form": form_from_session(session, explicit), "reschedule_errors": {},
-            "reschedule_form": {"starts_at": form_from_session(session)["starts_at"],
-                                "ends_at": form_from_session(session)["ends_at"]}}
+    form = form_from_session(session, explicit)
+    base = {"session": session, "view": view, "status": effective_status(row), "form": form,
+            "reschedule_errors": {}, "reschedule_form": {"starts_at": form["starts_at"], "ends_at": form["ends_at"]}}
     return await _form_context(user, **{**base, **context})
 
 
@@ -155,15 +166,9 @@ class StaffSessionPages(Controller):
 
     @get("/")
     async def list_sessions(self, request: Request) -> Template:
-        """The sessions this staff member may manage, soonest first."""
+        """The sessions this staff member may manage, latest first."""
         user = await current_staff(request)
-        ids = await managed_session_ids(user)
-        query = Session.select().output(load_json=True).order_by(Session.starts_at, ascending=False)
-        rows = await (query if ids is None else query.where(Session.id.is_in(ids or [0])))
-        sessions = [{"row": row, "title": pick_text(row["title"], row["floor_language"]),
-                     "status_label": label(STATUSES, effective_status(row)),
-                     "time": format_time_range(row["starts_at"], row["ends_at"], row["timezone"])} for row in rows]
-        return Template("pages/staff/sessions.html", context={"user": user, "sessions": sessions})
+        return Template("pages/staff/sessions.html", context={"user": user, "sessions": await _managed_rows(user)})
 
     @get("/new")
     async def new_form(self, request: Request) -> Template:
