@@ -177,6 +177,8 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
             await _set_agenda(session_id, data.agenda)
         if changes:
             await signals.send("session_updated", session_id=session_id, changes=changes)
+        if any(after[name] != before[name] for name in ("capacity", "in_person_capacity")):
+            await signals.send("session_capacity_changed", session_id=session_id)  # the waitlist fills new seats
     return await staff_view(session_id, await conflict_warnings(session_id))
 
 
