@@ -118,17 +118,30 @@ def _convert(payload: dict[str, Any], shape: type) -> Any:
         raise FormErrors([FieldError(match.group(1) if match else "form", str(error))]) from error
 
 
-def parse_session_form(form: Any, *, is_admin: bool, for_update: bool) -> SessionCreate | SessionUpdate:
-    """The form as a SessionCreate (new) or SessionUpdate (edit: every field, as the form shows them all)."""
+def _keep_what_the_form_cannot_show(payload: dict[str, Any], values: dict[str, Any], current: SessionOut) -> None:
+    """Texts in languages other than the six, and agenda titles in other languages, have no field: keep them."""
+    for name in ("title", "description"):
+        extra = {lang: text for lang, text in getattr(current, name).items() if lang not in LANGUAGES}
+        payload[name] = {**extra, **payload[name]}
+    if values["agenda"] == form_from_session(current)["agenda"]:
+        del payload["agenda"]
+
+
+def parse_session_form(
+    form: Any, *, is_admin: bool, current: SessionOut | None = None
+) -> SessionCreate | SessionUpdate:
+    """The form as a SessionCreate (new) or, given the ``current`` session, a SessionUpdate of every field."""
     values = form_values(form)
     errors: list[FieldError] = []
     payload = _payload(values, errors)
+    if current is not None:
+        _keep_what_the_form_cannot_show(payload, values, current)
     _required(payload, errors)
     if is_admin:
         payload["organiser_ids"] = [_int("organiser_ids", v, errors) for v in values["organiser_ids"]]
     if errors:
         raise FormErrors(errors)
-    return _convert(payload, SessionUpdate if for_update else SessionCreate)
+    return _convert(payload, SessionCreate if current is None else SessionUpdate)
 
 
 def parse_reschedule(form: Any, zone: str) -> Reschedule:

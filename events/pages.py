@@ -184,8 +184,7 @@ class StaffSessionPages(Controller):
         user = await current_staff(request)
         form = await request.form()
         try:
-            session = await services.create_session(user, parse_session_form(form, is_admin=user.is_admin,
-                                                                             for_update=False))
+            session = await services.create_session(user, parse_session_form(form, is_admin=user.is_admin))
         except (FormErrors, InvalidInput) as error:
             return Template("pages/staff/sessions_new.html", status_code=422, context=await _form_context(
                 user, form=_refill(form), errors=_errors(error)))
@@ -205,8 +204,8 @@ class StaffSessionPages(Controller):
         await ensure_can_manage(user, session_id)
         form = await request.form()
         try:
-            await services.update_session(user, session_id, parse_session_form(form, is_admin=user.is_admin,
-                                                                               for_update=True))
+            data = parse_session_form(form, is_admin=user.is_admin, current=await queries.staff_view(session_id))
+            await services.update_session(user, session_id, data)
         except (FormErrors, InvalidInput) as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
                 user, session_id, form=_refill(form), errors=_errors(error)))

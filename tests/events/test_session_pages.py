@@ -228,3 +228,18 @@ async def test_hostile_text_is_escaped_on_pages(client: httpx.AsyncClient, admin
         text = (await client.get(path)).text
         assert "<script>alert" not in text, path
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text, path
+
+
+async def test_staff_form_edit_keeps_texts_it_has_no_field_for(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin, title={"en": "Mobility", "pt-BR": "Mobilidade"},
+                           agenda=[{"title": {"en": "Opening", "fr": "Ouverture"}, "minutes": 10}])
+    await login_cookie_client(client, admin)
+    page = await client.get(f"/staff/sessions/{session['id']}")
+    assert "Opening |  | 10</textarea>" in page.text
+    form = _new_form(client, title_en="Human mobility", agenda="Opening |  | 10")
+    response = await client.post(f"/staff/sessions/{session['id']}", data=form)
+    assert response.status_code == 303, response.text
+    read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
+    assert read["title"] == {"pt-BR": "Mobilidade", "en": "Human mobility"}
+    assert read["agenda"] == [{"position": 1, "title": {"en": "Opening", "fr": "Ouverture"}, "speakers": "",
+                               "minutes": 10}]
