@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from litestar import get
+from litestar.params import FromPath
 
 from server.auth import require_session_manager
 from tests.server.test_staff_routes import published_session
@@ -12,7 +13,7 @@ from tests.server.test_staff_routes import published_session
 @pytest.fixture
 async def guarded(app):
     @get("/api/v1/sessions/{session_id:int}/probe", guards=[require_session_manager], sync_to_thread=False)
-    def probe(session_id: int) -> dict:
+    def probe(session_id: FromPath[int]) -> dict:
         """A session-scoped staff route."""
         return {"session_id": session_id}
 
