@@ -189,14 +189,25 @@ def _refuse_unless(status: str, allowed: set[str]) -> None:
         raise Conflict(message, [FieldError("status", message)])
 
 
+async def _move(session_id: int, allowed: set[str], values: dict) -> None:
+    """Change the status with the allowed ones in the WHERE: of two concurrent transitions only one applies
+    (on PostgreSQL the reads above don't lock; the guarded update does)."""
+    rows = await Session.update({**values, Session.updated_at: _now()}).where(
+        (Session.id == session_id) & Session.status.is_in(sorted(allowed))
+    ).returning(Session.id)
+    if not rows:
+        _refuse_unless((await load_row(session_id))["status"], set())
+
+
 async def publish(user: StaffUser, session_id: int) -> SessionOut:
     """draft → published: the session appears in listings and registration opens (by default)."""
     await ensure_can_manage(user, session_id)
     async with write_transaction(_db()):
         row = await load_row(session_id)
-        _refuse_unless(row["status"], {Session.Status.draft.value})
-        await Session.update({Session.status: Session.Status.published.value, Session.published_at: _now(),
-                              Session.updated_at: _now()}).where(Session.id == session_id)
+        allowed = {Session.Status.draft.value}
+        _refuse_unless(row["status"], allowed)
+        await _move(session_id, allowed, {Session.status: Session.Status.published.value,
+                                          Session.published_at: _now()})
         await signals.send("session_published", session_id=session_id)
     return await staff_view(session_id)
 
@@ -207,9 +218,10 @@ async def cancel(user: StaffUser, session_id: int) -> SessionOut:
     async with write_transaction(_db()):
         row = await load_row(session_id)
         # A published session that has ended is over: it can no longer be cancelled.
-        _refuse_unless(effective_status(row), {Session.Status.draft.value, Session.Status.published.value})
-        await Session.update({Session.status: Session.Status.cancelled.value, Session.sequence: Session.sequence + 1,
-                              Session.updated_at: _now()}).where(Session.id == session_id)
+        allowed = {Session.Status.draft.value, Session.Status.published.value}
+        _refuse_unless(effective_status(row), allowed)
+        await _move(session_id, allowed, {Session.status: Session.Status.cancelled.value,
+                                          Session.sequence: Session.sequence + 1})
         await signals.send("session_cancelled", session_id=session_id)
     return await staff_view(session_id)
 
@@ -219,10 +231,9 @@ async def complete(user: StaffUser, session_id: int) -> SessionOut:
     await ensure_can_manage(user, session_id)
     async with write_transaction(_db()):
         row = await load_row(session_id)
-        _refuse_unless(row["status"], {Session.Status.published.value})
-        await Session.update({Session.status: Session.Status.completed.value, Session.updated_at: _now()}).where(
-            Session.id == session_id
-        )
+        allowed = {Session.Status.published.value}
+        _refuse_unless(row["status"], allowed)
+        await _move(session_id, allowed, {Session.status: Session.Status.completed.value})
     return await staff_view(session_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -264,3 +265,14 @@ async def test_capacity_below_seats_taken_is_refused(client: httpx.AsyncClient, 
     response = await client.patch(f"/api/v1/sessions/{session['id']}", json={"capacity": 3}, headers=admin.headers)
     assert response.status_code == 422
     assert field_errors(response) == ["capacity"]
+
+
+async def test_concurrent_cancels_apply_once(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+    with received("session_cancelled") as payloads:
+        responses = await asyncio.gather(*(
+            client.post(f"/api/v1/sessions/{session['id']}/cancel", headers=admin.headers) for _ in range(4)
+        ))
+    assert sorted(response.status_code for response in responses) == [200, 409, 409, 409]
+    assert payloads == [{"session_id": session["id"]}]
+    assert (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()["sequence"] == 1
