@@ -83,6 +83,12 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
+def _columns_of(names: list[str]) -> list[str]:
+    """The columns that hold these fields."""
+    joined = {"series_id": ["series"], "join": ["join_url", "join_meeting_id", "join_passcode", "join_dial_in"]}
+    return [column for name in names for column in joined.get(name, [name])]
+
+
 def _raise_if(errors: list[FieldError]) -> None:
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
@@ -164,10 +170,14 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
                                        Session.Status.completed.value})
         before = _values_from_row(row)
         after = dict(before)
-        after.update({name: getattr(data, name) for name in VALUE_FIELDS if getattr(data, name) is not UNSET})
+        sent = [name for name in VALUE_FIELDS if getattr(data, name) is not UNSET]
+        after.update({name: getattr(data, name) for name in sent})
         await _validate(after, row["seats_taken"])
         changes = _changed(before, after)
-        columns: dict[Any, Any] = {**_columns(after), "updated_at": _now()}
+        # Only the fields sent are written, so concurrent edits of other fields are not undone.
+        all_columns = _columns(after)
+        columns: dict[Any, Any] = {name: all_columns[name] for name in _columns_of(sent)}
+        columns[Session.updated_at] = _now()
         if changes:
             columns[Session.sequence] = Session.sequence + 1
         await Session.update(columns).where(Session.id == session_id)
