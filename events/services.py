@@ -144,6 +144,7 @@ async def create_session(user: StaffUser, data: SessionCreate) -> SessionOut:
     """A new draft session; the reply carries overlap warnings."""
     values = {name: getattr(data, name) for name in VALUE_FIELDS}
     values["join"] = data.join or JoinDetails()
+    values["agenda"] = data.agenda
     await _validate(values)
     organisers = await _organisers_for_create(user, data.organiser_ids)
     async with write_transaction(_db()):
@@ -172,6 +173,7 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         after = dict(before)
         sent = [name for name in VALUE_FIELDS if getattr(data, name) is not UNSET]
         after.update({name: getattr(data, name) for name in sent})
+        after["agenda"] = [] if data.agenda is UNSET else data.agenda
         await _validate(after, row["seats_taken"])
         changes = _changed(before, after)
         # Only the fields sent are written, so concurrent edits of other fields are not undone.

@@ -59,8 +59,8 @@ def _time_errors(values: dict) -> list[FieldError]:
         errors.append(FieldError("ends_at", _("The end must be after the start.")))
     opens_at: datetime | None = values.get("registration_opens_at")
     closes_at: datetime | None = values.get("registration_closes_at")
-    if opens_at and closes_at and closes_at <= opens_at:
-        errors.append(FieldError("registration_closes_at", _("Registration must close after it opens.")))
+    if opens_at and opens_at >= (closes_at or starts_at):
+        errors.append(FieldError("registration_opens_at", _("Registration must open before it closes.")))
     if closes_at and closes_at > ends_at:
         errors.append(FieldError("registration_closes_at", _("Registration must close before the session ends.")))
     return errors
@@ -95,6 +95,8 @@ def session_errors(values: dict) -> list[FieldError]:
     if not floor_language_known:
         errors.append(FieldError("floor_language", _("Unknown language code.")))
     errors += _language_list_errors("interpretation_languages", values.get("interpretation_languages", []))
+    for item in values.get("agenda") or []:
+        errors += multilingual_errors("agenda", item.title)
     errors += _time_errors(values)
     errors += _provision_errors(values)
     return errors

@@ -40,9 +40,14 @@ BAD_BODIES = [
     ("unknown_field", {"colour": "blue"}, 400, "colour"),
     ("unknown_series", {"series_id": 99}, 422, "series_id"),
     ("unknown_organiser", {"organiser_ids": [999]}, 422, "organiser_ids"),
+    ("agenda_title_key_unknown", {"agenda": [{"title": {"qq": "x"}}]}, 422, "agenda"),
+    ("registration_opens_after_start", {"registration_opens_at": (STARTS + timedelta(minutes=5)).isoformat()}, 422,
+     "registration_opens_at"),
+    ("registration_closes_after_end", {"registration_closes_at": (STARTS + timedelta(days=1)).isoformat()}, 422,
+     "registration_closes_at"),
     ("registration_closes_before_opens",
      {"registration_opens_at": (STARTS - timedelta(days=1)).isoformat(),
-      "registration_closes_at": (STARTS - timedelta(days=2)).isoformat()}, 422, "registration_closes_at"),
+      "registration_closes_at": (STARTS - timedelta(days=2)).isoformat()}, 422, "registration_opens_at"),
 ]
 
 
