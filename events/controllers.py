@@ -24,7 +24,7 @@ from events.schemas import (
     SessionPublicOut,
     SessionUpdate,
 )
-from server.auth import authenticate, require_admin, require_staff
+from server.auth import authenticate, require_admin, require_session_manager, require_staff
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0)]
@@ -61,28 +61,28 @@ class SessionsApi(Controller):
         """A published session for anyone (no join details); everything for staff who manage it."""
         return await queries.read_session(session_id, await authenticate(request))
 
-    @patch("/{session_id:int}", guards=[require_staff])
+    @patch("/{session_id:int}", guards=[require_session_manager])
     async def update_session(self, request: Request, session_id: FromPath[int],
                              data: JSONBody[SessionUpdate]) -> SessionOut:
         """Change the fields sent."""
         return await services.update_session(await current_staff(request), session_id, data)
 
-    @post("/{session_id:int}/publish", guards=[require_staff], status_code=200)
+    @post("/{session_id:int}/publish", guards=[require_session_manager], status_code=200)
     async def publish(self, request: Request, session_id: FromPath[int]) -> SessionOut:
         """draft → published."""
         return await services.publish(await current_staff(request), session_id)
 
-    @post("/{session_id:int}/cancel", guards=[require_staff], status_code=200)
+    @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200)
     async def cancel(self, request: Request, session_id: FromPath[int]) -> SessionOut:
         """draft or published → cancelled."""
         return await services.cancel(await current_staff(request), session_id)
 
-    @post("/{session_id:int}/complete", guards=[require_staff], status_code=200)
+    @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200)
     async def complete(self, request: Request, session_id: FromPath[int]) -> SessionOut:
         """published → completed."""
         return await services.complete(await current_staff(request), session_id)
 
-    @post("/{session_id:int}/reschedule", guards=[require_staff], status_code=200)
+    @post("/{session_id:int}/reschedule", guards=[require_session_manager], status_code=200)
     async def reschedule(self, request: Request, session_id: FromPath[int],
                          data: JSONBody[Reschedule]) -> SessionOut:
         """Move the session; it keeps its id and its sequence rises."""

@@ -27,13 +27,13 @@ from registrations.schemas import (
     RegistrationOut,
     RegistrationUpdate,
 )
-from server.auth import StaffUser, authenticate, require_staff
+from server.auth import StaffUser, authenticate, require_session_manager
 
 
 async def _manager(request: Request, session_id: int) -> StaffUser:
     """The staff member of the request, who must be allowed to manage the session."""
     user = await authenticate(request)
-    assert user is not None  # require_staff ran
+    assert user is not None  # require_session_manager ran
     await ensure_can_manage(user, session_id)
     return user
 
@@ -52,7 +52,7 @@ class SessionRegistrationsApi(Controller):
         outcome = await registering.register(session_id, data, settings=request.app.state.settings)
         return Response(outcome.reply, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
-    @get("", guards=[require_staff])
+    @get("", guards=[require_session_manager])
     async def list_registrations(
         self,
         request: Request,
@@ -79,7 +79,7 @@ class SessionRegistrationsApi(Controller):
             )
         return Response(page)
 
-    @post("/approve", guards=[require_staff], status_code=HTTP_200_OK)
+    @post("/approve", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def approve(
         self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
     ) -> DecisionResult:
@@ -90,7 +90,7 @@ class SessionRegistrationsApi(Controller):
         )
         return DecisionResult(updated=count)
 
-    @post("/decline", guards=[require_staff], status_code=HTTP_200_OK)
+    @post("/decline", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def decline(
         self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
     ) -> DecisionResult:
@@ -101,7 +101,7 @@ class SessionRegistrationsApi(Controller):
         )
         return DecisionResult(updated=count)
 
-    @post("/{registration_id:int}/move", guards=[require_staff], status_code=HTTP_200_OK)
+    @post("/{registration_id:int}/move", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def move(
         self, request: Request, session_id: FromPath[int], registration_id: FromPath[int], data: JSONBody[Move]
     ) -> DecisionResult:
@@ -110,7 +110,7 @@ class SessionRegistrationsApi(Controller):
         await approvals.move(session_id, registration_id, data.to, user=user, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
-    @post("/{registration_id:int}/rotate-link", guards=[require_staff], status_code=HTTP_200_OK)
+    @post("/{registration_id:int}/rotate-link", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def rotate_link(
         self, request: Request, session_id: FromPath[int], registration_id: FromPath[int]
     ) -> DecisionResult:
@@ -125,7 +125,7 @@ class SessionNeedsApi(Controller):
 
     path = "/api/v1/sessions/{session_id:int}/needs"
     tags = ["registrations"]
-    guards = [require_staff]
+    guards = [require_session_manager]
 
     @post("/{need_id:int}", status_code=HTTP_200_OK)
     async def decide(
@@ -142,7 +142,7 @@ class SessionInvitationsApi(Controller):
 
     path = "/api/v1/sessions/{session_id:int}/invitations"
     tags = ["registrations"]
-    guards = [require_staff]
+    guards = [require_session_manager]
 
     @post("", status_code=HTTP_200_OK)
     async def invite(

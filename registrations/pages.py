@@ -21,7 +21,7 @@ from registrations import approvals, manage, registering, staff
 from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate
-from server.auth import require_staff
+from server.auth import require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import gettext as _
 
@@ -140,7 +140,7 @@ class StaffRegistrationPages(Controller):
 
     path = "/staff/sessions/{session_id:int}/registrations"
     include_in_schema = False
-    guards = [require_staff]
+    guards = [require_session_manager]
 
     @get("")
     async def list_page(
