@@ -12,14 +12,14 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from events import queries, services
-from events.access import current_staff, ensure_can_manage, managed_session_ids
+from events.access import current_staff, managed_session_ids
 from events.forms import FormErrors, form_from_session, form_values, parse_reschedule, parse_session_form
 from events.labels import AUDIENCES, KINDS, PROVISIONS, REGIONS, STATUSES, label, sign_language_name
 from events.queries import ListFilters, effective_status, load_row, now
 from events.schemas import SessionPublicOut
 from events.tables import Series, Session
-from server.auth import StaffUser, require_staff
-from server.errors import InvalidInput, NotFound
+from server.auth import StaffUser, require_session_manager, require_staff
+from server.errors import InvalidInput
 from server.i18n import current_timezone, format_datetime, format_time_range, language_name, pick_text
 from server.i18n import gettext as _
 from server.tables import User
@@ -190,18 +190,16 @@ class StaffSessionPages(Controller):
                 user, form=_refill(form), errors=_errors(error)))
         return Redirect(f"/staff/sessions/{session.id}", status_code=303)
 
-    @get("/{session_id:int}")
+    @get("/{session_id:int}", guards=[require_session_manager])
     async def detail(self, request: Request, session_id: FromPath[int]) -> Template:
         """One session: its state, the lifecycle buttons, the edit and reschedule forms."""
         user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
         return Template("pages/staff/sessions_detail.html", context=await _detail_context(user, session_id))
 
-    @post("/{session_id:int}")
+    @post("/{session_id:int}", guards=[require_session_manager])
     async def update(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
         """Save the edit form, or show it again with the errors beside the fields."""
         user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
         form = await request.form()
         try:
             data = parse_session_form(form, is_admin=user.is_admin, current=await queries.staff_view(session_id))
@@ -211,11 +209,10 @@ class StaffSessionPages(Controller):
                 user, session_id, form=_refill(form), errors=_errors(error)))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
-    @post("/{session_id:int}/reschedule")
+    @post("/{session_id:int}/reschedule", guards=[require_session_manager])
     async def reschedule(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
         """Move the session to the new times given in its own zone."""
         user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
         form = await request.form()
         zone = (await load_row(session_id))["timezone"]
         try:
@@ -226,13 +223,22 @@ class StaffSessionPages(Controller):
                 reschedule_form={"starts_at": form.get("starts_at", ""), "ends_at": form.get("ends_at", "")}))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
-    @post("/{session_id:int}/{action:str}")
-    async def lifecycle(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Redirect:
-        """Publish, cancel or complete (the buttons on the detail page)."""
-        steps = {"publish": services.publish, "cancel": services.cancel, "complete": services.complete}
-        if action not in steps:
-            raise NotFound(_("No such action."))
-        await steps[action](await current_staff(request), session_id)
+    @post("/{session_id:int}/publish", guards=[require_session_manager])
+    async def publish(self, request: Request, session_id: FromPath[int]) -> Redirect:
+        """The Publish button."""
+        await services.publish(await current_staff(request), session_id)
+        return Redirect(f"/staff/sessions/{session_id}", status_code=303)
+
+    @post("/{session_id:int}/cancel", guards=[require_session_manager])
+    async def cancel(self, request: Request, session_id: FromPath[int]) -> Redirect:
+        """The Cancel button."""
+        await services.cancel(await current_staff(request), session_id)
+        return Redirect(f"/staff/sessions/{session_id}", status_code=303)
+
+    @post("/{session_id:int}/complete", guards=[require_session_manager])
+    async def complete(self, request: Request, session_id: FromPath[int]) -> Redirect:
+        """The Mark completed button."""
+        await services.complete(await current_staff(request), session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
 
