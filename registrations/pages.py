@@ -10,7 +10,7 @@ __all__ = ["ManagePages", "RegistrationPages", "StaffRegistrationPages"]
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -168,6 +168,16 @@ class StaffRegistrationPages(Controller):
         context.update(page=page, filters=filters, filter_errors=filter_errors,
                        message=request.query_params.get("done"))
         return Template("pages/staff/registrations.html", context=context)
+
+    @get("/export.csv")
+    async def export_csv(self, session_id: FromPath[int]) -> Response[str]:
+        """Every registration of the session as CSV (UTF-8 with BOM, formulas neutralised)."""
+        page = await staff.list_registrations(session_id, staff.ListFilters(limit=staff.MAX_LIMIT))
+        return Response(
+            staff.registrations_csv(page),
+            media_type="text/csv",
+            headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
+        )
 
     @post("/{action:str}")
     async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Redirect | Template:

@@ -154,3 +154,15 @@ async def test_staff_page_other_organiser_forbidden(client, organiser, other_org
     response = await client.get(f"/staff/sessions/{session_id}/registrations")
 
     assert response.status_code == 403
+
+
+async def test_staff_page_csv_download(client, admin):
+    session_id = await make_session()
+    await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(organisation="@SUM(A1)"))
+    await login_cookie_client(client, admin)
+
+    response = await client.get(f"/staff/sessions/{session_id}/registrations/export.csv")
+
+    assert response.status_code == 200
+    assert response.content.startswith("\ufeffid,status,".encode())
+    assert response.text.splitlines()[1].split(",")[5] == "'@SUM(A1)"
