@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from events.pages import PAGE_SIZE
 from events.tables import Session
 from server.i18n import format_time_range, use_locale
 from tests.conftest import Staff, login_cookie_client
@@ -243,3 +244,36 @@ async def test_staff_form_edit_keeps_texts_it_has_no_field_for(client: httpx.Asy
     assert read["title"] == {"pt-BR": "Mobilidade", "en": "Human mobility"}
     assert read["agenda"] == [{"position": 1, "title": {"en": "Opening", "fr": "Ouverture"}, "speakers": "",
                                "minutes": 10}]
+
+
+async def test_index_pages_through_sessions(client: httpx.AsyncClient, admin: Staff) -> None:
+    for day in range(1, PAGE_SIZE + 3):
+        await create_published(client, admin, title={"en": f"Session on day {day:02d}"},
+                               starts_at=future(day).isoformat(), ends_at=future(day, 13).isoformat())
+    first = await client.get("/")
+    assert f"Session on day {PAGE_SIZE:02d}" in first.text
+    assert f"Session on day {PAGE_SIZE + 1:02d}" not in first.text
+    assert f'href="/?offset={PAGE_SIZE}&amp;kind=&amp;region=&amp;language="' in first.text
+    second = await client.get("/", params={"offset": PAGE_SIZE})
+    assert f"Session on day {PAGE_SIZE + 2:02d}" in second.text
+    assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+
+
+async def test_session_page_of_cancelled_session_says_so(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+    await client.post(f"/api/v1/sessions/{session['id']}/cancel", headers=admin.headers)
+    response = await client.get(f"/sessions/{session['id']}")
+    assert response.status_code == 200
+    assert '<strong class="badge">Cancelled</strong>' in response.text
+    assert "Registration is closed." in response.text
+
+
+async def test_staff_list_shows_admin_every_session(client: httpx.AsyncClient, admin: Staff,
+                                                    organiser: Staff) -> None:
+    mine = await create(client, organiser, title={"en": "Organiser's session"})
+    other = await create(client, admin, title={"en": "Admin's session"})
+    await login_cookie_client(client, admin)
+    text = (await client.get("/staff/sessions")).text
+    assert f'href="/staff/sessions/{mine["id"]}"' in text
+    assert f'href="/staff/sessions/{other["id"]}"' in text
+    assert "Draft" in text
