@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["PublicPages", "StaffSessionPages", "session_page_context", "session_view"]
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -38,14 +37,10 @@ def _registration_state(session: SessionPublicOut, status: str) -> tuple[bool, s
     if status != Session.Status.published.value:
         return False, _("Registration is closed.")
     if session.registration_opens_at and moment < session.registration_opens_at:
-        return False, _("Registration opens on %(when)s.", when=_when(session.registration_opens_at))
+        return False, _("Registration opens on %(when)s.", when=format_datetime(session.registration_opens_at))
     if moment >= session.registration_closes_at:
         return False, _("Registration is closed.")
-    return True, _("Registration is open until %(when)s.", when=_when(session.registration_closes_at))
-
-
-def _when(value: datetime) -> str:
-    return format_datetime(value)
+    return True, _("Registration is open until %(when)s.", when=format_datetime(session.registration_closes_at))
 
 
 def session_view(session: SessionPublicOut, series_titles: dict[int, dict[str, str]]) -> dict[str, Any]:
