@@ -29,6 +29,7 @@ __all__ = [
     "notify_session_cancelled",
     "notify_session_rescheduled",
     "notify_session_updated",
+    "notify_summary",
     "send_reminders",
 ]
 
@@ -80,9 +81,11 @@ async def notify_registration_confirmed(reg: dict, *, settings: Settings, sequen
     return await _to_registrant("registration_confirmed", reg, settings, method="REQUEST", sequence=sequence)
 
 
-async def notify_registration_waitlisted(reg: dict, position: int, *, settings: Settings) -> int:
+async def notify_registration_waitlisted(
+    reg: dict, position: int, *, settings: Settings, sequence: int | None = None
+) -> int:
     """No seat yet: their place in the waitlist (``position``, from 1)."""
-    return await _to_registrant("registration_waitlisted", reg, settings, position=position)
+    return await _to_registrant("registration_waitlisted", reg, settings, sequence=sequence, position=position)
 
 
 async def notify_registration_promoted(reg: dict, *, settings: Settings) -> int:
@@ -90,9 +93,9 @@ async def notify_registration_promoted(reg: dict, *, settings: Settings) -> int:
     return await _to_registrant("registration_promoted", reg, settings, method="REQUEST")
 
 
-async def notify_registration_pending(reg: dict, *, settings: Settings) -> int:
+async def notify_registration_pending(reg: dict, *, settings: Settings, sequence: int | None = None) -> int:
     """Received; an organiser will approve or decline."""
-    return await _to_registrant("registration_pending", reg, settings)
+    return await _to_registrant("registration_pending", reg, settings, sequence=sequence)
 
 
 async def notify_registration_approved(reg: dict, *, settings: Settings, position: int | None = None) -> int:
@@ -288,3 +291,40 @@ async def send_reminders(now: datetime | None = None) -> int:
             for reg in await _registrants(session["id"], (Registration.Status.confirmed,)):
                 queued += await notify_reminder(reg, offset, session["sequence"]) is not None
     return queued
+
+
+# --- Post-session summaries (H4): the events package announces a sending; this decides who gets it. -------
+
+#: Who each summary audience is, among a session's registrations.
+def _summary_audience(audience: str):
+    confirmed = Registration.status == Registration.Status.confirmed
+    attended = Registration.attendance.is_in([Registration.Attendance.attended, Registration.Attendance.partial])
+    if audience == "attendees":
+        return confirmed & attended
+    if audience == "absentees":  # held a seat and did not come (or attendance was never recorded)
+        return confirmed & (Registration.attendance.is_null() | Registration.attendance.is_in(
+            [Registration.Attendance.absent, Registration.Attendance.excused]))
+    return Registration.status.is_in([Registration.Status.confirmed, Registration.Status.waitlisted])
+
+
+async def notify_summary(session_id: int, audience: str) -> int:
+    """The summary to everyone in ``audience`` who has not unsubscribed; each person gets a session's
+    summary once, whatever the audiences it is sent to (dedupe key). Returns how many were queued."""
+    from events.summaries import is_opted_out
+
+    sequence = await _session_sequence(session_id)
+    regs = await Registration.select().where(
+        (Registration.session == session_id) & Registration.anonymised_at.is_null() & _summary_audience(audience)
+    ).order_by(Registration.id)
+    queued = 0
+    for reg in regs:
+        if await is_opted_out(reg["email"]):
+            continue
+        dedupe_key = f"summary:{session_id}:{reg['id']}"
+        queued += await _to_session_registrant("summary", reg, sequence, dedupe_key=dedupe_key) is not None
+    return queued
+
+
+@connect("summary_send_requested")
+async def _on_summary_send_requested(session_id: int, audience: str, queued: list[int], **_: Any) -> None:
+    queued.append(await notify_summary(session_id, audience))

@@ -15,9 +15,10 @@ from typing import Any
 
 import asyncpg
 from email_validator import EmailNotValidError, validate_email
+from piccolo.engine.postgres import PostgresEngine
 
 from events.tables import Session
-from registrations import notifications
+from registrations import fastpath, notifications
 from registrations.links import manage_url, new_nonce
 from registrations.reference import (
     GENDERS,
@@ -217,35 +218,58 @@ async def _place(session: dict[str, Any], mode: str) -> tuple[str, int | None]:
     return Registration.Status.waitlisted.value, order
 
 
-async def _notify_new(reg: dict, position: int | None, session: dict[str, Any], settings: Settings) -> None:
+async def _notify_new(reg: dict, position: int | None, sequence: int, settings: Settings) -> None:
     if reg["status"] == Registration.Status.confirmed.value:
-        await notifications.notify_registration_confirmed(reg, settings=settings, sequence=session["sequence"])
+        await notifications.notify_registration_confirmed(reg, settings=settings, sequence=sequence)
     elif reg["status"] == Registration.Status.waitlisted.value:
-        await notifications.notify_registration_waitlisted(reg, position or 0, settings=settings)
+        await notifications.notify_registration_waitlisted(reg, position or 0, settings=settings, sequence=sequence)
     else:
-        await notifications.notify_registration_pending(reg, settings=settings)
+        await notifications.notify_registration_pending(reg, settings=settings, sequence=sequence)
+
+
+async def _insert_orm(data: RegistrationCreate, session: dict[str, Any], email: str) -> tuple[dict, int | None]:
+    """The ORM path (SQLite): place, registration row, first history line; returns the row and position."""
+    mode = data.participation_mode or Registration.Mode.online.value
+    status, order = await _place(session, mode)
+    row = _row(data, session, email, status, order)
+    row["id"] = (await Registration.insert(Registration(**row)).returning(Registration.id))[0]["id"]
+    await record_change(row["id"], "", status, actor="registrant")
+    return row, await waitlist_position(session["id"], mode, order)
+
+
+async def _insert_postgres(
+    transaction: Any, data: RegistrationCreate, session: dict[str, Any], email: str
+) -> tuple[dict, int | None, int]:
+    """The lean path (PostgreSQL): the same writes as ``_insert_orm`` in three statements."""
+    mode = data.participation_mode or Registration.Mode.online.value
+    connection = transaction.connection
+    if session["audience"] == Session.Audience.approval.value:
+        status, order, position, sequence = "pending", None, None, session["sequence"]
+    else:
+        status, order, position, sequence = await fastpath.place(connection, session["id"], mode)
+    row = _row(data, session, email, status, order)
+    row["id"] = await fastpath.insert_registration(connection, row)
+    return row, position, sequence
 
 
 async def _create(data: RegistrationCreate, session: dict[str, Any], email: str, settings: Settings) -> Outcome:
     engine = Registration._meta.db
-    mode = data.participation_mode or Registration.Mode.online.value
-    async with write_transaction(engine):
-        status, order = await _place(session, mode)
-        row = _row(data, session, email, status, order)
-        reg_id = (await Registration.insert(Registration(**row)).returning(Registration.id))[0]["id"]
-        reg = {**row, "id": reg_id}
-        needs = need_rows(data, reg_id)
+    async with write_transaction(engine) as transaction:
+        if isinstance(engine, PostgresEngine):
+            reg, position, sequence = await _insert_postgres(transaction, data, session, email)
+        else:
+            reg, position = await _insert_orm(data, session, email)
+            sequence = session["sequence"]
+        needs = need_rows(data, reg["id"])
         if needs:
             await Need.insert(*needs)
-        await record_change(reg_id, "", status, actor="registrant")
         if session["audience"] == Session.Audience.invitation.value:
             await Invitation.update({Invitation.used: True}).where(
                 (Invitation.session == session["id"]) & (Invitation.email == email)
             )
-        position = await waitlist_position(session["id"], mode, order)
-        await _notify_new(reg, position, session, settings)
-    url = manage_url(settings, reg_id, row["manage_nonce"])
-    return Outcome(RegistrationCreated(reg_id, status, url, position, mode), created=True)
+        await _notify_new(reg, position, sequence, settings)
+    url = manage_url(settings, reg["id"], reg["manage_nonce"])
+    return Outcome(RegistrationCreated(reg["id"], reg["status"], url, position, reg["participation_mode"]), True)
 
 
 async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | None:
@@ -271,12 +295,10 @@ async def register(session_id: int, data: RegistrationCreate, *, settings: Setti
     if reason := _window_error(session, datetime.now(UTC)):
         raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
     await _check_audience(session, email)
-    if repeat := await _repeat(session_id, email, settings):
-        return repeat
     try:
         return await _create(data, session, email, settings)
     except _UNIQUE_VIOLATIONS:
-        # A concurrent request with the same address committed first: answer as a repeat.
+        # The address is registered already (perhaps by a concurrent request): answer as a repeat.
         repeat = await _repeat(session_id, email, settings)
         if repeat is None:
             raise
