@@ -21,6 +21,7 @@ __all__ = [
     "require_staff",
     "session_cookie",
     "session_cookie_value",
+    "use_password_parameters",
     "verify_password",
 ]
 
@@ -30,7 +31,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -54,6 +55,14 @@ FAILURE_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a login takes the same time either way.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def use_password_parameters(parameters: Parameters) -> None:
+    """Choose argon2's cost: production keeps argon2-cffi's default (RFC 9106 low-memory profile); the test suite
+    uses ``argon2.profiles.CHEAPEST`` so that hundreds of accounts and logins stay fast."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher.from_parameters(parameters)
+    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class TooManyAttempts(ConveneError):

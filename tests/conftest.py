@@ -19,18 +19,21 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/te
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 
+import argon2  # noqa: E402
 import email_validator  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
 from server.app import create_app  # noqa: E402
-from server.auth import create_api_token, create_user  # noqa: E402
+from server.auth import create_api_token, create_user, use_password_parameters  # noqa: E402
 from server.db import all_tables, bind_engine, engine_from_url, run_migrations  # noqa: E402
 from server.settings import Settings, parse_database_url  # noqa: E402
 
 # Test addresses use the reserved `.test` domain, which email-validator refuses outside its test mode.
 email_validator.TEST_ENVIRONMENT = True
+# Real argon2, at its cheapest cost: the suite makes and logs in hundreds of accounts.
+use_password_parameters(argon2.profiles.CHEAPEST)
 
 IS_POSTGRES = not parse_database_url(TEST_DATABASE_URL).is_sqlite
 TEST_SECRET = "test-secret-key-for-convene-tests"

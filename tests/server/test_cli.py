@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -124,6 +125,9 @@ def test_user_create_prints_a_password_and_a_token_that_both_work(tmp_path):
         )
         staff_page = browser.get("/staff/users")
     assert (users.status_code, [u["role"] for u in users.json()]) == (200, ["admin"])
+    with sqlite3.connect(tmp_path / "cli.db") as stored:
+        (password_hash,) = stored.execute("SELECT password_hash FROM staff_user").fetchone()
+    assert password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # production cost, not the tests' cheapest
     assert (login.status_code, login.headers["location"]) == (302, "/staff")
     assert staff_page.status_code == 200
 
