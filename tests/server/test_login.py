@@ -8,7 +8,7 @@ import hashlib
 from server.app import create_app
 from server.tables import LoginAttempt
 from tests.conftest import login_cookie_client
-from tests.server.helpers import post_form, running, try_login
+from tests.server.helpers import csrf_token, post_form, running, try_login
 
 
 async def test_login_sets_httponly_samesite_lax_session_cookie(client, organiser):
@@ -132,3 +132,29 @@ async def test_staff_home_greets_the_user_with_their_role_and_links(client, admi
     assert "(Admin)." in page.text
     assert '<li><a href="/staff/users">' in page.text
     assert '<li><a href="/staff/profile">Profile</a></li>' in page.text
+
+
+async def test_failed_logins_count_the_client_behind_a_trusted_proxy_only(settings, database, organiser):
+    app = create_app(dataclasses.replace(settings, trusted_proxies=("127.0.0.1",)))
+    async with running(app) as http:
+        forwarded = {"x-forwarded-for": "198.51.100.7, 203.0.113.9"}
+        await post_form_with_headers(http, organiser.email, forwarded)
+
+    rows = await LoginAttempt.select(LoginAttempt.address)
+
+    assert rows == [{"address": "203.0.113.9"}]
+
+
+async def test_forwarded_address_from_an_untrusted_peer_is_ignored(client, organiser):
+    await post_form_with_headers(client, organiser.email, {"x-forwarded-for": "203.0.113.9"})
+
+    rows = await LoginAttempt.select(LoginAttempt.address)
+
+    assert rows == [{"address": "127.0.0.1"}]
+
+
+async def post_form_with_headers(http, email: str, headers: dict[str, str]):
+    token = await csrf_token(http)
+    return await http.post(
+        "/staff/login", data={"email": email, "password": "guess", "_csrf_token": token}, headers=headers
+    )
