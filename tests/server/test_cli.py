@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
+from tests.smtp_server import free_port
 
 CONVENE = str(Path(sys.executable).parent / "convene")
 SECRET = "a-secret-key-for-the-cli-tests"
@@ -34,12 +34,6 @@ def environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 def convene(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([CONVENE, *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
