@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OT
 
 from server import staff as accounts
 from server.auth import StaffUser, authenticate, require_admin, require_staff, session_cookie
+from server.controllers import ONE_YEAR
 from server.errors import Conflict, InvalidInput
 from server.schemas import (
     PasswordOut,
@@ -26,6 +27,7 @@ from server.schemas import (
     UserOut,
     UserUpdate,
 )
+from server.web import LANGUAGE_COOKIE
 
 Short = Annotated[str, msgspec.Meta(max_length=254)]
 Secret = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -196,7 +198,10 @@ class ProfilePages(Controller):
             )
         except InvalidInput as error:
             return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
-        return _see_other("/staff/profile?saved=profile")
+        response = _see_other("/staff/profile?saved=profile")
+        # The pages follow the language just chosen, as the switcher in the header would.
+        response.set_cookie(LANGUAGE_COOKIE, data.preferred_language, max_age=ONE_YEAR, samesite="lax")
+        return response
 
     @post("/password")
     async def change_password(self, request: Request, me: Me, data: URLEncodedBody[PasswordForm]) -> Response:

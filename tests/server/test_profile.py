@@ -18,6 +18,8 @@ async def test_profile_saves_name_language_and_notices(client, organiser):
     columns = (User.name, User.preferred_language, User.notify_staff)
     row = await User.select(*columns).where(User.id == organiser.id).first()
     assert row == {"name": "Ana Lima", "preferred_language": "es", "notify_staff": True}
+    assert client.cookies["convene_lang"] == "es"
+    assert '<html lang="es"' in (await client.get("/staff/profile")).text
 
 
 async def test_staff_notices_are_off_by_default(client, organiser):
