@@ -153,3 +153,57 @@ class SessionOrganiser(Table):
     session = ForeignKey(references=Session, null=False, index=True)
     #: The organiser.
     user = ForeignKey(references=User, null=False, index=True)
+
+
+class SessionSummary(Table):
+    """What the organisers write after a session, in one language: one row per session and language (unique
+    index in the migration). Participants get it in their language, else the floor language."""
+
+    id: Serial
+    #: The session.
+    session = ForeignKey(references=Session, null=False, index=True)
+    #: One of the six UN languages.
+    language = Varchar(length=8)
+    #: What was said and decided, as plain text.
+    summary = Text(default="")
+    #: Outcomes and next steps, as plain text.
+    outcomes = Text(default="")
+    #: Link to the recording, or empty.
+    recording_url = Varchar(length=2000, default="")
+    #: Documents and links: ``[{"title": "…", "url": "https://…"}]``.
+    links = JSON(default="[]")
+    #: Who last changed it.
+    updated_by = ForeignKey(references=User, null=True, default=None)
+    #: Last change.
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SummarySending(Table):
+    """One sending of a session's summary to an audience (attendees, all registrants or absentees)."""
+
+    class Audience(str, Enum):
+        attendees = "attendees"
+        registrants = "registrants"
+        absentees = "absentees"
+
+    id: Serial
+    #: The session.
+    session = ForeignKey(references=Session, null=False, index=True)
+    #: Who it went to (Audience).
+    audience = Varchar(length=16, choices=Audience)
+    #: Messages queued by it (each person gets a session's summary once).
+    recipients = Integer(default=0)
+    #: Who sent it.
+    sent_by = ForeignKey(references=User, null=True, default=None)
+    #: When.
+    sent_at = Timestamptz(default=TimestamptzNow())
+
+
+class SummaryOptOut(Table):
+    """An address that unsubscribed from post-session summaries (List-Unsubscribe); only its SHA-256 is kept."""
+
+    id: Serial
+    #: SHA-256 hex digest of the lower-cased address.
+    email_hash = Varchar(length=64, unique=True)
+    #: When it unsubscribed.
+    created_at = Timestamptz(default=TimestamptzNow())

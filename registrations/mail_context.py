@@ -7,18 +7,19 @@ The calendar SEQUENCE and METHOD come from the outbox row (fixed when the messag
 
 from __future__ import annotations
 
-__all__ = ["registrant_content"]
+__all__ = ["invitation_content", "registrant_content", "summary_content"]
 
 from datetime import datetime
 from typing import Any
 
 from babel.core import UnknownLocaleError
 
-from events.calendar import Invite, build_calendar, clean_text, session_mail_values
+from events.calendar import Invite, build_calendar, clean_text, organizer_from, session_mail_values
+from events.summaries import is_opted_out, summary_for, summary_values, unsubscribe_token
 from events.tables import Session
 from registrations.links import manage_url
 from registrations.tables import Invitation, Need, Registration
-from server.i18n import format_time_range, language_name
+from server.i18n import current_locale, format_time_range, language_name
 from server.i18n import lazy_gettext as _l
 from server.mail.render import MailContent, MessageObsolete, register_context_builder
 from server.settings import Settings
@@ -130,3 +131,29 @@ async def invitation_content(context: dict[str, Any], settings: Settings) -> Mai
     values = session_mail_values(session, settings.public_url, with_join_details=False)
     values["register_url"] = context.get("register_url") or values["session_url"]
     return MailContent(values=values)
+
+
+@register_context_builder("summary")
+async def summary_content(context: dict[str, Any], settings: Settings) -> MailContent:
+    """The session's summary in the recipient's language (else the floor language), with List-Unsubscribe."""
+    session = await _session(context["session_id"])
+    registration = await _registration(context["registration_id"])
+    if await is_opted_out(registration["email"]):
+        raise MessageObsolete("the recipient unsubscribed from summaries")
+    summary = await summary_for(session["id"], current_locale(), session["floor_language"])
+    if summary is None:
+        raise MessageObsolete("the summary was removed")
+    token = unsubscribe_token(settings.secret_key, registration["email"])
+    unsubscribe_url = f"{settings.public_url}/unsubscribe/{token}"
+    _name, from_address = organizer_from(settings.mail_from)
+    values = {
+        **session_mail_values(session, settings.public_url, with_join_details=False),
+        **summary_values(summary),
+        "name": clean_text(registration["name"]),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <mailto:{from_address}?subject=unsubscribe%20{token}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return MailContent(values=values, headers=headers)

@@ -13,6 +13,7 @@ __all__ = [
     "RenderedMessage",
     "build_mime",
     "register_context_builder",
+    "render_content",
     "render_message",
 ]
 
@@ -105,34 +106,47 @@ def header_text(value: str) -> str:
     return _HEADER_UNSAFE.sub(" ", value).strip()
 
 
-async def render_message(row: dict[str, Any], settings: Settings) -> RenderedMessage:
-    """Render ``row`` (an OutboxMessage as a dict) in its recipient's language and time zone."""
-    with use_locale(row["language"], row["timezone"]):
-        builder = _builder_for(row["template"])
-        content = await builder(row["context"], settings) if builder else MailContent()
+def render_content(
+    template: str, content: MailContent, *, language: str, timezone: str, settings: Settings,
+    context: dict[str, Any] | None = None,
+) -> RenderedMessage:
+    """Render ``templates/emails/<template>.html`` with ``content`` in ``language`` and ``timezone`` (staff
+    previews call this directly with sample values)."""
+    with use_locale(language, timezone):
         values = {
             "public_url": settings.public_url,
-            "language": row["language"],
-            "timezone": row["timezone"],
-            "dir": text_direction(row["language"]),
-            **row["context"],
+            "language": language,
+            "timezone": timezone,
+            "dir": text_direction(language),
+            **(context or {}),
             **content.values,
         }
         html_env, text_env = _environments()
-        name = f"emails/{row['template']}.html"
-        subject = _render_block(text_env.get_template(name), "subject", values)
+        name = f"emails/{template}.html"
+        subject = header_text(_render_block(text_env.get_template(name), "subject", values))
         text = _render_block(text_env.get_template(name), "text", values)
         body = _render_block(html_env.get_template(name), "html", values)
         html = html_env.get_template("emails/_layout.html").render(
-            {**values, "subject": header_text(subject), "body": Markup(body)}  # noqa: S704 (autoescaped block)
+            {**values, "subject": subject, "body": Markup(body)}  # noqa: S704 (an autoescaped block)
         )
     return RenderedMessage(
-        subject=header_text(subject),
+        subject=subject,
         text=text + "\n",
         html=html + "\n",
         calendar=content.calendar,
         calendar_method=content.calendar_method,
         headers={key: header_text(value) for key, value in content.headers.items()},
+    )
+
+
+async def render_message(row: dict[str, Any], settings: Settings) -> RenderedMessage:
+    """Render ``row`` (an OutboxMessage as a dict) in its recipient's language and time zone."""
+    with use_locale(row["language"], row["timezone"]):
+        builder = _builder_for(row["template"])
+        content = await builder(row["context"], settings) if builder else MailContent()
+    return render_content(
+        row["template"], content, language=row["language"], timezone=row["timezone"], settings=settings,
+        context=row["context"],
     )
 
 

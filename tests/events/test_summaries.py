@@ -1,0 +1,176 @@
+"""Post-session summaries: written per language by organisers, sent once per person in their language,
+with List-Unsubscribe that works without an account."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from events.tables import SessionOrganiser, SummaryOptOut
+from server.mail.worker import deliver_due
+from server.settings import Settings
+from tests.conftest import Staff, login_cookie_client
+from tests.mail_data import make_registration, make_session
+from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+    SmtpServer,
+    mail_settings_fixture,
+    no_unexpected_mail_fixture,
+    smtp_fixture,
+    structure,
+    text_of,
+)
+
+
+async def _session_with_people() -> dict:
+    session = await make_session(status="completed")
+    await make_registration(session["id"], "came@example.org", attendance="attended", preferred_language="fr")
+    await make_registration(session["id"], "partly@example.org", attendance="partial", preferred_language="es")
+    await make_registration(session["id"], "away@example.org", attendance="absent")
+    await make_registration(session["id"], "waiting@example.org", status="waitlisted")
+    await make_registration(session["id"], "gone@example.org", status="cancelled")
+    return session
+
+
+async def _write(client: httpx.AsyncClient, session_id: int, language: str, **fields: str) -> httpx.Response:
+    data = {"_csrf_token": client.cookies["convene_csrf"], "language": language, **fields}
+    return await client.post(f"/staff/sessions/{session_id}/summary", data=data)
+
+
+async def _send(client: httpx.AsyncClient, session_id: int, audience: str) -> httpx.Response:
+    data = {"_csrf_token": client.cookies["convene_csrf"], "audience": audience}
+    return await client.post(f"/staff/sessions/{session_id}/summary/send", data=data)
+
+
+async def test_summary_goes_to_attendees_in_their_language_with_unsubscribe_headers(
+    client: httpx.AsyncClient, mail_settings: Settings, smtp: SmtpServer, admin: Staff
+):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+    saved = await _write(client, session["id"], "en", summary="We talked.", outcomes="A plan.",
+                         recording_url="https://video.example.org/1", links="Report | https://docs.example.org/r.pdf")
+    await _write(client, session["id"], "fr", summary="Nous avons parlé.", outcomes="Un plan.")
+
+    sent = await _send(client, session["id"], "attendees")
+    await deliver_due(mail_settings)
+
+    assert (saved.status_code, sent.status_code) == (303, 200)
+    assert "2 messages queued." in sent.text
+    by_recipient = smtp.sink.take_by_recipient()
+    assert sorted(by_recipient) == ["came@example.org", "partly@example.org"]
+    french, spanish = by_recipient["came@example.org"].message, by_recipient["partly@example.org"].message
+    assert french["Subject"].endswith("Données migratoires pour les politiques")
+    assert "Nous avons parlé." in text_of(french, "plain")
+    assert "We talked." in text_of(spanish, "plain")  # no Spanish summary: the floor language
+    assert "Report: https://docs.example.org/r.pdf" in text_of(spanish, "plain")
+    assert french["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    links = re.findall(r"<([^>]+)>", french["List-Unsubscribe"])
+    assert [link.split(":", 1)[0] for link in links] == ["http", "mailto"]
+    assert links[0].startswith("http://convene.test/unsubscribe/")
+    assert structure(french) == ["multipart/alternative", "text/plain", "text/html"]
+
+
+async def test_each_person_gets_a_sessions_summary_once(
+    client: httpx.AsyncClient, mail_settings: Settings, smtp: SmtpServer, admin: Staff
+):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+    await _write(client, session["id"], "en", summary="We talked.")
+
+    await _send(client, session["id"], "attendees")
+    again = await _send(client, session["id"], "registrants")
+    await deliver_due(mail_settings)
+
+    assert "2 messages queued." in again.text  # the absentee and the waitlisted person; attendees had theirs
+    assert sorted(smtp.sink.take_by_recipient()) == [
+        "away@example.org", "came@example.org", "partly@example.org", "waiting@example.org"
+    ]
+
+
+async def test_absentees_are_confirmed_people_who_did_not_come(
+    client: httpx.AsyncClient, mail_settings: Settings, smtp: SmtpServer, admin: Staff
+):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+    await _write(client, session["id"], "en", summary="We talked.")
+
+    await _send(client, session["id"], "absentees")
+    await deliver_due(mail_settings)
+
+    assert sorted(smtp.sink.take_by_recipient()) == ["away@example.org"]
+
+
+async def test_unsubscribe_link_works_without_an_account(
+    client: httpx.AsyncClient, mail_settings: Settings, smtp: SmtpServer, admin: Staff
+):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+    await _write(client, session["id"], "en", summary="We talked.")
+    await _send(client, session["id"], "absentees")
+    await deliver_due(mail_settings)
+    message = smtp.sink.take(1)[0].message
+    url = re.findall(r"<([^>]+)>", message["List-Unsubscribe"])[0].removeprefix("http://convene.test")
+
+    client.cookies.clear()
+    page = await client.get(url)
+    one_click = await client.post(url, content=b"List-Unsubscribe=One-Click",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    await login_cookie_client(client, admin)
+    await _send(client, session["id"], "registrants")
+    await deliver_due(mail_settings)
+
+    assert page.status_code == 200 and '<form method="post"' in page.text
+    assert one_click.status_code == 200
+    assert await SummaryOptOut.count() == 1
+    assert sorted(smtp.sink.take_by_recipient()) == ["came@example.org", "partly@example.org", "waiting@example.org"]
+
+
+async def test_forged_unsubscribe_link_is_refused(client: httpx.AsyncClient, database: str):
+    response = await client.get("/unsubscribe/not-a-real-token")
+    posted = await client.post("/unsubscribe/not-a-real-token")
+
+    assert (response.status_code, posted.status_code) == (404, 404)
+    assert await SummaryOptOut.count() == 0
+
+
+async def test_bad_recording_link_is_refused_naming_the_field(client: httpx.AsyncClient, admin: Staff):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+
+    response = await _write(client, session["id"], "en", summary="x", recording_url="javascript:alert(1)")
+
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.text and "Not an http(s) link." in response.text
+
+
+async def test_organiser_of_another_session_may_not_write_its_summary(
+    client: httpx.AsyncClient, organiser: Staff, other_organiser: Staff
+):
+    session = await _session_with_people()
+    await SessionOrganiser.insert(SessionOrganiser(session=session["id"], user=other_organiser.id))
+    await login_cookie_client(client, organiser)
+
+    page = await client.get(f"/staff/sessions/{session['id']}/summary")
+    response = await _write(client, session["id"], "en", summary="x")
+
+    assert (page.status_code, response.status_code) == (403, 403)
+
+
+async def test_summary_page_shows_a_preview(client: httpx.AsyncClient, admin: Staff):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+    await _write(client, session["id"], "fr", summary="Nous avons parlé.")
+
+    page = await client.get(f"/staff/sessions/{session['id']}/summary", params={"language": "fr"})
+
+    assert page.status_code == 200
+    assert "Nous avons parlé." in page.text
+
+
+async def test_sending_before_writing_is_a_conflict(client: httpx.AsyncClient, admin: Staff):
+    session = await _session_with_people()
+    await login_cookie_client(client, admin)
+
+    response = await _send(client, session["id"], "attendees")
+
+    assert response.status_code == 409
