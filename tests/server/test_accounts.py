@@ -199,3 +199,15 @@ async def test_user_api_for_unknown_user_is_404(client, admin):
     response = await client.patch("/api/v1/users/999", headers=admin.headers, json={"name": "x"})
 
     assert (response.status_code, response.json()["detail"]) == (404, "No such user.")
+
+
+async def test_users_page_adds_user_with_a_password_the_admin_chose(client, app, admin):
+    await login_cookie_client(client, admin)
+    form = {"email": "chosen@convene.test", "role": "organiser", "password": "chosen-password-1"}
+
+    page = await post_form(client, "/staff/users", form)
+
+    assert page.status_code == 201
+    assert '<code id="new-password">chosen-password-1</code>' in page.text
+    async with browser(app) as other:
+        assert (await try_login(other, "chosen@convene.test", "chosen-password-1")).status_code == 302
