@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["ROOT", "ConfigError", "Settings", "parse_database_url"]
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -118,8 +119,15 @@ class Settings:
             raise ConfigError("SECRET_KEY: required when CONVENE_ENV=production")
         if len(self.secret_key) < 16:
             raise ConfigError("SECRET_KEY: must be at least 16 characters")
-        if self.smtp_url and urlsplit(self.smtp_url).scheme not in ("smtp", "smtps"):
-            raise ConfigError("SMTP_URL: expected smtp://host:port or smtps://host:port")
+        if self.smtp_url:
+            smtp = urlsplit(self.smtp_url)
+            if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
+                raise ConfigError("SMTP_URL: expected smtp://[user:pass@]host:port or smtps://[user:pass@]host:port")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_address(proxy)
+            except ValueError as error:
+                raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address") from error
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError("PUBLIC_URL: expected an http:// or https:// URL")
 

@@ -54,6 +54,8 @@ def test_development_secret_is_generated_once_and_kept(tmp_path):
         ("RATE_LIMIT", "sometimes"),
         ("CONVENE_ENV", "staging"),
         ("SMTP_URL", "http://mail.example.org"),
+        ("SMTP_URL", "smtp://"),
+        ("TRUSTED_PROXIES", "10.0.0.1, proxy.internal"),
         ("PUBLIC_URL", "convene.example.org"),
         ("SECRET_KEY", "short"),
     ],
