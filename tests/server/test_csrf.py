@@ -1,0 +1,49 @@
+"""Every form POST of every page refuses a request without the CSRF token (403), whoever sends it.
+
+Generic like the route walk: page routes added later are covered. The JSON API never reads cookies and is
+exempt, as is one-click unsubscribe (RFC 8058: mail clients post it without a form).
+"""
+
+from __future__ import annotations
+
+from tests.conftest import login_cookie_client
+from tests.server.test_staff_routes import every_route, fill, published_session
+
+#: Paths whose POSTs need no CSRF token, and why.
+CSRF_EXEMPT = ("/api/", "/unsubscribe/")
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def form_routes(app) -> list[tuple[str, str]]:
+    return [
+        (method, path)
+        for method, path in every_route(app)
+        if method in UNSAFE_METHODS and not path.startswith(CSRF_EXEMPT)
+    ]
+
+
+async def test_every_page_form_refuses_a_post_without_the_csrf_token(app, client, admin, organiser):
+    session_id = await published_session(organiser)
+    await login_cookie_client(client, admin)
+    failures = []
+
+    for method, path in form_routes(app):
+        response = await client.request(method, fill(path, session_id), data={"name": "x"})
+        if response.status_code != 403:
+            failures.append(f"{method} {path} -> {response.status_code}")
+
+    assert failures == []
+    assert ("POST", "/staff/users") in form_routes(app)
+
+
+async def test_every_page_form_refuses_a_wrong_csrf_token(app, client, admin, organiser):
+    session_id = await published_session(organiser)
+    await login_cookie_client(client, admin)
+    failures = []
+
+    for method, path in form_routes(app):
+        response = await client.request(method, fill(path, session_id), data={"_csrf_token": "forged"})
+        if response.status_code != 403:
+            failures.append(f"{method} {path} -> {response.status_code}")
+
+    assert failures == []
