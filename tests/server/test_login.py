@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
+import httpx
+
 from server.app import create_app
 from server.tables import LoginAttempt
 from tests.conftest import login_cookie_client
@@ -158,3 +160,17 @@ async def post_form_with_headers(http, email: str, headers: dict[str, str]):
     return await http.post(
         "/staff/login", data={"email": email, "password": "guess", "_csrf_token": token}, headers=headers
     )
+
+
+async def test_session_cookie_is_secure_when_served_over_https(settings, database, organiser):
+    app = create_app(dataclasses.replace(settings, public_url="https://convene.example.org"))
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50002))
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="https://convene.test") as http:
+        await http.get("/staff/login")
+        csrf = http.cookies["convene_csrf"]
+        response = await http.post(
+            "/staff/login", data={"email": organiser.email, "password": organiser.password, "_csrf_token": csrf}
+        )
+
+    cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("convene_staff=")][0]
+    assert "Secure" in cookie
