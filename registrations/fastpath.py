@@ -1,15 +1,18 @@
-"""The registration hot path on PostgreSQL: the seat claim (or waitlist place), the registration row and its
-first history line as three statements on the transaction's own asyncpg connection.
+"""The registration hot path on PostgreSQL, on the transaction's own asyncpg connection.
 
-Same rules as the ORM path in ``registering`` / ``waitlist`` (which SQLite uses): the guarded claim is one
-statement; when no seat is left the session row is locked, the claim tried once more, and the next waitlist
-order taken, so places follow commit order. Measured by bench/registration_burst.py.
+Same rules and rows as the ORM path in ``registering`` / ``waitlist`` (which SQLite uses), in fewer round trips
+while the session row is locked: the id is drawn from the sequence first (no lock), so the manage link and the
+outbox row are ready before the seat is claimed; then one guarded claim, and ONE statement writing the
+registration, its first history line and its outbox row. When no seat is left the session row is locked, and a
+second claim together with the next waitlist order is read in one statement (taken after the lock, so it sees
+every committed place: places follow commit order). Measured by bench/registration_burst.py.
 """
 
 from __future__ import annotations
 
-__all__ = ["insert_registration", "place"]
+__all__ = ["insert_all", "next_registration_id", "place"]
 
+import json
 from typing import Any
 
 import asyncpg
@@ -26,28 +29,38 @@ _CLAIM = {
     ),
 }
 _LOCK = "UPDATE event_session SET seats_taken = seats_taken WHERE id = $1 RETURNING sequence"
-_WAITLIST = (
-    "SELECT COALESCE(MAX(waitlist_order), 0) + 1 AS next_order, "
-    "COUNT(*) FILTER (WHERE status = 'waitlisted') + 1 AS position "
-    "FROM registration WHERE session = $1 AND participation_mode = $2"
-)
+# Under the lock: claim once more, and read the next waitlist order and position in the same snapshot.
+_CLAIM_OR_WAIT = """
+WITH claim AS ({claim})
+SELECT (SELECT sequence FROM claim) AS claimed,
+       COALESCE(MAX(waitlist_order), 0) + 1 AS next_order,
+       COUNT(*) FILTER (WHERE status = 'waitlisted') + 1 AS position
+FROM registration WHERE session = $1 AND participation_mode = $2
+"""
 _COLUMNS = (
-    "session", "name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
-    "gender", "delegation_role", "participation_mode", "interpretation_language", "personal_assistant",
+    "id", "session", "name", "email", "organisation", "stakeholder_category", "country", "preferred_language",
+    "timezone", "gender", "delegation_role", "participation_mode", "interpretation_language", "personal_assistant",
     "consent_processing", "consent_listed", "consent_recorded", "consent_text_version", "status", "waitlist_order",
     "manage_nonce",
 )
-_INSERT = f"""
+_N = len(_COLUMNS)
+_INSERT_ALL = f"""
 WITH reg AS (
     INSERT INTO registration ({", ".join(_COLUMNS)}, consented_at, created_at, updated_at)
-    VALUES ({", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 1))}, now(), now(), now())
+    VALUES ({", ".join(f"${i}" for i in range(1, _N + 1))}, now(), now(), now())
     RETURNING id, status
 ), history AS (
     INSERT INTO status_change (registration, from_status, to_status, actor, reason, created_at)
     SELECT id, '', status, 'registrant', '', now() FROM reg
 )
-SELECT id FROM reg
+INSERT INTO outbox_message (template, to_address, language, timezone, context, message_id, status, attempts,
+                            next_attempt_at, last_error, created_at)
+SELECT ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, ${_N + 5}, ${_N + 6}, 'queued', 0, now(), '', now() FROM reg
 """  # noqa: S608 (column names are constants)
+
+
+async def next_registration_id(connection: asyncpg.Connection) -> int:
+    return await connection.fetchval("SELECT nextval(pg_get_serial_sequence('registration', 'id'))")
 
 
 async def place(connection: asyncpg.Connection, session_id: int, mode: str) -> tuple[str, int | None, int | None, int]:
@@ -56,13 +69,17 @@ async def place(connection: asyncpg.Connection, session_id: int, mode: str) -> t
     if sequence is not None:
         return "confirmed", None, None, sequence
     sequence = await connection.fetchval(_LOCK, session_id)
-    again = await connection.fetchval(_CLAIM[mode], session_id)
-    if again is not None:
-        return "confirmed", None, None, again
-    row = await connection.fetchrow(_WAITLIST, session_id, mode)
+    row = await connection.fetchrow(_CLAIM_OR_WAIT.format(claim=_CLAIM[mode]), session_id, mode)
+    if row["claimed"] is not None:
+        return "confirmed", None, None, row["claimed"]
     return "waitlisted", row["next_order"], row["position"], sequence
 
 
-async def insert_registration(connection: asyncpg.Connection, row: dict[str, Any]) -> int:
-    """Insert the registration and its first history line; returns its id."""
-    return await connection.fetchval(_INSERT, *(row[column] for column in _COLUMNS))
+async def insert_all(connection: asyncpg.Connection, row: dict[str, Any], message: dict[str, Any]) -> None:
+    """The registration, its first history line and its outbox row, in one statement."""
+    await connection.execute(
+        _INSERT_ALL,
+        *(row[column] for column in _COLUMNS),
+        message["template"], message["to_address"], message["language"], message["timezone"],
+        json.dumps(message["context"]), message["message_id"],
+    )

@@ -48,6 +48,39 @@ async def _session_sequence(session_id: int) -> int:
     return row["sequence"] if row else 0
 
 
+def registrant_message(
+    template: str, reg: dict[str, Any], settings: Settings, *, sequence: int, method: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The outbox fields of a message to a registrant (``enqueue``'s keyword arguments but ``mail_from``)."""
+    context: dict[str, Any] = {
+        "registration_id": reg["id"],
+        "session_id": reg["session"],
+        "sequence": sequence,
+        "manage_url": manage_url(settings, reg["id"], reg["manage_nonce"]),
+        **extra,
+    }
+    if method:
+        context["method"] = method
+    return {
+        "template": template,
+        "to_address": reg["email"],
+        "language": reg["preferred_language"],
+        "timezone": reg["timezone"],
+        "context": context,
+    }
+
+
+def new_registration_message(
+    reg: dict[str, Any], position: int | None, sequence: int, settings: Settings
+) -> dict[str, Any]:
+    """The first message of a new registration: confirmed (invite), waitlisted (position) or pending."""
+    if reg["status"] == "confirmed":
+        return registrant_message("registration_confirmed", reg, settings, sequence=sequence, method="REQUEST")
+    if reg["status"] == "waitlisted":
+        return registrant_message("registration_waitlisted", reg, settings, sequence=sequence, position=position)
+    return registrant_message("registration_pending", reg, settings, sequence=sequence)
+
+
 async def _to_registrant(
     template: str,
     reg: dict[str, Any],
@@ -57,23 +90,10 @@ async def _to_registrant(
     sequence: int | None = None,
     **extra: Any,
 ) -> int:
-    context: dict[str, Any] = {
-        "registration_id": reg["id"],
-        "session_id": reg["session"],
-        "sequence": sequence if sequence is not None else await _session_sequence(reg["session"]),
-        "manage_url": manage_url(settings, reg["id"], reg["manage_nonce"]),
-        **extra,
-    }
-    if method:
-        context["method"] = method
-    return await enqueue(
-        template=template,
-        to_address=reg["email"],
-        language=reg["preferred_language"],
-        timezone=reg["timezone"],
-        context=context,
-        mail_from=settings.mail_from,
-    )
+    if sequence is None:
+        sequence = await _session_sequence(reg["session"])
+    message = registrant_message(template, reg, settings, sequence=sequence, method=method, **extra)
+    return await enqueue(**message, mail_from=settings.mail_from)
 
 
 async def notify_registration_confirmed(reg: dict, *, settings: Settings, sequence: int | None = None) -> int:

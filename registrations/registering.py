@@ -35,6 +35,7 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
+from server.mail.outbox import new_message_id
 from server.settings import Settings
 from server.web import valid_timezone
 
@@ -238,28 +239,30 @@ async def _insert_orm(data: RegistrationCreate, session: dict[str, Any], email: 
 
 
 async def _insert_postgres(
-    transaction: Any, data: RegistrationCreate, session: dict[str, Any], email: str
-) -> tuple[dict, int | None, int]:
-    """The lean path (PostgreSQL): the same writes as ``_insert_orm`` in three statements."""
+    transaction: Any, data: RegistrationCreate, session: dict[str, Any], email: str, settings: Settings
+) -> tuple[dict, int | None]:
+    """The lean path (PostgreSQL): the same rows as ``_insert_orm`` plus the first message's outbox row."""
     mode = data.participation_mode or Registration.Mode.online.value
     connection = transaction.connection
+    reg_id = await fastpath.next_registration_id(connection)
     if session["audience"] == Session.Audience.approval.value:
         status, order, position, sequence = "pending", None, None, session["sequence"]
     else:
         status, order, position, sequence = await fastpath.place(connection, session["id"], mode)
-    row = _row(data, session, email, status, order)
-    row["id"] = await fastpath.insert_registration(connection, row)
-    return row, position, sequence
+    row = {**_row(data, session, email, status, order), "id": reg_id}
+    message = notifications.new_registration_message(row, position, sequence, settings)
+    await fastpath.insert_all(connection, row, {**message, "message_id": new_message_id(settings.mail_from)})
+    return row, position
 
 
 async def _create(data: RegistrationCreate, session: dict[str, Any], email: str, settings: Settings) -> Outcome:
     engine = Registration._meta.db
     async with write_transaction(engine) as transaction:
         if isinstance(engine, PostgresEngine):
-            reg, position, sequence = await _insert_postgres(transaction, data, session, email)
+            reg, position = await _insert_postgres(transaction, data, session, email, settings)
         else:
             reg, position = await _insert_orm(data, session, email)
-            sequence = session["sequence"]
+            await _notify_new(reg, position, session["sequence"], settings)
         needs = need_rows(data, reg["id"])
         if needs:
             await Need.insert(*needs)
@@ -267,7 +270,6 @@ async def _create(data: RegistrationCreate, session: dict[str, Any], email: str,
             await Invitation.update({Invitation.used: True}).where(
                 (Invitation.session == session["id"]) & (Invitation.email == email)
             )
-        await _notify_new(reg, position, sequence, settings)
     url = manage_url(settings, reg["id"], reg["manage_nonce"])
     return Outcome(RegistrationCreated(reg["id"], reg["status"], url, position, reg["participation_mode"]), True)
 

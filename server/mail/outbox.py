@@ -3,7 +3,7 @@ lists, previews and retries."""
 
 from __future__ import annotations
 
-__all__ = ["enqueue", "list_outbox", "retry", "visible_message"]
+__all__ = ["enqueue", "list_outbox", "new_message_id", "retry", "visible_message"]
 
 import importlib
 import json
@@ -19,6 +19,11 @@ from server.tables import OutboxMessage
 
 def _domain(mail_from: str) -> str:
     return mail_from.rsplit("@", 1)[-1].strip(" >") or "localhost"
+
+
+def new_message_id(mail_from: str) -> str:
+    """A fresh Message-ID in the sender's domain (also for hot paths that write the outbox row in SQL)."""
+    return f"<{uuid.uuid4().hex}@{_domain(mail_from)}>"
 
 
 async def enqueue(
@@ -37,7 +42,7 @@ async def enqueue(
     worker renders from it later. A ``dedupe_key`` makes the message unique (reminders are sent once):
     a repeat returns None.
     """
-    message_id = f"<{uuid.uuid4().hex}@{_domain(mail_from)}>"
+    message_id = new_message_id(mail_from)
     query = OutboxMessage.insert(
         OutboxMessage(
             template=template,

@@ -37,12 +37,17 @@ async def test_concurrent_registrations_never_exceed_capacity(client):
     session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
     assert session["seats_taken"] == 50
     assert await Registration.count().where(Registration.status == "confirmed") == 50
-    # Arrival order is commit order: the waitlist order numbers follow the registration ids (insertion order).
+    # Arrival order is commit order: the waitlist mails, written under the session lock in the order the places
+    # were taken, carry positions 1..150 for the registrations in waitlist order.
     waiting = await Registration.select(Registration.id, Registration.waitlist_order).where(
         Registration.status == "waitlisted"
     ).order_by(Registration.waitlist_order)
     assert [w["waitlist_order"] for w in waiting] == list(range(1, 151))
-    assert [w["id"] for w in waiting] == sorted(w["id"] for w in waiting)
+    mails = await OutboxMessage.select(OutboxMessage.context).where(
+        OutboxMessage.template == "registration_waitlisted"
+    ).order_by(OutboxMessage.id).output(load_json=True)
+    assert [m["context"]["position"] for m in mails] == list(range(1, 151))
+    assert [m["context"]["registration_id"] for m in mails] == [w["id"] for w in waiting]
     assert await OutboxMessage.count().where(OutboxMessage.template == "registration_confirmed") == 50
     assert await OutboxMessage.count().where(OutboxMessage.template == "registration_waitlisted") == 150
 
