@@ -144,3 +144,14 @@ def test_invite_times_are_utc_and_uid_stable_across_methods():
 @pytest.mark.engine_independent
 def test_clean_text_keeps_newlines_and_drops_control_characters():
     assert clean_text("a\r\nb\x00c\x1b[31m\u2028d\te") == "a\nbc[31md\te"
+
+
+async def test_pages_link_to_the_calendars(client: httpx.AsyncClient):
+    session = await make_session(starts_at=datetime.now(UTC) + timedelta(days=3),
+                                 ends_at=datetime.now(UTC) + timedelta(days=3, hours=1))
+
+    index = await client.get("/", params={"region": "ECE"})
+    page = await client.get(f"/sessions/{session['id']}")
+
+    assert 'href="/calendar.ics?kind=&amp;region=ECE&amp;language="' in index.text
+    assert f'href="/sessions/{session["id"]}/calendar.ics"' in page.text
