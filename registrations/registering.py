@@ -64,8 +64,9 @@ def is_hybrid(session: dict[str, Any]) -> bool:
 def _email(value: str, errors: list[FieldError]) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        errors.append(FieldError("email", str(error)))
+    except EmailNotValidError:
+        # The library's own message is English only: say it in the registrant's language.
+        errors.append(FieldError("email", _("Enter a valid email address.")))
         return ""
 
 
