@@ -263,3 +263,27 @@ def test_worker_options_read_from_environment():
     options = WorkerOptions.from_env({"CONVENE_MAIL_LEASE_SECONDS": "2", "CONVENE_MAIL_BATCH": "5"})
 
     assert (options.lease_seconds, options.batch_size, options.poll_seconds) == (2.0, 5, 2.0)
+
+
+async def test_serve_with_worker_delivers_in_process(mail_settings: Settings, smtp: SmtpServer):
+    from server.app import create_app
+
+    await queue_pending(1)
+    async with create_app(mail_settings, with_worker=True).lifespan():
+        for _ in range(100):  # the in-process worker polls; give it up to 10 s
+            if smtp.sink.received:
+                break
+            await asyncio.sleep(0.1)
+
+    assert [r.recipients for r in smtp.sink.take(1)] == [["person0@example.org"]]
+
+
+async def test_plain_serve_sends_nothing(mail_settings: Settings, smtp: SmtpServer):
+    from server.app import create_app
+
+    await queue_pending(1)
+
+    async with create_app(mail_settings).lifespan():
+        await asyncio.sleep(1.0)
+
+    assert await statuses() == [("person0@example.org", "queued", 0)]
