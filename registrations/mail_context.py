@@ -7,7 +7,7 @@ The calendar SEQUENCE and METHOD come from the outbox row (fixed when the messag
 
 from __future__ import annotations
 
-__all__ = ["invitation_content", "registrant_content", "summary_content"]
+__all__ = ["invitation_content", "registrant_content", "staff_content", "summary_content"]
 
 from datetime import datetime
 from typing import Any
@@ -157,3 +157,18 @@ async def summary_content(context: dict[str, Any], settings: Settings) -> MailCo
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     return MailContent(values=values, headers=headers)
+
+
+@register_context_builder("staff_")
+async def staff_content(context: dict[str, Any], settings: Settings) -> MailContent:
+    """A notice to an organiser: the session, who registered, and where to act."""
+    session = await _session(context["session_id"])
+    registration = await _registration(context["registration_id"])
+    values = session_mail_values(session, settings.public_url, with_join_details=False)
+    values.update(
+        registrant_name=clean_text(registration["name"]),
+        registrant_organisation=clean_text(registration["organisation"]),
+        registrations_url=f"{settings.public_url}/staff/sessions/{session['id']}/registrations?status=pending",
+        profile_url=f"{settings.public_url}/staff/profile",
+    )
+    return MailContent(values=values)

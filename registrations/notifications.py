@@ -29,6 +29,7 @@ __all__ = [
     "notify_session_cancelled",
     "notify_session_rescheduled",
     "notify_session_updated",
+    "notify_staff_approval_needed",
     "notify_summary",
     "send_reminders",
 ]
@@ -114,8 +115,10 @@ async def notify_registration_promoted(reg: dict, *, settings: Settings) -> int:
 
 
 async def notify_registration_pending(reg: dict, *, settings: Settings, sequence: int | None = None) -> int:
-    """Received; an organiser will approve or decline."""
-    return await _to_registrant("registration_pending", reg, settings, sequence=sequence)
+    """Received; an organiser will approve or decline (organisers who opted in are told: see below)."""
+    message = await _to_registrant("registration_pending", reg, settings, sequence=sequence)
+    await notify_staff_approval_needed(reg, settings=settings)
+    return message
 
 
 async def notify_registration_approved(reg: dict, *, settings: Settings, position: int | None = None) -> int:
@@ -348,3 +351,30 @@ async def notify_summary(session_id: int, audience: str) -> int:
 @connect("summary_send_requested")
 async def _on_summary_send_requested(session_id: int, audience: str, queued: list[int], **_: Any) -> None:
     queued.append(await notify_summary(session_id, audience))
+
+
+# --- Notices to staff (H4): opt-in per user (User.notify_staff), off by default. ----------------------------
+
+async def notify_staff_approval_needed(reg: dict, *, settings: Settings) -> int:
+    """The session's organisers who opted in hear that a registration awaits their approval."""
+    from events.tables import SessionOrganiser
+    from server.tables import User
+
+    assigned = await SessionOrganiser.select(SessionOrganiser.user).where(SessionOrganiser.session == reg["session"])
+    if not assigned:
+        return 0
+    session = await Session.select(Session.timezone).where(Session.id == reg["session"]).first()
+    staff = await User.select(User.id, User.email, User.preferred_language).where(
+        User.id.is_in([row["user"] for row in assigned]) & (User.notify_staff == True)  # noqa: E712 (SQL)
+        & (User.active == True)  # noqa: E712 (SQL)
+    ).order_by(User.id)
+    for user in staff:
+        await enqueue(
+            template="staff_approval_needed",
+            to_address=user["email"],
+            language=user["preferred_language"],
+            timezone=session["timezone"],
+            context={"session_id": reg["session"], "registration_id": reg["id"], "staff_user_id": user["id"]},
+            mail_from=settings.mail_from,
+        )
+    return len(staff)

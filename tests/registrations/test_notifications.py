@@ -281,3 +281,25 @@ async def test_reminder_after_downtime_sends_only_the_latest(mail_settings: Sett
     assert row["dedupe_key"] == f"reminder:{session['id']}:60:1"
     await deliver(mail_settings)
     smtp.sink.take(1)
+
+
+async def test_staff_notice_goes_only_to_organisers_who_opted_in(
+    mail_settings: Settings, smtp: SmtpServer, organiser, other_organiser
+):
+    from events.tables import SessionOrganiser
+    from server.tables import User
+
+    session = await make_session(audience="approval")
+    for staff in (organiser, other_organiser):
+        await SessionOrganiser.insert(SessionOrganiser(session=session["id"], user=staff.id))
+    await User.update({User.notify_staff: True}).where(User.id == organiser.id)
+    reg = await make_registration(session["id"], "wants@example.org", status="pending", organisation="IOM")
+
+    await notifications.notify_registration_pending(reg, settings=mail_settings)
+    await deliver(mail_settings)
+
+    by_recipient = smtp.sink.take_by_recipient()
+    assert sorted(by_recipient) == ["organiser@convene.test", "wants@example.org"]
+    notice = by_recipient["organiser@convene.test"].message
+    assert notice["Subject"] == "Awaiting your approval: Migration data for policy"
+    assert "Wants (IOM) registered and awaits approval." in text_of(notice, "plain")
