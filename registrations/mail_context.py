@@ -80,15 +80,32 @@ def _changes(context: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]
     return values
 
 
+#: Messages that still go once the session is cancelled: the cancellation itself, and answers to the registrant.
+SENT_AFTER_CANCELLATION = frozenset({"session_cancelled", "registration_cancelled", "registration_declined",
+                                     "manage_link_resent"})
+#: Messages only for someone who holds a seat.
+FOR_CONFIRMED_ONLY = frozenset({"reminder", "session_updated", "session_rescheduled"})
+
+
+def _refuse_outdated(template: str, session: dict[str, Any], registration: dict[str, Any]) -> None:
+    """One event, one message: mail queued before the session was cancelled (a reminder, an update) or
+    before the registrant lost their seat must not follow the cancellation."""
+    if session["status"] == Session.Status.cancelled and template not in SENT_AFTER_CANCELLATION:
+        raise MessageObsolete("the session was cancelled after this message was decided")
+    if template in FOR_CONFIRMED_ONLY and registration["status"] != Registration.Status.confirmed:
+        raise MessageObsolete("the registration is no longer confirmed")
+
+
 @register_context_builder("registration_")
 @register_context_builder("session_")
 @register_context_builder("reminder")
 @register_context_builder("manage_link_resent")
 @register_context_builder("need_")
-async def registrant_content(context: dict[str, Any], settings: Settings) -> MailContent:
+async def registrant_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """Session and registration facts for a registrant message; the invite when the row carries a METHOD."""
     session = await _session(context["session_id"])
     registration = await _registration(context["registration_id"])
+    _refuse_outdated(template, session, registration)
     method = context.get("method")
     confirmed = registration["status"] == Registration.Status.confirmed
     values = session_mail_values(
@@ -123,7 +140,7 @@ async def registrant_content(context: dict[str, Any], settings: Settings) -> Mai
 
 
 @register_context_builder("invitation_sent")
-async def invitation_content(context: dict[str, Any], settings: Settings) -> MailContent:
+async def invitation_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """An invitation to register: the session, and where to register (no registration exists yet)."""
     session = await _session(context["session_id"])
     if not await Invitation.exists().where(Invitation.id == context.get("invitation_id")):
@@ -134,7 +151,7 @@ async def invitation_content(context: dict[str, Any], settings: Settings) -> Mai
 
 
 @register_context_builder("summary")
-async def summary_content(context: dict[str, Any], settings: Settings) -> MailContent:
+async def summary_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """The session's summary in the recipient's language (else the floor language), with List-Unsubscribe."""
     session = await _session(context["session_id"])
     registration = await _registration(context["registration_id"])
@@ -160,7 +177,7 @@ async def summary_content(context: dict[str, Any], settings: Settings) -> MailCo
 
 
 @register_context_builder("staff_")
-async def staff_content(context: dict[str, Any], settings: Settings) -> MailContent:
+async def staff_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """A notice to an organiser: the session, who registered, and where to act."""
     session = await _session(context["session_id"])
     registration = await _registration(context["registration_id"])

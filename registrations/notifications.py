@@ -286,11 +286,11 @@ def current_reminder(starts_at: datetime, offsets: list[int], now: datetime) -> 
     return min(passed) if passed else None
 
 
-async def notify_reminder(reg: dict, offset: int, sequence: int) -> int | None:
-    """A reminder before the session, once per person and offset (dedupe key), with the join details."""
-    return await _to_session_registrant(
-        "reminder", reg, sequence, offset=offset, dedupe_key=f"reminder:{reg['session']}:{offset}:{reg['id']}"
-    )
+async def notify_reminder(reg: dict, offset: int, sequence: int, starts_at: datetime) -> int | None:
+    """A reminder before the session, once per person, offset and start time (dedupe key: a rescheduled
+    session reminds again), with the join details."""
+    key = f"reminder:{reg['session']}:{starts_at.astimezone(UTC):%Y%m%dT%H%M}:{offset}:{reg['id']}"
+    return await _to_session_registrant("reminder", reg, sequence, offset=offset, dedupe_key=key)
 
 
 @periodic("send_reminders")
@@ -312,7 +312,7 @@ async def send_reminders(now: datetime | None = None) -> int:
             continue
         async with write_transaction(Session._meta.db):
             for reg in await _registrants(session["id"], (Registration.Status.confirmed,)):
-                queued += await notify_reminder(reg, offset, session["sequence"]) is not None
+                queued += await notify_reminder(reg, offset, session["sequence"], session["starts_at"]) is not None
     return queued
 
 

@@ -60,7 +60,7 @@ class RenderedMessage:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-ContextBuilder = Callable[[dict[str, Any], Settings], Awaitable[MailContent]]
+ContextBuilder = Callable[[str, dict[str, Any], Settings], Awaitable[MailContent]]
 _builders: dict[str, ContextBuilder] = {}
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -68,8 +68,8 @@ _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 def register_context_builder(prefix: str) -> Callable[[ContextBuilder], ContextBuilder]:
     """Decorator: build the template context of every template whose name starts with ``prefix``.
 
-    The builder gets the outbox row's ``context`` and the settings, runs in the recipient's locale, and
-    returns :class:`MailContent` (raise :class:`MessageObsolete` if the message makes no sense any more).
+    The builder gets the template name, the outbox row's ``context`` and the settings, runs in the recipient's
+    locale, and returns :class:`MailContent` (raise :class:`MessageObsolete` if the message makes no sense any more).
     """
 
     def register(builder: ContextBuilder) -> ContextBuilder:
@@ -143,7 +143,7 @@ async def render_message(row: dict[str, Any], settings: Settings) -> RenderedMes
     """Render ``row`` (an OutboxMessage as a dict) in its recipient's language and time zone."""
     with use_locale(row["language"], row["timezone"]):
         builder = _builder_for(row["template"])
-        content = await builder(row["context"], settings) if builder else MailContent()
+        content = await builder(row["template"], row["context"], settings) if builder else MailContent()
     return render_content(
         row["template"], content, language=row["language"], timezone=row["timezone"], settings=settings,
         context=row["context"],

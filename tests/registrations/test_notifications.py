@@ -278,7 +278,7 @@ async def test_reminder_after_downtime_sends_only_the_latest(mail_settings: Sett
 
     assert queued == 1
     row = await OutboxMessage.select(OutboxMessage.dedupe_key).first()
-    assert row["dedupe_key"] == f"reminder:{session['id']}:60:1"
+    assert row["dedupe_key"] == f"reminder:{session['id']}:20261203T1300:60:1"
     await deliver(mail_settings)
     smtp.sink.take(1)
 
@@ -303,3 +303,42 @@ async def test_staff_notice_goes_only_to_organisers_who_opted_in(
     notice = by_recipient["organiser@convene.test"].message
     assert notice["Subject"] == "Awaiting your approval: Migration data for policy"
     assert "Wants (IOM) registered and awaits approval." in text_of(notice, "plain")
+
+
+async def test_rescheduled_session_reminds_again(mail_settings: Settings, smtp: SmtpServer):
+    session = await make_session()
+    await make_registration(session["id"], "yes@example.org")
+    first = await notifications.send_reminders(now=START - timedelta(minutes=30))
+    later = START + timedelta(days=2)
+    await Session.update({Session.starts_at: later, Session.ends_at: later + timedelta(hours=1)}).where(
+        Session.id == session["id"])
+
+    again = await notifications.send_reminders(now=later - timedelta(minutes=30))
+    await deliver(mail_settings)
+
+    assert (first, again) == (1, 1)
+    smtp.sink.take(2)
+
+
+async def test_mail_queued_before_a_cancellation_does_not_follow_it(mail_settings: Settings, smtp: SmtpServer):
+    session = await make_session()
+    reg = await make_registration(session["id"], "yes@example.org")
+    await notifications.send_reminders(now=START - timedelta(minutes=30))
+    await notifications.notify_registration_confirmed(reg, settings=mail_settings)
+    async with write_transaction(Session._meta.db):
+        await Session.update({Session.status: "cancelled", Session.sequence: 1}).where(Session.id == session["id"])
+        await signals.send("session_cancelled", session_id=session["id"])
+
+    await deliver(mail_settings)
+
+    (received,) = smtp.sink.take(1)
+    assert calendar_part(received.message)[0] == "CANCEL"
+    rows = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.status, OutboxMessage.last_error).order_by(
+        OutboxMessage.id)
+    assert rows == [
+        {"template": "reminder", "status": "failed",
+         "last_error": "obsolete: the session was cancelled after this message was decided"},
+        {"template": "registration_confirmed", "status": "failed",
+         "last_error": "obsolete: the session was cancelled after this message was decided"},
+        {"template": "session_cancelled", "status": "sent", "last_error": ""},
+    ]
