@@ -256,7 +256,11 @@ async def run_worker(
             if loop.time() >= next_jobs_at:
                 await run_periodic_jobs()
                 next_jobs_at = loop.time() + options.jobs_every_seconds
-            handled = await deliver_due(settings, transport=transport, options=options)
+            try:
+                handled = await deliver_due(settings, transport=transport, options=options)
+            except Exception:  # the database is away, say: keep the worker alive and try again shortly
+                logger.exception("mail worker: delivery round failed")
+                handled = 0
             if not handled:
                 await _pause(stop, min(options.poll_seconds, max(0.0, next_jobs_at - loop.time())))
     finally:
