@@ -154,6 +154,7 @@ async def _burst(name: str, url: str) -> Result:
     for i in range(TOTAL):
         queue.put_nowait(i)
     latencies: list[float] = []
+    samples: list[str] = []
     errors = 0
 
     async def worker(client: httpx.AsyncClient) -> None:
@@ -165,8 +166,10 @@ async def _burst(name: str, url: str) -> Result:
                 response = await client.post(url, json=_body(i))
                 if response.status_code != 201:
                     errors += 1
-            except httpx.HTTPError:
+                    samples.append(f"{response.status_code} {response.text[:200]}")
+            except httpx.HTTPError as error:
                 errors += 1
+                samples.append(repr(error))
             latencies.append(time.perf_counter() - started)
 
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
@@ -175,6 +178,8 @@ async def _burst(name: str, url: str) -> Result:
         await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
         seconds = time.perf_counter() - started
     confirmed, waitlisted = await _counts()
+    for sample in samples[:3]:
+        print(f"{name} error: {sample}", flush=True)
     return Result(name, seconds, latencies, errors, confirmed, waitlisted)
 
 
