@@ -10,7 +10,7 @@ every committed place: places follow commit order). Measured by bench/registrati
 
 from __future__ import annotations
 
-__all__ = ["insert_all", "next_registration_id", "place"]
+__all__ = ["insert_all", "place", "read_session"]
 
 import json
 from typing import Any
@@ -28,6 +28,10 @@ _CLAIM = {
         "RETURNING sequence"
     ),
 }
+_READ_SESSION = (
+    "SELECT id, status, audience, kind, venue, starts_at, registration_opens_at, registration_closes_at, sequence, "
+    "nextval(pg_get_serial_sequence('registration', 'id')) AS next_registration_id FROM event_session WHERE id = $1"
+)
 _LOCK = "UPDATE event_session SET seats_taken = seats_taken WHERE id = $1 RETURNING sequence"
 # Under the lock: claim once more, and read the next waitlist order and position in the same snapshot.
 _CLAIM_OR_WAIT = """
@@ -59,8 +63,11 @@ SELECT ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, ${_N + 5}, ${_N + 6}, 'queued
 """  # noqa: S608 (column names are constants)
 
 
-async def next_registration_id(connection: asyncpg.Connection) -> int:
-    return await connection.fetchval("SELECT nextval(pg_get_serial_sequence('registration', 'id'))")
+async def read_session(connection: asyncpg.Connection, session_id: int) -> dict[str, Any] | None:
+    """What registering reads of the session, and the new registration's id drawn from its sequence (so the
+    manage link and the message are built before the seat is claimed; an unused id is only a gap)."""
+    row = await connection.fetchrow(_READ_SESSION, session_id)
+    return dict(row) if row else None
 
 
 async def place(connection: asyncpg.Connection, session_id: int, mode: str) -> tuple[str, int | None, int | None, int]:

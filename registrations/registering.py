@@ -6,7 +6,7 @@ registration row, its needs, the first history line and the outbox row of its ma
 
 from __future__ import annotations
 
-__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "register", "session_for_registration", "validate"]
+__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "register", "validate"]
 
 import sqlite3
 from dataclasses import dataclass
@@ -150,19 +150,6 @@ def _window_error(session: dict[str, Any], now: datetime) -> str | None:
     return None
 
 
-async def session_for_registration(session_id: int) -> dict[str, Any]:
-    """The session, if it exists (drafts look like missing ones to the public)."""
-    rows = await Session.raw(_SESSION_QUERY, session_id)
-    session = rows[0] if rows else None
-    if session is None or session["status"] == Session.Status.draft.value:
-        raise NotFound(_("No such session."))
-    return session
-
-
-def registration_open(session: dict[str, Any]) -> bool:
-    return _window_error(session, datetime.now(UTC)) is None
-
-
 async def _check_audience(session: dict[str, Any], email: str) -> None:
     if session["audience"] != Session.Audience.invitation.value:
         return
@@ -252,23 +239,39 @@ async def _insert_postgres(
     """The lean path (PostgreSQL): the same rows as ``_insert_orm`` plus the first message's outbox row."""
     mode = data.participation_mode or Registration.Mode.online.value
     connection = transaction.connection
-    reg_id = await fastpath.next_registration_id(connection)
     if session["audience"] == Session.Audience.approval.value:
         status, order, position, sequence = "pending", None, None, session["sequence"]
     else:
         status, order, position, sequence = await fastpath.place(connection, session["id"], mode)
-    row = {**_row(data, session, email, status, order), "id": reg_id}
+    row = {**_row(data, session, email, status, order), "id": session["next_registration_id"]}
     message = notifications.new_registration_message(row, position, sequence, settings)
     await fastpath.insert_all(connection, row, {**message, "message_id": new_message_id(settings.mail_from)})
     return row, position
 
 
-async def _create(data: RegistrationCreate, session: dict[str, Any], email: str, settings: Settings) -> Outcome:
+async def _admit(data: RegistrationCreate, session: dict[str, Any] | None) -> str:
+    """Every check before a place is taken: the session, each field, the window, the audience."""
+    if session is None or session["status"] == Session.Status.draft.value:
+        raise NotFound(_("No such session."))
+    email = validate(data, session)
+    if reason := _window_error(session, datetime.now(UTC)):
+        raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
+    await _check_audience(session, email)
+    return email
+
+
+async def _create(session_id: int, data: RegistrationCreate, settings: Settings) -> Outcome:
+    """One transaction: the session read, the checks, the place, the rows and the first message."""
     engine = Registration._meta.db
     async with write_transaction(engine) as transaction:
         if isinstance(engine, PostgresEngine):
+            session = await fastpath.read_session(transaction.connection, session_id)
+            email = await _admit(data, session)
             reg, position = await _insert_postgres(transaction, data, session, email, settings)
         else:
+            rows = await Session.raw(_SESSION_QUERY, session_id)
+            session = rows[0] if rows else None
+            email = await _admit(data, session)
             reg, position = await _insert_orm(data, session, email)
             await _notify_new(reg, position, session["sequence"], settings)
         needs = need_rows(data, reg["id"])
@@ -300,15 +303,11 @@ async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | 
 async def register(session_id: int, data: RegistrationCreate, *, settings: Settings) -> Outcome:
     """Register ``data`` for the session: confirmed, waitlisted or pending; a repeated address answers its
     existing registration (``created`` False) and gets its link by mail."""
-    session = await session_for_registration(session_id)
-    email = validate(data, session)
-    if reason := _window_error(session, datetime.now(UTC)):
-        raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
-    await _check_audience(session, email)
     try:
-        return await _create(data, session, email, settings)
+        return await _create(session_id, data, settings)
     except _UNIQUE_VIOLATIONS:
         # The address is registered already (perhaps by a concurrent request): answer as a repeat.
+        email = validate_email(data.email.strip(), check_deliverability=False).normalized.lower()
         repeat = await _repeat(session_id, email, settings)
         if repeat is None:
             raise
