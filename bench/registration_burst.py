@@ -117,8 +117,10 @@ async def _counts() -> tuple[int, int]:
 
 
 def _start(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    # Both servers alike: one uvicorn process; keep-alive longer than the burst's worst wait, so the client
+    # never reuses a connection the server is closing.
     command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
-               "--no-access-log"]
+               "--no-access-log", "--timeout-keep-alive", "120"]
     if app.endswith("create"):
         command.append("--factory")
     return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
