@@ -91,9 +91,20 @@ async def _manage_context(token: str, request: Request, **extra: Any) -> dict[st
     reg = await manage.registration_by_token(token, settings)
     view = await manage.registration_view(reg)
     context = await session_page_context(reg["session"])
-    return {"registration": view, "session": context["session"], "token": token,
+    return {"registration": view, "session": context["session"], "token": token, "join": await _join_details(view),
             "manage_path": manage_path(settings.secret_key, reg["id"], reg["manage_nonce"]),
             "form": {}, "form_errors": {}, **extra}
+
+
+async def _join_details(view: Any) -> dict[str, Any] | None:
+    """How to join: shown to confirmed participants only."""
+    from events.tables import Session
+
+    if view.status != "confirmed":
+        return None
+    return await Session.select(
+        Session.join_url, Session.join_meeting_id, Session.join_passcode, Session.join_dial_in, Session.venue
+    ).where(Session.id == view.session_id).first()
 
 
 class ManagePages(Controller):

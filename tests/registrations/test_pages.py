@@ -166,3 +166,15 @@ async def test_staff_page_csv_download(client, admin):
     assert response.status_code == 200
     assert response.content.startswith("\ufeffid,status,".encode())
     assert response.text.splitlines()[1].split(",")[5] == "'@SUM(A1)"
+
+
+async def test_manage_page_shows_join_link_only_when_confirmed(client):
+    session_id = await make_session(capacity=1, join_url="https://meet.example.org/j/123")
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+    confirmed = (await client.post(f"/sessions/{session_id}/register", data=_form(csrf))).headers["location"]
+    waiting = (await client.post(f"/sessions/{session_id}/register", data=_form(csrf, email="b@example.org")))
+    session_page = await client.get(f"/sessions/{session_id}")
+
+    assert "https://meet.example.org/j/123" in (await client.get(confirmed)).text
+    assert "https://meet.example.org/j/123" not in (await client.get(waiting.headers["location"])).text
+    assert "https://meet.example.org/j/123" not in session_page.text
