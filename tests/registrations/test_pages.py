@@ -178,3 +178,32 @@ async def test_manage_page_shows_join_link_only_when_confirmed(client):
     assert "https://meet.example.org/j/123" in (await client.get(confirmed)).text
     assert "https://meet.example.org/j/123" not in (await client.get(waiting.headers["location"])).text
     assert "https://meet.example.org/j/123" not in session_page.text
+
+
+async def test_staff_page_invites_and_declines(client, admin):
+    session_id = await make_session(audience="invitation")
+    await login_cookie_client(client, admin)
+    url = f"/staff/sessions/{session_id}/registrations"
+    csrf = client.cookies["convene_csrf"]
+
+    invited = await client.post(
+        f"{url}/invite",
+        data={"_csrf_token": csrf, "emails": "amina.diallo@example.org\nbad-address"},
+    )
+    fixed = await client.post(f"{url}/invite", data={"_csrf_token": csrf, "emails": "amina.diallo@example.org"})
+    registered = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+    no_reason = await client.post(f"{url}/decline", data={"_csrf_token": csrf, "registration_ids": "1"})
+    declined = await client.post(
+        f"{url}/decline", data={"_csrf_token": csrf, "registration_ids": "1", "reason": "Seats are for delegates"}
+    )
+
+    assert invited.status_code == 400
+    assert 'class="error-summary"' in invited.text
+    assert fixed.status_code == 303
+    assert registered.status_code == 201
+    assert no_reason.status_code == 400
+    assert 'id="error-reason"' in no_reason.text
+    assert declined.status_code == 303
+    assert await Registration.select(Registration.status) == [{"status": "declined"}]
+    templates = [o["template"] for o in await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)]
+    assert templates == ["invitation_sent", "registration_confirmed", "registration_declined"]
