@@ -207,3 +207,17 @@ async def test_staff_page_invites_and_declines(client, admin):
     assert await Registration.select(Registration.status) == [{"status": "declined"}]
     templates = [o["template"] for o in await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)]
     assert templates == ["invitation_sent", "registration_confirmed", "registration_declined"]
+
+
+async def test_manage_page_form_keeps_stated_needs(client):
+    session_id = await make_session()
+    body = submission(accessibility_needs=["national_sign_language", "other"], sign_language="bzs",
+                      accessibility_other="Front row", interpretation_language="fr")
+    created = (await client.post(f"/api/v1/sessions/{session_id}/registrations", json=body)).json()
+    manage_path = created["manage_url"].replace("http://convene.test", "")
+
+    page = await client.get(manage_path)
+
+    assert page.status_code == 200
+    assert 'name="sign_language" type="text" value="bzs"' in page.text
+    assert ">Front row</textarea>" in page.text
