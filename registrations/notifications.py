@@ -35,13 +35,19 @@ __all__ = [
 ]
 
 import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.tables import Session
+from events.summaries import is_opted_out
+from events.tables import Session, SessionOrganiser
 from registrations.links import manage_url
 from registrations.tables import Registration
+from server.db import write_transaction
+from server.jobs import periodic
 from server.mail.outbox import enqueue
 from server.settings import Settings
+from server.signals import connect
+from server.tables import User
 
 
 async def _session_sequence(session_id: int) -> int:
@@ -184,10 +190,6 @@ async def notify_need_not_possible(need: dict, *, settings: Settings) -> int:
 # They run inside the transaction of the session change, so the messages commit with it. The manage link is
 # rebuilt by the worker from the registration (registrations/mail_context.py), as the signal carries no settings.
 
-from datetime import UTC, datetime, timedelta  # noqa: E402
-
-from server.jobs import periodic  # noqa: E402
-from server.signals import connect  # noqa: E402
 
 #: Reminders are looked for in sessions starting within this window (offsets are at most a few days).
 REMINDER_HORIZON = timedelta(days=31)
@@ -296,8 +298,6 @@ async def notify_reminder(reg: dict, offset: int, sequence: int, starts_at: date
 @periodic("send_reminders")
 async def send_reminders(now: datetime | None = None) -> int:
     """Queue the reminders due now for confirmed registrants (never cancelled, waitlisted or pending)."""
-    from server.db import write_transaction
-
     now = now or datetime.now(UTC)
     sessions = await Session.select(
         Session.id, Session.starts_at, Session.reminder_offsets, Session.sequence
@@ -333,8 +333,6 @@ def _summary_audience(audience: str):
 async def notify_summary(session_id: int, audience: str) -> int:
     """The summary to everyone in ``audience`` who has not unsubscribed; each person gets a session's
     summary once, whatever the audiences it is sent to (dedupe key). Returns how many were queued."""
-    from events.summaries import is_opted_out
-
     sequence = await _session_sequence(session_id)
     regs = await Registration.select().where(
         (Registration.session == session_id) & Registration.anonymised_at.is_null() & _summary_audience(audience)
@@ -357,9 +355,6 @@ async def _on_summary_send_requested(session_id: int, audience: str, queued: lis
 
 async def notify_staff_approval_needed(reg: dict, *, settings: Settings) -> int:
     """The session's organisers who opted in hear that a registration awaits their approval."""
-    from events.tables import SessionOrganiser
-    from server.tables import User
-
     assigned = await SessionOrganiser.select(SessionOrganiser.user).where(SessionOrganiser.session == reg["session"])
     if not assigned:
         return 0
