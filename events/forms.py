@@ -104,8 +104,11 @@ def _payload(values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]
     return payload
 
 
-def _required(payload: dict[str, Any], errors: list[FieldError]) -> None:
-    for name in ("kind", "starts_at", "ends_at", "timezone", "floor_language"):
+REQUIRED = ("kind", "starts_at", "ends_at", "timezone", "floor_language")
+
+
+def _required(payload: dict[str, Any], errors: list[FieldError], names: tuple[str, ...] = REQUIRED) -> None:
+    for name in names:
         if not payload.get(name) and not any(e.field == name for e in errors):
             errors.append(FieldError(name, _("This field is required.")))
 
@@ -148,7 +151,7 @@ def parse_reschedule(form: Any, zone: str) -> Reschedule:
     errors: list[FieldError] = []
     payload = {name: _local_datetime(name, (form.get(name) or "").strip(), zone, errors)
                for name in ("starts_at", "ends_at")}
-    _required({**payload, "kind": "x", "timezone": zone, "floor_language": "x"}, errors)
+    _required(payload, errors, ("starts_at", "ends_at"))
     if errors:
         raise FormErrors(errors)
     return _convert(payload, Reschedule)
