@@ -25,16 +25,16 @@ def file_name(path: str, language: str) -> str:
 
 async def shoot(server: LiveServer, output: Path) -> list[Path]:
     written = []
-    public = ["/", f"/sessions/{server.session_id}", server.manage_path, "/staff/login"]
     async with async_playwright() as playwright:
         browser = await launch_browser(playwright)
         for language in LANGUAGES:
             context = await browser.new_context(locale=language, viewport={"width": 1280, "height": 900})
             page = await context.new_page()
-            for path in filter(None, public):
-                await page.goto(server.base_url + path)
-                written.append(output / file_name(path, language))
-                await page.screenshot(path=written[-1], full_page=True)
+            for path in server.public_paths:
+                response = await page.goto(server.base_url + path)
+                if "text/html" in response.headers.get("content-type", ""):
+                    written.append(output / file_name(path, language))
+                    await page.screenshot(path=written[-1], full_page=True)
             errors_shot = await _form_errors(page, server, output, language)
             if errors_shot:
                 written.append(errors_shot)
