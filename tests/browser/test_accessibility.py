@@ -31,6 +31,13 @@ async def check_page(page, language: str | None) -> dict:
     lang, direction = await page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]")
     if (lang, direction) != (language or lang, "rtl" if (language or lang) == "ar" else "ltr"):
         problems["lang/dir"] = [lang, direction]
+    duplicates = await page.evaluate(
+        """() => { const seen = new Set(), twice = new Set();
+            for (const el of document.querySelectorAll('[id]')) { (seen.has(el.id) ? twice : seen).add(el.id); }
+            return [...twice]; }"""
+    )
+    if duplicates:  # labels, aria-describedby and error links must point at one element
+        problems["duplicate ids"] = duplicates
     if page.csp_violations:
         problems["csp"] = list(page.csp_violations)
         page.csp_violations.clear()
