@@ -62,3 +62,25 @@ async def test_unknown_address_answers_in_the_viewer_language(client: httpx.Asyn
     response = await client.get("/no/such/page", headers={"Accept-Language": "ar"})
     assert response.status_code == 404
     assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
+
+
+async def test_arabic_staff_page_isolates_the_email_in_its_sentence(client: httpx.AsyncClient, admin):
+    from tests.conftest import login_cookie_client
+
+    await login_cookie_client(client, admin)
+    page = await client.get("/staff", headers={"Accept-Language": "ar"})
+    assert html_tag(page.text) == '<html lang="ar" dir="rtl">'
+    assert "تم تسجيل الدخول باسم <bdi>admin@convene.test</bdi>" in page.text
+
+
+async def test_session_shown_in_floor_language_is_marked_in_arabic(client: httpx.AsyncClient, admin):
+    body = {"kind": "webinar", "title": {"en": "Safe and regular pathways"}, "starts_at": "2030-03-03T13:00:00+00:00",
+            "ends_at": "2030-03-03T14:00:00+00:00", "timezone": "Europe/Vienna", "floor_language": "en"}
+    created = await client.post("/api/v1/sessions", json=body, headers=admin.headers)
+    await client.post(f"/api/v1/sessions/{created.json()['id']}/publish", headers=admin.headers)
+    page = await client.get(f"/sessions/{created.json()['id']}", headers={"Accept-Language": "ar"})
+    assert (
+        '<h1><span lang="en" dir="ltr">Safe and regular pathways</span>'
+        ' <span class="language-note">(باللغة الإنجليزية)</span></h1>'
+    ) in page.text
+    assert "(\u2068Europe/Vienna, UTC+01:00\u2069)" in page.text
