@@ -47,13 +47,14 @@ class SessionsApi(Controller):
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
         starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
+        series: Annotated[int | None, QueryParameter(ge=1)] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> SessionList:
-        """Published sessions, ordered by start then id; filter by kind, region, language and start range."""
+        """Published sessions, ordered by start then id; filter by kind, region, language, series, start range."""
         filters = ListFilters(kind=kind or None, region=region or None, language=language or None,
                               starts_from=queries.parse_instant("from", starts_from),
-                              starts_to=queries.parse_instant("to", starts_to))
+                              starts_to=queries.parse_instant("to", starts_to), series_id=series)
         return await queries.list_public_sessions(filters, limit=limit, offset=offset)
 
     @get("/{session_id:int}")

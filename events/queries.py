@@ -167,6 +167,7 @@ class ListFilters:
     language: str | None = None
     starts_from: datetime | None = None
     starts_to: datetime | None = None
+    series_id: int | None = None
     upcoming_only: bool = False
 
 
@@ -198,6 +199,8 @@ def _where(filters: ListFilters):
         where &= Session.kind == filters.kind
     if filters.region:
         where &= Session.region == filters.region
+    if filters.series_id is not None:
+        where &= Session.series == filters.series_id
     if filters.language:
         # JSON arrays are stored as text on both engines: match the quoted code.
         where &= WhereRaw(

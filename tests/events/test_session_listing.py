@@ -45,6 +45,15 @@ async def test_list_sessions_filters(client: httpx.AsyncClient, admin: Staff) ->
     assert await ids(to=future(30).isoformat()) == [webinar["id"], briefing["id"]]
 
 
+async def test_list_sessions_filter_by_series(client: httpx.AsyncClient, admin: Staff) -> None:
+    series = (await client.post("/api/v1/series", json={"title": {"en": "Series"}}, headers=admin.headers)).json()
+    in_series = await create_published(client, admin, series_id=series["id"])
+    await create_published(client, admin)
+    body = (await client.get("/api/v1/sessions", params={"series": series["id"]})).json()
+    assert [item["id"] for item in body["items"]] == [in_series["id"]]
+    assert body["total"] == 1
+
+
 async def test_list_sessions_pagination(client: httpx.AsyncClient, admin: Staff) -> None:
     made = [
         (await create_published(client, admin, starts_at=future(day).isoformat(),
