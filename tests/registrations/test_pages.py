@@ -221,3 +221,14 @@ async def test_manage_page_form_keeps_stated_needs(client):
     assert page.status_code == 200
     assert 'name="sign_language" type="text" value="bzs"' in page.text
     assert ">Front row</textarea>" in page.text
+
+
+async def test_form_oversized_field_refused_beside_it(client):
+    session_id = await make_session()
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+
+    response = await client.post(f"/sessions/{session_id}/register", data=_form(csrf, name="N" * 201))
+
+    assert response.status_code == 400
+    assert 'id="error-name"' in response.text
+    assert await Registration.count() == 0
