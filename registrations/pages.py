@@ -210,9 +210,11 @@ class StaffRegistrationPages(Controller):
 async def session_page_context_staff(session_id: int) -> dict[str, Any]:
     from events.tables import Session
 
-    row = await Session.select(Session.id, Session.title, Session.floor_language, Session.capacity,
-                               Session.seats_taken, Session.audience).where(Session.id == session_id).first().output(
-                                   load_json=True)
+    columns = (
+        Session.id, Session.title, Session.floor_language, Session.capacity, Session.seats_taken, Session.audience,
+        Session.in_person_capacity, Session.in_person_seats_taken, Session.venue,
+    )
+    row = await Session.select(*columns).where(Session.id == session_id).first().output(load_json=True)
     return {"session_row": row}
 
 
