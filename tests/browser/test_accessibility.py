@@ -198,3 +198,25 @@ async def test_pages_reflow_at_320_css_pixels(live_server, page, language):
         if await page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"):
             overflowing.append(path)
     assert overflowing == []
+
+
+async def test_keyboard_focus_is_always_visible(live_server, page, language):
+    """Tab through the session page with its form: every stop shows a focus ring, and focus never gets stuck."""
+    await open_page(page, f"{live_server.base_url}/sessions/{live_server.session_id}")
+    invisible, stops = [], []
+    for _ in range(80):
+        await page.keyboard.press("Tab")
+        stop = await page.evaluate(
+            """() => { const el = document.activeElement; if (!el || el === document.body) return null;
+                const style = getComputedStyle(el);
+                const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2)
+                    || style.boxShadow !== "none";
+                return {name: el.tagName.toLowerCase() + (el.id ? "#" + el.id : ""), ring}; }"""
+        )
+        if stop is None:
+            break
+        stops.append(stop["name"])
+        if not stop["ring"]:
+            invisible.append(stop["name"])
+    assert invisible == []
+    assert len(set(stops)) >= 10  # it moved through the page instead of staying on one control
