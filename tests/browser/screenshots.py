@@ -1,6 +1,6 @@
 """`make screenshots`: a full-page PNG of every page in English and Arabic, for reviewers.
 
-Usage: python -m tests.browser.screenshots [OUTPUT_DIR]   (default var/screenshots)
+Usage: python -m tests.browser.screenshots [OUTPUT_DIR [LANGUAGE ...]]   (default var/screenshots en ar)
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ def file_name(path: str, language: str) -> str:
     return f"{slug}.{language}.png"
 
 
-async def shoot(server: LiveServer, output: Path) -> list[Path]:
+async def shoot(server: LiveServer, output: Path, languages: tuple[str, ...] = LANGUAGES) -> list[Path]:
     written = []
     async with async_playwright() as playwright:
         browser = await launch_browser(playwright)
-        for language in LANGUAGES:
+        for language in languages:
             context = await browser.new_context(locale=language, viewport={"width": 1280, "height": 900})
             page = await context.new_page()
             for path in server.public_paths:
@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
     output.mkdir(parents=True, exist_ok=True)
     server = start_server()
     try:
-        written = asyncio.run(shoot(server, output))
+        written = asyncio.run(shoot(server, output, tuple(argv[2:]) or LANGUAGES))
     finally:
         server.stop()
     for path in written:

@@ -84,3 +84,13 @@ async def test_session_shown_in_floor_language_is_marked_in_arabic(client: httpx
         ' <span class="language-note">(باللغة الإنجليزية)</span></h1>'
     ) in page.text
     assert "(\u2068Europe/Vienna, UTC+01:00\u2069)" in page.text
+
+
+async def test_registration_form_offers_the_page_language_for_emails(client: httpx.AsyncClient, admin):
+    body = {"kind": "briefing", "title": {"en": "Briefing"}, "starts_at": "2030-03-03T13:00:00+00:00",
+            "ends_at": "2030-03-03T14:00:00+00:00", "timezone": "Africa/Nairobi", "floor_language": "en"}
+    created = await client.post("/api/v1/sessions", json=body, headers=admin.headers)
+    await client.post(f"/api/v1/sessions/{created.json()['id']}/publish", headers=admin.headers)
+    page = await client.get(f"/sessions/{created.json()['id']}", headers={"Accept-Language": "es"})
+    chosen = re.search(r'<select id="field-preferred_language".*?</select>', page.text, re.S).group(0)
+    assert re.findall(r'<option value="(\w+)"[^>]* selected', chosen) == ["es"]
