@@ -44,6 +44,25 @@ def request_id() -> str:
     return _request_id.get()
 
 
+def _install_request_id_on_records() -> None:
+    """Every log record carries ``request_id`` from its creation, whatever handler formats it (Litestar's own
+    queue handler has no filters, and its records would otherwise fail the format that names the field)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "adds_request_id", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = _request_id.get()
+        return record
+
+    factory.adds_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_install_request_id_on_records()
+
+
 class RequestIdFilter(logging.Filter):
     """Adds ``request_id`` to every log record, so log lines of one request can be found together."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from litestar import get
+
 from server.web import RequestIdFilter
 from tests.server.helpers import try_login
 
@@ -44,3 +46,24 @@ async def test_address_matching_no_route_gets_request_id_headers_and_a_log_line(
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     access = [r.getMessage() for r in caplog.records if r.name == "convene.access"]
     assert access[-1].startswith("GET /no/such/address 404 ")
+
+
+async def test_unhandled_error_is_logged_by_every_handler_with_its_request_id(app, client, caplog):
+    @get("/staff/broken-for-test", sync_to_thread=False)
+    def broken() -> str:
+        """Fails as a bug would."""
+        raise RuntimeError("a bug")
+
+    app.register(broken)
+    caplog.set_level(logging.INFO)
+
+    response = await client.get("/staff/broken-for-test")
+
+    assert response.status_code == 500
+    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert {record.request_id for record in errors} == {response.headers["x-request-id"]}
+    # The app's handlers (pytest adds its own capturing ones to the root logger).
+    handlers = logging.getLogger("litestar").handlers + logging.getLogger().handlers
+    ours = [h for h in handlers if h.formatter is not None and not type(h).__module__.startswith("_pytest")]
+    formatted = [handler.format(errors[0]) for handler in ours]
+    assert formatted and all(f"[{response.headers['x-request-id']}]" in line for line in formatted)
