@@ -13,6 +13,7 @@ __all__ = [
     "authenticate",
     "create_api_token",
     "create_user",
+    "forget_old_login_attempts",
     "hash_password",
     "issue_api_token",
     "login",
@@ -42,6 +43,7 @@ from litestar.handlers import BaseRouteHandler
 
 from server.errors import ConveneError, InvalidInput
 from server.i18n import gettext as _
+from server.jobs import periodic
 from server.settings import Settings
 from server.tables import ApiToken, LoginAttempt, User
 
@@ -235,6 +237,12 @@ async def _ensure_not_throttled(email_hash: str, address: str) -> None:
     by_address = await LoginAttempt.count().where(recent & (LoginAttempt.address == address))
     if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts(_("Too many failed logins; try again in 15 minutes."))
+
+
+@periodic("forget_old_login_attempts")
+async def forget_old_login_attempts() -> None:
+    """Failed logins older than the window no longer count; the worker deletes them so the table stays small."""
+    await LoginAttempt.delete().where(LoginAttempt.created_at < datetime.now(UTC) - FAILURE_WINDOW)
 
 
 #: Who may manage a session is a rule of events/; named, not imported, as server/ depends on no domain package.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from server.app import create_app
+from server.jobs import registered_jobs
 from server.tables import LoginAttempt
 from tests.conftest import login_cookie_client
 from tests.server.helpers import csrf_token, post_form, running, try_login
@@ -174,3 +176,16 @@ async def test_session_cookie_is_secure_when_served_over_https(settings, databas
 
     cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("convene_staff=")][0]
     assert "Secure" in cookie
+
+
+async def test_worker_job_forgets_failed_logins_older_than_the_window(database):
+    now = datetime.now(UTC)
+    for minutes in (16, 14):
+        await LoginAttempt.insert(
+            LoginAttempt(address="10.0.0.1", email_hash="0" * 64, created_at=now - timedelta(minutes=minutes))
+        )
+
+    await registered_jobs()["forget_old_login_attempts"]()
+
+    remaining = await LoginAttempt.select(LoginAttempt.created_at)
+    assert remaining == [{"created_at": now - timedelta(minutes=14)}]
