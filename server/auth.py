@@ -42,6 +42,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 
 from server.errors import ConveneError, InvalidInput
+from server.i18n import gettext
 from server.i18n import gettext as _
 from server.jobs import periodic
 from server.settings import Settings
@@ -227,7 +228,7 @@ async def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None
     if user is None:
         raise NotAuthorizedException("Authentication required")
     if not user.is_admin:
-        raise PermissionDeniedException("Admins only")
+        raise PermissionDeniedException(gettext("Admins only."))  # `_` is the handler here
 
 
 async def _ensure_not_throttled(email_hash: str, address: str) -> None:
