@@ -116,6 +116,15 @@ async def test_mail_preview_meets_wcag_21_aa(live_server, browser):
         await context.close()
 
 
+async def test_staff_session_form_errors_meet_wcag_21_aa(live_server, page, language):
+    await log_in(page, live_server)
+    await open_page(page, f"{live_server.base_url}/staff/sessions/new")
+    async with page.expect_navigation():
+        await page.locator("main form.stacked [type=submit]").last.click()
+    assert await page.locator(".error-summary").count() == 1
+    assert await check_page(page, language) == {}
+
+
 async def test_staff_pages_were_found(live_server):
     assert {"/staff", "/staff/sessions"} <= set(live_server.staff_paths)
 
