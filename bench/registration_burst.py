@@ -10,6 +10,7 @@ Prints throughput, p50/p99 latency, errors and the confirmed/waitlisted counts o
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -27,6 +28,7 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0
 TOTAL = int(os.environ.get("BENCH_TOTAL", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "100"))
 CAPACITY = int(os.environ.get("BENCH_CAPACITY", "500"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 250.0
 
@@ -150,8 +152,40 @@ def _body(i: int) -> dict:
     }
 
 
-async def _burst(name: str, url: str) -> Result:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+class _Connection:
+    """One keep-alive HTTP/1.1 connection, spoken by hand. The load generator shares the machine's two cores
+    with the server and PostgreSQL, so it must cost little; and each simulated client keeps its own connection,
+    as real clients do (one httpx pool shared by all of them handed connections out unevenly, which put seconds
+    of the client's own waiting into the measured p99)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n")
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+
+
+async def _burst(name: str, base_url: str, path: str) -> Result:
+    """CONCURRENCY clients, each on its own connection, take the next registration until TOTAL are sent."""
+    host, port = base_url.removeprefix("http://").split(":")
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(TOTAL):
         queue.put_nowait(i)
@@ -159,26 +193,34 @@ async def _burst(name: str, url: str) -> Result:
     samples: list[str] = []
     errors = 0
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def client() -> None:
         nonlocal errors
-        while not queue.empty():
-            i = queue.get_nowait()
-            started = time.perf_counter()
-            try:
-                response = await client.post(url, json=_body(i))
-                if response.status_code != 201:
+        connection = _Connection(host, int(port))
+        try:
+            while not queue.empty():
+                i = queue.get_nowait()
+                body = json.dumps(_body(i)).encode()
+                started = time.perf_counter()
+                try:
+                    status, reply = await connection.post(path, body)
+                    if status != 201:
+                        errors += 1
+                        samples.append(f"{status} {reply[:200]!r}")
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as error:
                     errors += 1
-                    samples.append(f"{response.status_code} {response.text[:200]}")
-            except httpx.HTTPError as error:
-                errors += 1
-                samples.append(repr(error))
-            latencies.append(time.perf_counter() - started)
+                    samples.append(repr(error))
+                    await connection.close()
+                    connection = _Connection(host, int(port))
+                latencies.append(time.perf_counter() - started)
+        finally:
+            await connection.close()
 
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        await client.post(url.replace("/registrations", "/warmup"), json={})  # open the pool's first connection
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
-        seconds = time.perf_counter() - started
+    warmup = _Connection(host, int(port))
+    await warmup.post(path.replace("/registrations", "/warmup"), b"{}")  # first request: routes and pool warm
+    await warmup.close()
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+    seconds = time.perf_counter() - started
     confirmed, waitlisted = await _counts()
     for sample in samples[:3]:
         print(f"{name} error: {sample}", flush=True)
@@ -191,29 +233,43 @@ async def _run_against(name: str, app: str, path_of: str, env: dict[str, str]) -
     server = _start(app, port, env)
     try:
         await _wait_until_up(port, "/health")
-        return await _burst(name, f"http://127.0.0.1:{port}{path_of.format(session_id=session_id)}")
+        return await _burst(name, f"http://127.0.0.1:{port}", path_of.format(session_id=session_id))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
+def _combined(rounds: list[Result]) -> Result:
+    """The rounds of one side as one: all latencies, the summed time; counts and errors of the worst round."""
+    exact = (CAPACITY, TOTAL - CAPACITY)
+    worst = next((r for r in rounds if (r.confirmed, r.waitlisted) != exact), rounds[0])
+    return Result(rounds[0].name, sum(r.seconds for r in rounds), [x for r in rounds for x in r.latencies],
+                  sum(r.errors for r in rounds), worst.confirmed, worst.waitlisted)
+
+
 async def run() -> tuple[Result, Result]:
+    """ROUNDS rounds of each side, alternating (convene, baseline, baseline, convene, …) so that whatever else
+    loads the machine falls on both alike."""
     await _prepare_database()
     convene_env = {"DATABASE_URL": DATABASE_URL, "RATE_LIMIT": "off", "SECRET_KEY": "bench-secret-key-0123456789",
                    "CONVENE_VAR_DIR": str(ROOT / "var" / "bench")}
-    convene = await _run_against(
-        "convene", "server.asgi:create", "/api/v1/sessions/{session_id}/registrations", convene_env
-    )
-    baseline = await _run_against(
-        "baseline", "bench.baseline_registration:app", "/sessions/{session_id}/registrations",
-        {"BASELINE_DATABASE_URL": DATABASE_URL},
-    )
-    return convene, baseline
+    sides = {
+        "convene": ("server.asgi:create", "/api/v1/sessions/{session_id}/registrations", convene_env),
+        "baseline": ("bench.baseline_registration:app", "/sessions/{session_id}/registrations",
+                     {"BASELINE_DATABASE_URL": DATABASE_URL}),
+    }
+    results: dict[str, list[Result]] = {"convene": [], "baseline": []}
+    for round_number in range(ROUNDS):
+        order = ["convene", "baseline"] if round_number % 2 == 0 else ["baseline", "convene"]
+        for name in order:
+            results[name].append(await _run_against(name, *sides[name]))
+    return _combined(results["convene"]), _combined(results["baseline"])
 
 
 def main() -> int:
     convene, baseline = asyncio.run(run())
-    print(f"registration burst: {TOTAL} registrations, concurrency {CONCURRENCY}, capacity {CAPACITY}, PostgreSQL")
+    print(f"registration burst: {TOTAL} registrations, concurrency {CONCURRENCY}, capacity {CAPACITY}, PostgreSQL, "
+          f"{ROUNDS} alternating rounds each")
     print(convene.line())
     print(baseline.line())
     ratio = convene.throughput / baseline.throughput
