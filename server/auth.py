@@ -13,6 +13,7 @@ __all__ = [
     "authenticate",
     "create_api_token",
     "create_user",
+    "end_sessions",
     "forget_old_login_attempts",
     "hash_password",
     "issue_api_token",
@@ -199,6 +200,11 @@ async def user_by_cookie(secret_key: str, cookie: str) -> StaffUser | None:
         .first()
     )
     return _staff(row) if row else None
+
+
+async def end_sessions(user_id: int) -> None:
+    """Every session cookie of this user stops working, a copied one included (logout)."""
+    await User.update({User.session_version: User.session_version + 1}).where(User.id == user_id)
 
 
 async def authenticate(connection: ASGIConnection) -> StaffUser | None:

@@ -18,6 +18,7 @@ from server.auth import (
     SESSION_COOKIE,
     TooManyAttempts,
     authenticate,
+    end_sessions,
     login,
     session_cookie,
 )
@@ -97,8 +98,10 @@ class StaffLoginPages(Controller):
         return response
 
     @post("/logout")
-    async def logout(self) -> Redirect:
-        """Forget the session cookie."""
+    async def logout(self, request: Request) -> Redirect:
+        """End the session: the cookie is forgotten here, and refused everywhere if it was copied."""
+        if user := await authenticate(request):
+            await end_sessions(user.id)
         response = Redirect("/staff/login")
         response.delete_cookie(SESSION_COOKIE)
         return response

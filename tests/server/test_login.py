@@ -77,6 +77,16 @@ async def test_logout_ends_the_page_session(client, organiser):
     assert (await client.get("/staff/profile")).status_code == 302
 
 
+async def test_logout_refuses_a_copy_of_the_cookie_kept_elsewhere(client, organiser):
+    await login_cookie_client(client, organiser)
+    copied = client.cookies["convene_staff"]
+
+    await post_form(client, "/staff/logout")
+    client.cookies.set("convene_staff", copied)
+
+    assert (await client.get("/staff/profile")).status_code == 302
+
+
 async def test_staff_landing_redirects_anonymous_to_login(client):
     response = await client.get("/staff")
 
