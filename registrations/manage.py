@@ -24,6 +24,7 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
+from server.mail import outbox
 from server.settings import Settings
 from server.web import valid_timezone
 
@@ -187,7 +188,9 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
 
 
 async def anonymise(registration_id: int) -> None:
-    """Remove personal data from one registration (in the caller's transaction)."""
+    """Remove personal data from one registration and from its delivered mail (in the caller's transaction)."""
+    current = await Registration.select(Registration.email).where(Registration.id == registration_id).first()
+    await outbox.forget_mail_of(current["email"], registration_id)
     await Registration.update(
         {
             Registration.name: "",

@@ -3,12 +3,22 @@ lists, previews and retries."""
 
 from __future__ import annotations
 
-__all__ = ["enqueue", "list_outbox", "new_message_id", "retry", "visible_message"]
+__all__ = [
+    "DELIVERY_LOG_DAYS",
+    "enqueue",
+    "forget_delivered",
+    "forget_mail_of",
+    "is_forgotten",
+    "list_outbox",
+    "new_message_id",
+    "retry",
+    "visible_message",
+]
 
 import importlib
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.auth import StaffUser
@@ -59,6 +69,56 @@ async def enqueue(
         query = query.on_conflict(target=OutboxMessage.dedupe_key, action="DO NOTHING")
     rows = await query.returning(OutboxMessage.id)
     return rows[0]["id"] if rows else None
+
+
+# --- Forgetting: the outbox is a delivery queue, not an archive of who was written to about what. ---------------
+
+#: Sent and failed mail keeps its address and facts this long, for the staff outbox page; then ``convene purge``
+#: keeps only the session it was about, the template, the status and the dates (and the once-only key).
+DELIVERY_LOG_DAYS = 30
+
+
+async def _forget(rows: list[dict[str, Any]]) -> None:
+    """Each row keeps only the session it was about (so organisers still see it listed)."""
+    for row in rows:
+        await OutboxMessage.update(
+            {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+        ).where(OutboxMessage.id == row["id"])
+
+
+async def _rows(where: Any) -> list[dict[str, Any]]:
+    """Rows matching ``where``, their contexts decoded."""
+    rows = await OutboxMessage.select(
+        OutboxMessage.id, OutboxMessage.status, OutboxMessage.created_at, OutboxMessage.context
+    ).where(where)
+    return [_loaded(row) for row in rows]
+
+
+async def forget_mail_of(to_address: str, registration_id: int) -> None:
+    """A registrant's data is erased: their mail not yet sent is dropped, their sent and failed mail loses
+    address and facts."""
+    rows = [r for r in await _rows(OutboxMessage.to_address == to_address)
+            if r["context"].get("registration_id") == registration_id]
+    queued = [r["id"] for r in rows if r["status"] == OutboxMessage.Status.queued]
+    if queued:
+        await OutboxMessage.delete().where(OutboxMessage.id.is_in(queued))
+    await _forget([r for r in rows if r["id"] not in queued])
+
+
+async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
+    """Sent and failed mail older than DELIVERY_LOG_DAYS, or about a session whose retention ran out, loses its
+    address and facts; returns how many messages."""
+    cutoff = now - timedelta(days=DELIVERY_LOG_DAYS)
+    rows = [
+        r for r in await _rows((OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued))
+        if r["created_at"] < cutoff or r["context"].get("session_id") in expired_session_ids
+    ]
+    await _forget(rows)
+    return len(rows)
+
+
+def is_forgotten(row: dict[str, Any]) -> bool:
+    return not row["to_address"]
 
 
 # --- The staff outbox page's queries and actions. --------------------------------------------------------
@@ -112,6 +172,8 @@ async def retry(user: StaffUser, message_id: int) -> None:
     row = await visible_message(user, message_id)
     if row["status"] == OutboxMessage.Status.sent:
         raise Conflict(_("This message was already sent."), [FieldError("status", _("Already sent."))])
+    if is_forgotten(row):
+        raise Conflict(_("The address of this message was erased."), [FieldError("to_address", _("Erased."))])
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxMessage.Status.queued,

@@ -11,12 +11,21 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from server.accounts import STAFF, Me
 from server.auth import require_staff
+from server.errors import Conflict
+from server.i18n import gettext as _
 from server.mail import outbox
 from server.mail.render import build_mime, render_message
 from server.mail.worker import load_domain_modules
 
 # The rendered HTML of a message is shown on its own, with nothing allowed to run or load.
 PREVIEW_CSP = "default-src 'none'; img-src data:; sandbox"
+
+
+def _kept(row: dict) -> dict:
+    """The row, unless retention erased its address and facts (then there is nothing to render)."""
+    if outbox.is_forgotten(row):
+        raise Conflict(_("The address and content of this message were erased under the retention rules."))
+    return row
 
 
 class OutboxPages(Controller):
@@ -40,7 +49,9 @@ class OutboxPages(Controller):
         load_domain_modules()
         rendered, error = None, ""
         try:
-            rendered = await render_message(row, request.app.state.settings)
+            rendered = await render_message(_kept(row), request.app.state.settings)
+        except Conflict as erased:
+            error = erased.detail
         except Exception as failure:  # show why it cannot be rendered rather than fail the page
             error = f"{type(failure).__name__}: {failure}"
         return Template(
@@ -51,7 +62,7 @@ class OutboxPages(Controller):
     @get("/{message_id:int}/message.html")
     async def preview_html(self, request: Request, me: Me, message_id: FromPath[int]) -> Response[str]:
         """The HTML part alone, sandboxed (no script, no remote content)."""
-        row = await outbox.visible_message(me, message_id)
+        row = _kept(await outbox.visible_message(me, message_id))
         load_domain_modules()
         rendered = await render_message(row, request.app.state.settings)
         return Response(rendered.html, media_type="text/html", headers={"Content-Security-Policy": PREVIEW_CSP})
@@ -59,7 +70,7 @@ class OutboxPages(Controller):
     @get("/{message_id:int}/message.eml")
     async def download(self, request: Request, me: Me, message_id: FromPath[int]) -> Response[bytes]:
         """The whole MIME message as it would be sent, to inspect headers and the calendar."""
-        row = await outbox.visible_message(me, message_id)
+        row = _kept(await outbox.visible_message(me, message_id))
         load_domain_modules()
         settings = request.app.state.settings
         message = build_mime(row, await render_message(row, settings), settings)

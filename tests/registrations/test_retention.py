@@ -25,7 +25,7 @@ async def test_purge_anonymises_expired_keeps_counts(client, capsys):
     count = await purge_expired()
 
     assert count == 1
-    assert capsys.readouterr().out == "purged: 1 registrations anonymised\n"
+    assert capsys.readouterr().out == "purged: 1 registrations anonymised, 0 sent messages forgotten\n"
     rows = await Registration.select(
         Registration.session, Registration.name, Registration.email, Registration.stakeholder_category,
         Registration.country, Registration.status,
