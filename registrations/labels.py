@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MODES", "NEED_STATUSES", "REGIONAL_GROUPS", "STATUSES",
+    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REGIONAL_GROUPS",
+    "STATUSES",
     "country_choices", "country_name",
 ]
 
@@ -93,6 +94,28 @@ def registration_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+#: The mail templates under templates/emails/, as the staff outbox page names them.
+MESSAGE_KINDS = {
+    "invitation_sent": _l("Invitation to register"),
+    "manage_link_resent": _l("Manage link sent again"),
+    "need_arranged": _l("Need arranged"),
+    "need_not_possible": _l("Need not possible"),
+    "registration_approved": _l("Registration approved"),
+    "registration_cancelled": _l("Registration cancelled"),
+    "registration_confirmed": _l("Registration confirmed"),
+    "registration_declined": _l("Registration declined"),
+    "registration_pending": _l("Registration awaiting approval"),
+    "registration_promoted": _l("Promoted from the waitlist"),
+    "registration_waitlisted": _l("Placed on the waitlist"),
+    "reminder": _l("Reminder"),
+    "session_cancelled": _l("Session cancelled"),
+    "session_rescheduled": _l("Session rescheduled"),
+    "session_updated": _l("Session details changed"),
+    "staff_approval_needed": _l("Approval needed (notice to staff)"),
+    "summary": _l("Post-session summary"),
+}
+
+
 def template_globals() -> dict:
     """Loaded by server.app into every template."""
     return {
@@ -102,5 +125,6 @@ def template_globals() -> dict:
         "category_label": lambda code: str(CATEGORIES.get(code, code)),
         "regional_group_label": lambda code: str(REGIONAL_GROUPS.get(code, code)),
         "mode_label": lambda code: str(MODES.get(code, code)),
+        "message_kind_label": lambda code: str(MESSAGE_KINDS.get(code, code)),
         "country_name": country_name,
     }

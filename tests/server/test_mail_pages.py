@@ -32,6 +32,7 @@ async def test_admin_sees_all_mail(client: httpx.AsyncClient, settings: Settings
 
     assert response.status_code == 200
     assert ("mine@example.org" in response.text, "theirs@example.org" in response.text) == (True, True)
+    assert ("#1 Registration confirmed" in response.text, "registration_confirmed" in response.text) == (True, False)
 
 
 async def test_organiser_sees_only_their_sessions_mail(
