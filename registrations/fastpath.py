@@ -2,10 +2,10 @@
 
 Same rules and rows as the ORM path in ``registering`` / ``waitlist`` (which SQLite uses), in fewer round trips
 while the session row is locked: the id is drawn from the sequence first (no lock), so the manage link and the
-outbox row are ready before the seat is claimed; then one guarded claim, and ONE statement writing the
-registration, its first history line and its outbox row. When no seat is left the session row is locked, and a
-second claim together with the next waitlist order is read in one statement (taken after the lock, so it sees
-every committed place: places follow commit order). Measured by bench/registration_burst.py.
+outbox row are ready before the seat is claimed; then one statement that locks the session row and makes the
+guarded claim, and ONE statement writing the registration, its first history line and its outbox row. When no
+seat is left, the next waitlist order is read under that lock (a later statement, so it sees every committed
+place: places follow commit order). Measured by bench/registration_burst.py.
 """
 
 from __future__ import annotations
@@ -17,27 +17,28 @@ from typing import Any
 
 import asyncpg
 
-_CLAIM = {
-    "online": (
-        "UPDATE event_session SET seats_taken = seats_taken + 1 "
-        "WHERE id = $1 AND (capacity IS NULL OR seats_taken < capacity) RETURNING sequence"
-    ),
-    "in_person": (
-        "UPDATE event_session SET in_person_seats_taken = in_person_seats_taken + 1 "
-        "WHERE id = $1 AND (in_person_capacity IS NULL OR in_person_seats_taken < in_person_capacity) "
-        "RETURNING sequence"
-    ),
-}
+_SEATS = {"online": ("capacity", "seats_taken"), "in_person": ("in_person_capacity", "in_person_seats_taken")}
+# One statement: lock the session row (waiting for it, then reading its latest version), and take a seat with
+# the guarded UPDATE if one is left. Either way the row stays locked until commit, so a registrant without a
+# seat reads the waitlist next under the same lock instead of queueing for it twice.
+_CLAIM = """
+WITH locked AS (
+    SELECT id, sequence, {capacity} AS capacity, {taken} AS taken FROM event_session WHERE id = $1 FOR UPDATE
+), claim AS (
+    UPDATE event_session SET {taken} = event_session.{taken} + 1 FROM locked
+    WHERE event_session.id = locked.id AND (locked.capacity IS NULL OR event_session.{taken} < locked.capacity)
+    RETURNING event_session.id
+)
+SELECT locked.sequence, EXISTS (SELECT 1 FROM claim) AS claimed FROM locked
+"""
+_CLAIMS = {mode: _CLAIM.format(capacity=capacity, taken=taken) for mode, (capacity, taken) in _SEATS.items()}
 _READ_SESSION = (
     "SELECT id, status, audience, kind, venue, starts_at, registration_opens_at, registration_closes_at, sequence, "
     "nextval(pg_get_serial_sequence('registration', 'id')) AS next_registration_id FROM event_session WHERE id = $1"
 )
-_LOCK = "UPDATE event_session SET seats_taken = seats_taken WHERE id = $1 RETURNING sequence"
-# Under the lock: claim once more, and read the next waitlist order and position in the same snapshot.
-_CLAIM_OR_WAIT = """
-WITH claim AS ({claim})
-SELECT (SELECT sequence FROM claim) AS claimed,
-       COALESCE(MAX(waitlist_order), 0) + 1 AS next_order,
+# Under the lock (a later statement, so its snapshot holds every committed place): the next order and position.
+_NEXT_IN_LINE = """
+SELECT COALESCE(MAX(waitlist_order), 0) + 1 AS next_order,
        COUNT(*) FILTER (WHERE status = 'waitlisted') + 1 AS position
 FROM registration WHERE session = $1 AND participation_mode = $2
 """
@@ -72,14 +73,11 @@ async def read_session(connection: asyncpg.Connection, session_id: int) -> dict[
 
 async def place(connection: asyncpg.Connection, session_id: int, mode: str) -> tuple[str, int | None, int | None, int]:
     """Claim a seat or take a waitlist place: (status, waitlist order, position, the session's sequence)."""
-    sequence = await connection.fetchval(_CLAIM[mode], session_id)
-    if sequence is not None:
-        return "confirmed", None, None, sequence
-    sequence = await connection.fetchval(_LOCK, session_id)
-    row = await connection.fetchrow(_CLAIM_OR_WAIT.format(claim=_CLAIM[mode]), session_id, mode)
-    if row["claimed"] is not None:
-        return "confirmed", None, None, row["claimed"]
-    return "waitlisted", row["next_order"], row["position"], sequence
+    claim = await connection.fetchrow(_CLAIMS[mode], session_id)
+    if claim["claimed"]:
+        return "confirmed", None, None, claim["sequence"]
+    line = await connection.fetchrow(_NEXT_IN_LINE, session_id, mode)
+    return "waitlisted", line["next_order"], line["position"], claim["sequence"]
 
 
 async def insert_all(connection: asyncpg.Connection, row: dict[str, Any], message: dict[str, Any]) -> None:
