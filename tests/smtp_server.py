@@ -56,6 +56,8 @@ class SmtpSink:
     """address -> full reply (``550 …``) to RCPT TO."""
     temporary_failures: int = 0
     """Answer this many DATA commands with 451 before accepting."""
+    data_seconds: float = 0.0
+    """How long each accepted DATA takes (a slow server)."""
     hold: threading.Event | None = None
     """When set to an unset Event, DATA waits for it (to kill a client mid-message)."""
     data_started: threading.Event = field(default_factory=threading.Event)
@@ -100,6 +102,8 @@ class _Handler:
             # The client went away before our reply: like a real MTA, do not take the message.
             if server.transport is None or server.transport.is_closing():
                 return "421 client gone"
+        if sink.data_seconds:
+            await asyncio.sleep(sink.data_seconds)
         with sink.lock:
             sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted for delivery"

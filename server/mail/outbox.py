@@ -9,6 +9,7 @@ __all__ = [
     "forget_delivered",
     "forget_mail_of",
     "is_forgotten",
+    "is_retryable",
     "list_outbox",
     "new_message_id",
     "retry",
@@ -167,6 +168,16 @@ async def visible_message(user: StaffUser, message_id: int) -> dict[str, Any]:
     return row
 
 
+def _being_sent(row: dict[str, Any], now: datetime) -> bool:
+    return row["lease_until"] is not None and row["lease_until"] > now
+
+
+def is_retryable(row: dict[str, Any]) -> bool:
+    """Not sent, not erased, and no worker holding it right now (a retry then would send it twice)."""
+    return (row["status"] != OutboxMessage.Status.sent and not is_forgotten(row)
+            and not _being_sent(row, datetime.now(UTC)))
+
+
 async def retry(user: StaffUser, message_id: int) -> None:
     """Queue a failed (or waiting) message again, to go at once with a fresh count of attempts."""
     row = await visible_message(user, message_id)
@@ -174,11 +185,18 @@ async def retry(user: StaffUser, message_id: int) -> None:
         raise Conflict(_("This message was already sent."), [FieldError("status", _("Already sent."))])
     if is_forgotten(row):
         raise Conflict(_("The address of this message was erased."), [FieldError("to_address", _("Erased."))])
-    await OutboxMessage.update(
+    now = datetime.now(UTC)
+    requeued = await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxMessage.Status.queued,
             OutboxMessage.attempts: 0,
-            OutboxMessage.next_attempt_at: datetime.now(UTC),
+            OutboxMessage.next_attempt_at: now,
             OutboxMessage.lease_until: None,
         }
-    ).where((OutboxMessage.id == message_id) & (OutboxMessage.status != OutboxMessage.Status.sent))
+    ).where(
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.status != OutboxMessage.Status.sent)
+        & (OutboxMessage.lease_until.is_null() | (OutboxMessage.lease_until < now))
+    ).returning(OutboxMessage.id)
+    if not requeued:
+        raise Conflict(_("This message is being sent right now."), [FieldError("status", _("Being sent."))])

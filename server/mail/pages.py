@@ -40,7 +40,8 @@ class OutboxPages(Controller):
     async def messages(self, me: Me, status: FromQuery[str | None] = None) -> Template:
         """Newest first, filtered by status; organisers see their sessions' mail only."""
         rows = await outbox.list_outbox(me, status or None)
-        return Template("pages/staff/outbox.html", context={"user": me, "messages": rows, "status": status or ""})
+        context = {"user": me, "messages": rows, "status": status or "", "retryable": outbox.is_retryable}
+        return Template("pages/staff/outbox.html", context=context)
 
     @get("/{message_id:int}")
     async def preview(self, request: Request, me: Me, message_id: FromPath[int]) -> Template:
@@ -56,7 +57,8 @@ class OutboxPages(Controller):
             error = f"{type(failure).__name__}: {failure}"
         return Template(
             "pages/staff/outbox_message.html",
-            context={"user": me, "message": row, "rendered": rendered, "render_error": error},
+            context={"user": me, "message": row, "rendered": rendered, "render_error": error,
+                     "retryable": outbox.is_retryable},
         )
 
     @get("/{message_id:int}/message.html")

@@ -6,7 +6,15 @@ timeout: retry later) and :class:`PermanentFailure` (5xx: give up, keep the serv
 
 from __future__ import annotations
 
-__all__ = ["FileTransport", "PermanentFailure", "SmtpTransport", "TemporaryFailure", "Transport", "transport_for"]
+__all__ = [
+    "FileTransport",
+    "PermanentFailure",
+    "ServerUnreachable",
+    "SmtpTransport",
+    "TemporaryFailure",
+    "Transport",
+    "transport_for",
+]
 
 import re
 from email.message import EmailMessage
@@ -23,6 +31,11 @@ SMTP_TIMEOUT_SECONDS = 30
 
 class TemporaryFailure(Exception):
     """Try again later (4xx reply, refused connection, timeout)."""
+
+
+class ServerUnreachable(TemporaryFailure):
+    """No conversation with the server (refused, timed out, dropped): nothing is wrong with the message, so
+    an outage, however long, only delays it."""
 
 
 class PermanentFailure(Exception):
@@ -77,7 +90,7 @@ class SmtpTransport:
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
             # Connecting, greeting or logging in failed: nothing about this message, so always retry.
             await self._drop()
-            raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+            raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
         try:
             await client.send_message(message, recipients=[recipient])
         except aiosmtplib.SMTPRecipientsRefused as error:
@@ -89,7 +102,7 @@ class SmtpTransport:
             self._raise_for(error.code, error.message)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
             await self._drop()
-            raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+            raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
 
     @staticmethod
     def _raise_for(code: int, text: str) -> None:

@@ -2,8 +2,9 @@
 and runs the periodic jobs (reminders…) about once a minute.
 
 Several workers may run at once: on PostgreSQL the claim takes rows with ``FOR UPDATE SKIP LOCKED``, on SQLite
-inside ``BEGIN IMMEDIATE``; either way a row is held by one worker until its lease ends. A worker that dies
-leaves its lease to expire, and the row is claimed again. A message goes out again only if the worker died
+inside ``BEGIN IMMEDIATE``; either way a row is held by one worker until its lease ends, and a worker renews
+the lease of the rows it still holds when a slow server makes a batch outlast it. A worker that dies leaves
+its lease to expire, and the row is claimed again. A message goes out again only if the worker died
 between the SMTP server's acceptance and the commit that records it (its Message-ID stays the same).
 """
 
@@ -18,20 +19,26 @@ import json
 import logging
 import os
 import random
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 from server.db import write_transaction
 from server.jobs import registered_jobs
 from server.mail.render import MessageObsolete, build_mime, render_message
-from server.mail.transport import PermanentFailure, TemporaryFailure, Transport, transport_for
+from server.mail.transport import PermanentFailure, ServerUnreachable, TemporaryFailure, Transport, transport_for
 from server.settings import Settings
 from server.tables import OutboxMessage
 
 logger = logging.getLogger("convene.mail")
+
+# Errors of a database that is away for a moment (rendering reads rows): the message is retried, not failed.
+_TRANSIENT = (OSError, TimeoutError, sqlite3.OperationalError, asyncpg.PostgresConnectionError,
+              asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
 
 # Domain modules that register mail context builders, signal receivers and periodic jobs, besides the
 # route modules; imported by name so that server/ depends on no domain package.
@@ -50,11 +57,15 @@ class WorkerOptions:
     """Pause when nothing is due."""
     jobs_every_seconds: float = 60.0
     """How often the periodic jobs run."""
-    max_attempts: int = 12
-    """Temporary failures after which a message is marked failed."""
+    max_attempts: int = 70
+    """Temporary refusals (4xx) after which a message is marked failed: about two days of retries, as mail
+    servers do. An unreachable server is never counted against a message: an outage only delays mail."""
     backoff_seconds: float = 30.0
     """First retry delay; doubled on every attempt, with jitter."""
     backoff_max_seconds: float = 3600.0
+    lease_margin_seconds: float = 120.0
+    """A batch whose lease has less than this left renews it before the next send (longer than one send can
+    take), so no other worker can claim a row this one is still sending."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> WorkerOptions:
@@ -125,6 +136,24 @@ async def claim_batch(
     return rows, lease_until
 
 
+async def renew_lease(
+    row_ids: list[int], lease_until: datetime, options: WorkerOptions
+) -> tuple[set[int], datetime]:
+    """Extend this worker's lease on the rows it still holds (a retry button or an erasure may have taken some
+    back); returns those rows and the new lease."""
+    renewed_until = _now() + timedelta(seconds=options.lease_seconds)
+    rows = await (
+        OutboxMessage.update({OutboxMessage.lease_until: renewed_until})
+        .where(
+            OutboxMessage.id.is_in(row_ids)
+            & (OutboxMessage.lease_until == lease_until)
+            & (OutboxMessage.status == OutboxMessage.Status.queued)
+        )
+        .returning(OutboxMessage.id)
+    )
+    return {row["id"] for row in rows}, renewed_until
+
+
 def _held(row: dict[str, Any], lease_until: datetime):
     """Only the worker whose lease still stands may record the outcome."""
     return (OutboxMessage.id == row["id"]) & (OutboxMessage.lease_until == lease_until)
@@ -159,9 +188,11 @@ def retry_delay(attempts: int, options: WorkerOptions) -> float:
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not security)
 
 
-async def _schedule_retry(row: dict[str, Any], lease_until: datetime, reason: str, options: WorkerOptions) -> None:
+async def _schedule_retry(
+    row: dict[str, Any], lease_until: datetime, reason: str, options: WorkerOptions, *, may_give_up: bool = True
+) -> None:
     attempts = row["attempts"] + 1
-    if attempts >= options.max_attempts:
+    if may_give_up and attempts >= options.max_attempts:
         await _mark_failed(row, lease_until, f"gave up after {attempts} attempts: {reason}")
         return
     await OutboxMessage.update(
@@ -183,6 +214,10 @@ async def _deliver(
     except MessageObsolete as error:
         await _mark_failed(row, lease_until, f"obsolete: {error}")
         return False
+    except _TRANSIENT as error:  # the database was away for a moment: not the message's fault
+        logger.warning("mail %s (%s): rendering interrupted, will retry: %s", row["id"], row["template"], error)
+        await _schedule_retry(row, lease_until, f"rendering interrupted: {error}", options, may_give_up=False)
+        return False
     except Exception as error:  # a template or data bug must not stop the other messages
         logger.exception("mail %s (%s): rendering failed", row["id"], row["template"])
         await _mark_failed(row, lease_until, f"rendering failed: {type(error).__name__}: {error}")
@@ -195,7 +230,9 @@ async def _deliver(
         return False
     except TemporaryFailure as error:
         logger.info("mail %s (%s): will retry: %s", row["id"], row["template"], error)
-        await _schedule_retry(row, lease_until, str(error), options)
+        await _schedule_retry(
+            row, lease_until, str(error), options, may_give_up=not isinstance(error, ServerUnreachable)
+        )
         return False
     await _mark_sent(row, lease_until)
     return True
@@ -216,8 +253,12 @@ async def deliver_due(
             rows, lease_until = await claim_batch(options.batch_size, options.lease_seconds, due_by=started_at)
             if not rows:
                 return handled
-            for row in rows:
-                await _deliver(row, lease_until, settings, transport, options)
+            held = {row["id"] for row in rows}
+            for index, row in enumerate(rows):
+                if (lease_until - _now()).total_seconds() < options.lease_margin_seconds:
+                    held, lease_until = await renew_lease([r["id"] for r in rows[index:]], lease_until, options)
+                if row["id"] in held:
+                    await _deliver(row, lease_until, settings, transport, options)
             handled += len(rows)
     finally:
         if own_transport:

@@ -6,7 +6,7 @@ import httpx
 
 from events.tables import SessionOrganiser
 from registrations import notifications
-from server.mail.worker import load_domain_modules
+from server.mail.worker import claim_batch, load_domain_modules
 from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.conftest import Staff, login_cookie_client
@@ -119,3 +119,20 @@ async def test_unknown_status_filter_is_refused(client: httpx.AsyncClient, admin
     response = await client.get("/staff/outbox", params={"status": "lost"})
 
     assert response.status_code == 422
+
+
+async def test_retry_is_refused_while_a_worker_sends_the_message(
+    client: httpx.AsyncClient, settings: Settings, admin: Staff, organiser: Staff
+):
+    await _two_sessions_with_mail(settings, organiser)
+    (claimed, *_), lease_until = await claim_batch(1, 300)
+    await login_cookie_client(client, admin)
+
+    page = await client.get(f"/staff/outbox/{claimed['id']}")
+    response = await client.post(
+        f"/staff/outbox/{claimed['id']}/retry", data={"_csrf_token": client.cookies["convene_csrf"]}
+    )
+
+    assert ("Retry now" in page.text, response.status_code) == (False, 409)
+    row = await OutboxMessage.select(OutboxMessage.lease_until).where(OutboxMessage.id == claimed["id"]).first()
+    assert row["lease_until"] == lease_until

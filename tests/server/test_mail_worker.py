@@ -287,3 +287,37 @@ async def test_plain_serve_sends_nothing(mail_settings: Settings, smtp: SmtpServ
         await asyncio.sleep(1.0)
 
     assert await statuses() == [("person0@example.org", "queued", 0)]
+
+
+async def test_slow_server_and_a_second_worker_send_each_message_once(mail_settings: Settings, smtp: SmtpServer):
+    addresses = await queue_pending(6)
+    smtp.sink.data_seconds = 0.3  # the batch outlasts its 1 s lease several times over
+    options = dataclasses.replace(FAST, lease_seconds=1.0, lease_margin_seconds=0.6)
+    first = asyncio.create_task(deliver_due(mail_settings, options=options))
+
+    async def second_worker() -> None:
+        while not first.done():
+            await deliver_due(mail_settings, options=options)
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(first, second_worker())
+
+    assert sorted(smtp.sink.take_by_recipient()) == addresses
+    assert await statuses() == [(address, "sent", 1) for address in addresses]
+
+
+async def test_unreachable_server_never_fails_a_message(mail_settings: Settings, smtp: SmtpServer):
+    await queue_pending(1)
+    options = dataclasses.replace(FAST, max_attempts=2)
+    smtp.stop()
+
+    for _round in range(3):
+        await deliver_due(mail_settings, options=options)
+        await make_due()
+    while_down = await statuses()
+    smtp.start()
+    await deliver_due(mail_settings, options=options)
+
+    assert while_down == [("person0@example.org", "queued", 3)]
+    assert [r.recipients for r in smtp.sink.take(1)] == [["person0@example.org"]]
+    assert await statuses() == [("person0@example.org", "sent", 4)]
