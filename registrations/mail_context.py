@@ -162,15 +162,15 @@ async def summary_content(template: str, context: dict[str, Any], settings: Sett
         raise MessageObsolete("the summary was removed")
     token = unsubscribe_token(settings.secret_key, registration["email"])
     unsubscribe_url = f"{settings.public_url}/unsubscribe/{token}"
-    _name, from_address = organizer_from(settings.mail_from)
     values = {
         **session_mail_values(session, settings.public_url, with_join_details=False),
         **summary_values(summary),
         "name": clean_text(registration["name"]),
         "unsubscribe_url": unsubscribe_url,
     }
+    # Only the web link (RFC 8058 one-click): nothing reads mail sent to MAIL_FROM, so a mailto would do nothing.
     headers = {
-        "List-Unsubscribe": f"<{unsubscribe_url}>, <mailto:{from_address}?subject=unsubscribe%20{token}>",
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     return MailContent(values=values, headers=headers)

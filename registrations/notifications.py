@@ -191,8 +191,9 @@ async def notify_need_not_possible(need: dict, *, settings: Settings) -> int:
 # rebuilt by the worker from the registration (registrations/mail_context.py), as the signal carries no settings.
 
 
-#: Reminders are looked for in sessions starting within this window (offsets are at most a few days).
-REMINDER_HORIZON = timedelta(days=31)
+#: Reminders are looked for in sessions starting within this window: the longest offset a session may set
+#: (60 days, events.schemas) and a day to spare.
+REMINDER_HORIZON = timedelta(days=61)
 
 
 def _mail_from() -> str:
