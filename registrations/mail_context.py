@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.core import UnknownLocaleError
 
-from events.calendar import Invite, build_calendar, clean_text, organizer_from, session_mail_values
+from events.calendar import Invite, build_calendar, clean_text, session_mail_values
 from events.summaries import is_opted_out, summary_for, summary_values, unsubscribe_token
 from events.tables import Session
 from registrations.links import manage_url
