@@ -197,16 +197,27 @@ async def test_skip_link_is_first_and_visible_on_focus(live_server, page, langua
     assert await page.evaluate("() => document.activeElement.id") == "main"
 
 
-async def test_pages_reflow_at_320_css_pixels(live_server, page, language):
+async def _overflowing(page, base_url: str, paths: list[str]) -> list[str]:
+    """The pages wider than the 320 px viewport (wide tables scroll inside their own region instead)."""
     await page.set_viewport_size({"width": 320, "height": 640})
     overflowing = []
-    for path in public_paths(live_server):
-        response = await page.goto(live_server.base_url + path)
+    for path in paths:
+        response = await page.goto(base_url + path)
         if "text/html" not in response.headers.get("content-type", ""):
             continue
         if await page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"):
             overflowing.append(path)
-    assert overflowing == []
+    return overflowing
+
+
+async def test_pages_reflow_at_320_css_pixels(live_server, page, language):
+    assert await _overflowing(page, live_server.base_url, public_paths(live_server)) == []
+
+
+async def test_staff_pages_reflow_at_320_css_pixels(live_server, page, language):
+    await log_in(page, live_server)
+
+    assert await _overflowing(page, live_server.base_url, live_server.staff_paths) == []
 
 
 async def test_keyboard_focus_is_always_visible(live_server, page, language):
