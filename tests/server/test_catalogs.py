@@ -65,6 +65,26 @@ def test_catalog_translates_every_message(language):
     assert untranslated == []
 
 
+# Words spelt the same in English and that language; any other msgstr equal to its msgid is an English copy.
+SAME_AS_ENGLISH = {
+    "fr": {"Actions", "Description", "Message", "Messages", "Migrants", "Note", "Organisation", "Pages", "Participant",
+           "Places", ("%(num)s minute", "%(num)s minutes")},
+    "es": {"Error"},
+}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalog_has_no_english_copies(language):
+    copies = [
+        str(message.id)
+        for message in catalog(language)
+        if message.id and message.id != "Convene"  # the product's name
+        and (message.string == message.id or (message.pluralizable and set(message.string) <= set(message.id)))
+        and message.id not in SAME_AS_ENGLISH.get(language, set())
+    ]
+    assert copies == []
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_catalog_has_no_fuzzy_translations(language):
     assert [str(message.id) for message in catalog(language) if message.id and message.fuzzy] == []
