@@ -1,10 +1,12 @@
 """Fixtures for the browser tests: the real server (once per run), Debian's chromium through Playwright.
 
-When chromium or axe-core cannot be had, these tests (and only these) are skipped, saying why.
+When chromium or axe-core cannot be had, these tests (and only these) are skipped, saying why; with
+``CONVENE_REQUIRE_BROWSER=1`` (CI) they fail instead, so CI always runs them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -17,6 +19,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     reason = missing_tools()
     if reason is None:
         return
+    if os.environ.get("CONVENE_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"browser tests are required (CONVENE_REQUIRE_BROWSER=1) but {reason}")
     marker = pytest.mark.skip(reason=f"browser tests skipped: {reason}")
     for item in items:
         if item.get_closest_marker("browser"):
