@@ -246,6 +246,9 @@ async def _insert_postgres(
     row = {**_row(data, session, email, status, order), "id": session["next_registration_id"]}
     message = notifications.new_registration_message(row, position, sequence, settings)
     await fastpath.insert_all(connection, row, {**message, "message_id": new_message_id(settings.mail_from)})
+    if status == Registration.Status.pending.value:
+        # Approval sessions only (the open-session hot path is untouched): organisers who opted in are told.
+        await notifications.notify_staff_approval_needed(row, settings=settings)
     return row, position
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from registrations.tables import Invitation, Need, Registration, StatusChange
-from server.tables import OutboxMessage
-from tests.registrations.conftest import make_session, submission
+from server.tables import OutboxMessage, User
+from tests.registrations.conftest import assign, make_session, submission
 
 
 async def test_register_open_session_confirms_and_queues_invite(client):
@@ -84,6 +84,37 @@ async def test_register_approval_session_is_pending(client):
 
     assert (response.status_code, response.json()["status"]) == (201, "pending")
     assert await OutboxMessage.select(OutboxMessage.template) == [{"template": "registration_pending"}]
+
+
+async def test_register_approval_session_tells_organisers_who_opted_in(client, organiser, other_organiser):
+    session_id = await make_session(audience="approval", capacity=5)
+    await assign(session_id, organiser.id)
+    await assign(session_id, other_organiser.id)
+    await User.update({User.notify_staff: True}).where(User.id == organiser.id)
+
+    response = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    assert (response.status_code, response.json()["status"]) == (201, "pending")
+    outbox = await OutboxMessage.select(
+        OutboxMessage.template, OutboxMessage.to_address, OutboxMessage.context
+    ).order_by(OutboxMessage.id).output(load_json=True)
+    assert [(o["template"], o["to_address"]) for o in outbox] == [
+        ("registration_pending", "amina.diallo@example.org"),
+        ("staff_approval_needed", "organiser@convene.test"),
+    ]
+    assert outbox[1]["context"] == {
+        "session_id": session_id, "registration_id": response.json()["id"], "staff_user_id": organiser.id,
+    }
+
+
+async def test_register_open_session_tells_no_organiser(client, organiser):
+    session_id = await make_session(capacity=5)
+    await assign(session_id, organiser.id)
+    await User.update({User.notify_staff: True}).where(User.id == organiser.id)
+
+    await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+
+    assert await OutboxMessage.select(OutboxMessage.template) == [{"template": "registration_confirmed"}]
 
 
 async def test_register_needs_recorded_including_unoffered_language(client):
