@@ -62,6 +62,7 @@ async def test_summary_goes_to_attendees_in_their_language_with_unsubscribe_head
     assert french["Subject"].endswith("Données migratoires pour les politiques")
     assert "Nous avons parlé." in text_of(french, "plain")
     assert "We talked." in text_of(spanish, "plain")  # no Spanish summary: the floor language
+    assert '<div lang="en" dir="ltr">' in text_of(spanish, "html")  # marked as English, in its own direction
     assert "Report: https://docs.example.org/r.pdf" in text_of(spanish, "plain")
     assert french["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     links = re.findall(r"<([^>]+)>", french["List-Unsubscribe"])
