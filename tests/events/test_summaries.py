@@ -56,6 +56,7 @@ async def test_summary_goes_to_attendees_in_their_language_with_unsubscribe_head
 
     assert (saved.status_code, sent.status_code) == (303, 200)
     assert "2 messages queued." in sent.text
+    assert "<td>Attendees</td><td>2</td>" in sent.text  # the audience by its name, not its code
     by_recipient = smtp.sink.take_by_recipient()
     assert sorted(by_recipient) == ["came@example.org", "partly@example.org"]
     french, spanish = by_recipient["came@example.org"].message, by_recipient["partly@example.org"].message
