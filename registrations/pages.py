@@ -107,6 +107,18 @@ async def _join_details(view: Any) -> dict[str, Any] | None:
     ).where(Session.id == view.session_id).first()
 
 
+async def _manage_fields(session_id: int) -> tuple[str, ...]:
+    """The fields the manage form shows: consent to recording only for listening sessions (a checkbox the form
+    does not show must not read as unticked)."""
+    from events.tables import Session
+
+    session = await Session.select(Session.kind).where(Session.id == session_id).first()
+    fields = tuple(RegistrationUpdate.__struct_fields__)
+    if session["kind"] == Session.Kind.listening_session.value:
+        return fields
+    return tuple(f for f in fields if f != "consent_recorded")
+
+
 class ManagePages(Controller):
     """The registrant's page behind the manage link: see, change, cancel, export, erase."""
 
@@ -125,7 +137,7 @@ class ManagePages(Controller):
         reg = await manage.registration_by_token(token, request.app.state.settings)
         values = form_values(await request.form())
         try:
-            await manage.update(reg, _struct(values, RegistrationUpdate, tuple(RegistrationUpdate.__struct_fields__)))
+            await manage.update(reg, _struct(values, RegistrationUpdate, await _manage_fields(reg["session"])))
         except ConveneError as error:
             context = await _manage_context(token, request, form=values, form_errors=_errors(error))
             return Template("pages/manage.html", context=context, status_code=400)

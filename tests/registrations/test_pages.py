@@ -232,3 +232,40 @@ async def test_form_oversized_field_refused_beside_it(client):
     assert response.status_code == 400
     assert 'id="error-name"' in response.text
     assert await Registration.count() == 0
+
+
+async def _manage_page_of(client, session_id: int, **overrides) -> tuple[str, str]:
+    """Register through the API; returns the manage page's path and a CSRF token."""
+    created = (await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(**overrides))).json()
+    path = created["manage_url"].replace("http://convene.test", "")
+    return path, await _csrf(client, path)
+
+
+async def test_manage_page_keeps_consent_to_recording_unless_unticked(client):
+    session_id = await make_session(kind="listening_session")
+    path, csrf = await _manage_page_of(client, session_id, consent_recorded=True)
+    form = {"_csrf_token": csrf, "preferred_language": "fr", "timezone": "Africa/Dakar"}
+
+    page = await client.get(path)
+    kept = await client.post(f"{path}/update", data={**form, "consent_recorded": "on"})
+    consent_after_save = (await Registration.select(Registration.consent_recorded).first())["consent_recorded"]
+    withdrawn = await client.post(f"{path}/update", data=form)
+
+    assert ('id="field-consent_recorded" name="consent_recorded" value="on" checked' in page.text) is True
+    assert (kept.status_code, consent_after_save) == (303, True)
+    assert withdrawn.status_code == 303
+    assert await Registration.select(Registration.consent_recorded) == [{"consent_recorded": False}]
+
+
+async def test_manage_page_of_webinar_leaves_consent_to_recording_alone(client):
+    session_id = await make_session(kind="webinar")
+    path, csrf = await _manage_page_of(client, session_id)
+    await Registration.update({Registration.consent_recorded: True}).where(Registration.id == 1)
+
+    page = await client.get(path)
+    saved = await client.post(f"{path}/update", data={"_csrf_token": csrf, "preferred_language": "fr",
+                                                      "timezone": "Africa/Dakar"})
+
+    assert ('name="consent_recorded"' in page.text) is False
+    assert saved.status_code == 303
+    assert await Registration.select(Registration.consent_recorded) == [{"consent_recorded": True}]
