@@ -13,6 +13,7 @@ __all__ = [
 from datetime import UTC, datetime
 from typing import Any
 
+from events.tables import Session
 from registrations import notifications
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
@@ -87,13 +88,15 @@ def registration_out(reg: dict, needs: list[dict], history: list[dict], position
     )
 
 
-def _check_update(data: RegistrationUpdate, current: dict[str, Any]) -> None:
+def _check_update(data: RegistrationUpdate, session_kind: str) -> None:
     errors: list[FieldError] = []
     if data.preferred_language is not None and data.preferred_language not in LANGUAGES:
         errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
     if data.timezone is not None and not valid_timezone(data.timezone):
         errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
     _check_needs(data, errors)
+    if data.consent_recorded and session_kind != Session.Kind.listening_session.value:
+        errors.append(FieldError("consent_recorded", _("Only listening sessions are recorded.")))
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 
@@ -121,7 +124,8 @@ async def _replace_needs(reg: dict[str, Any], data: RegistrationUpdate) -> None:
 
 async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any]:
     """Change language, time zone, needs or optional consents; needs given replace the needs stated before."""
-    _check_update(data, reg)
+    kind = await Session.select(Session.kind).where(Session.id == reg["session"]).first()
+    _check_update(data, kind["kind"])
     if reg["status"] not in _ACTIVE:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     values: dict[Any, Any] = {Registration.updated_at: datetime.now(UTC)}

@@ -111,3 +111,18 @@ async def test_staff_rotation_revokes_link(client, admin):
     ).output(load_json=True)
     new_url = resent[0]["context"]["resent_manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
     assert (await client.get(new_url)).status_code == 200
+
+
+async def test_manage_consent_to_recording_only_for_listening_sessions(client):
+    webinar = await make_session(kind="webinar")
+    listening = await make_session(kind="listening_session")
+    _, webinar_url = await _register(client, webinar)
+    _, listening_url = await _register(client, listening)
+
+    refused = await client.patch(webinar_url, json={"consent_recorded": True})
+    withdrawn_on_webinar = await client.patch(webinar_url, json={"consent_recorded": False})
+    given = await client.patch(listening_url, json={"consent_recorded": True})
+
+    assert (refused.status_code, [e["field"] for e in refused.json()["errors"]]) == (422, ["consent_recorded"])
+    assert (withdrawn_on_webinar.status_code, withdrawn_on_webinar.json()["consent_recorded"]) == (200, False)
+    assert (given.status_code, given.json()["consent_recorded"]) == (200, True)
