@@ -26,12 +26,13 @@ from urllib.parse import urlsplit
 
 import icalendar
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from events.tables import Session
 from server.errors import InvalidInput, NotFound
 from server.i18n import current_timezone, format_time_range, pick_text
 from server.i18n import gettext as _
+from server.schemas import OptionalQueryId, PathId
 
 PRODID = "-//Convene//Convene events//EN"
 CALENDAR_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
@@ -244,7 +245,7 @@ class CalendarFeeds(Controller):
     tags = ["calendar"]
 
     @get("/sessions/{session_id:int}/calendar.ics", cache=False)
-    async def session_calendar(self, request: Request, session_id: FromPath[int]) -> Response[bytes]:
+    async def session_calendar(self, request: Request, session_id: PathId) -> Response[bytes]:
         """The session as a calendar: no attendees, no join details."""
         rows = await public_sessions(session_id=session_id)
         if not rows:
@@ -257,7 +258,7 @@ class CalendarFeeds(Controller):
     async def feed(
         self,
         request: Request,
-        series: FromQuery[int | None] = None,
+        series: OptionalQueryId = None,
         region: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
         language: FromQuery[str | None] = None,

@@ -7,7 +7,7 @@ __all__ = ["route_handlers"]
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from events import queries, series, services
 from events.access import current_staff
@@ -25,9 +25,9 @@ from events.schemas import (
     SessionUpdate,
 )
 from server.auth import authenticate, require_admin, require_session_manager, require_staff
+from server.schemas import OptionalQueryId, PathId, QueryOffset
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class SessionsApi(Controller):
@@ -47,9 +47,9 @@ class SessionsApi(Controller):
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
         starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
-        series: Annotated[int | None, QueryParameter(ge=1)] = None,
+        series: OptionalQueryId = None,
         limit: Limit = 50,
-        offset: Offset = 0,
+        offset: QueryOffset = 0,
     ) -> SessionList:
         """Published sessions, ordered by start then id; filter by kind, region, language, series, start range."""
         filters = ListFilters(kind=kind or None, region=region or None, language=language or None,
@@ -58,33 +58,33 @@ class SessionsApi(Controller):
         return await queries.list_public_sessions(filters, limit=limit, offset=offset)
 
     @get("/{session_id:int}")
-    async def get_session(self, request: Request, session_id: FromPath[int]) -> SessionOut | SessionPublicOut:
+    async def get_session(self, request: Request, session_id: PathId) -> SessionOut | SessionPublicOut:
         """A published session for anyone (no join details); everything for staff who manage it."""
         return await queries.read_session(session_id, await authenticate(request))
 
     @patch("/{session_id:int}", guards=[require_session_manager])
-    async def update_session(self, request: Request, session_id: FromPath[int],
+    async def update_session(self, request: Request, session_id: PathId,
                              data: JSONBody[SessionUpdate]) -> SessionOut:
         """Change the fields sent."""
         return await services.update_session(await current_staff(request), session_id, data)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager], status_code=200)
-    async def publish(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+    async def publish(self, request: Request, session_id: PathId) -> SessionOut:
         """draft → published."""
         return await services.publish(await current_staff(request), session_id)
 
     @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200)
-    async def cancel(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+    async def cancel(self, request: Request, session_id: PathId) -> SessionOut:
         """draft or published → cancelled."""
         return await services.cancel(await current_staff(request), session_id)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200)
-    async def complete(self, request: Request, session_id: FromPath[int]) -> SessionOut:
+    async def complete(self, request: Request, session_id: PathId) -> SessionOut:
         """published → completed."""
         return await services.complete(await current_staff(request), session_id)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager], status_code=200)
-    async def reschedule(self, request: Request, session_id: FromPath[int],
+    async def reschedule(self, request: Request, session_id: PathId,
                          data: JSONBody[Reschedule]) -> SessionOut:
         """Move the session; it keeps its id and its sequence rises."""
         return await services.reschedule(await current_staff(request), session_id, data)
@@ -100,7 +100,7 @@ class SeriesApi(Controller):
         return await series.list_series()
 
     @get("/{series_id:int}")
-    async def get_series(self, series_id: FromPath[int]) -> SeriesOut:
+    async def get_series(self, series_id: PathId) -> SeriesOut:
         """One series."""
         return await series.get_series(series_id)
 
@@ -110,7 +110,7 @@ class SeriesApi(Controller):
         return await series.create_series(data)
 
     @patch("/{series_id:int}", guards=[require_admin])
-    async def update_series(self, series_id: FromPath[int], data: JSONBody[SeriesUpdate]) -> SeriesOut:
+    async def update_series(self, series_id: PathId, data: JSONBody[SeriesUpdate]) -> SeriesOut:
         """Change a series' title or description (admins)."""
         return await series.update_series(series_id, data)
 

@@ -7,7 +7,7 @@ __all__ = ["PublicPages", "StaffSessionPages", "session_page_context", "session_
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from events import queries, services
@@ -21,6 +21,7 @@ from server.auth import StaffUser, require_session_manager, require_staff
 from server.errors import InvalidInput
 from server.i18n import current_timezone, format_datetime, format_time_range, language_name, pick_text
 from server.i18n import gettext as _
+from server.schemas import PathId, QueryOffset
 from server.tables import User
 
 PAGE_SIZE = 20
@@ -101,7 +102,7 @@ class PublicPages(Controller):
         kind: Annotated[str | None, QueryParameter(max_length=32)] = None,
         region: Annotated[str | None, QueryParameter(max_length=8)] = None,
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: QueryOffset = 0,
     ) -> Template:
         """Upcoming published sessions, filtered by kind, region and language."""
         filters = ListFilters(kind=kind or None, region=region or None, language=language or None,
@@ -114,7 +115,7 @@ class PublicPages(Controller):
         })
 
     @get("/sessions/{session_id:int}")
-    async def session_page(self, session_id: FromPath[int]) -> Template:
+    async def session_page(self, session_id: PathId) -> Template:
         """One published session: times, agenda, languages and accessibility offered, how to register."""
         return Template("pages/session.html", context=await session_page_context(session_id))
 
@@ -186,13 +187,13 @@ class StaffSessionPages(Controller):
         return Redirect(f"/staff/sessions/{session.id}", status_code=303)
 
     @get("/{session_id:int}", guards=[require_session_manager])
-    async def detail(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def detail(self, request: Request, session_id: PathId) -> Template:
         """One session: its state, the lifecycle buttons, the edit and reschedule forms."""
         user = await current_staff(request)
         return Template("pages/staff/sessions_detail.html", context=await _detail_context(user, session_id))
 
     @post("/{session_id:int}", guards=[require_session_manager])
-    async def update(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def update(self, request: Request, session_id: PathId) -> Template | Redirect:
         """Save the edit form, or show it again with the errors beside the fields."""
         user = await current_staff(request)
         form = await request.form()
@@ -205,7 +206,7 @@ class StaffSessionPages(Controller):
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager])
-    async def reschedule(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def reschedule(self, request: Request, session_id: PathId) -> Template | Redirect:
         """Move the session to the new times given in its own zone."""
         user = await current_staff(request)
         form = await request.form()
@@ -219,19 +220,19 @@ class StaffSessionPages(Controller):
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager])
-    async def publish(self, request: Request, session_id: FromPath[int]) -> Redirect:
+    async def publish(self, request: Request, session_id: PathId) -> Redirect:
         """The Publish button."""
         await services.publish(await current_staff(request), session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/cancel", guards=[require_session_manager])
-    async def cancel(self, request: Request, session_id: FromPath[int]) -> Redirect:
+    async def cancel(self, request: Request, session_id: PathId) -> Redirect:
         """The Cancel button."""
         await services.cancel(await current_staff(request), session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager])
-    async def complete(self, request: Request, session_id: FromPath[int]) -> Redirect:
+    async def complete(self, request: Request, session_id: PathId) -> Redirect:
         """The Mark completed button."""
         await services.complete(await current_staff(request), session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)

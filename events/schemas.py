@@ -28,6 +28,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from events.tables import Session
+from server.schemas import Count, RowId
 
 Title = Annotated[str, Meta(max_length=300)]
 LongText = Annotated[str, Meta(max_length=20000)]
@@ -37,7 +38,6 @@ MultilingualText = Annotated[dict[Annotated[str, Meta(max_length=35)], LongText]
 AwareDatetime = Annotated[datetime, Meta(tz=True)]
 LanguageCode = Annotated[str, Meta(max_length=35)]
 ZoneName = Annotated[str, Meta(max_length=64)]
-NonNegative = Annotated[int, Meta(ge=0)]
 Minutes = Annotated[int, Meta(ge=0, le=60 * 24 * 366)]
 
 
@@ -86,9 +86,9 @@ class SessionCreate(Strict):
     ends_at: AwareDatetime
     timezone: ZoneName
     floor_language: LanguageCode
-    series_id: int | None = None
+    series_id: RowId | None = None
     description: MultilingualText = {}
-    capacity: NonNegative | None = None
+    capacity: Count | None = None
     audience: Session.Audience = Session.Audience.open
     interpretation_languages: Annotated[list[LanguageCode], Meta(max_length=30)] = []
     accessibility_provisions: Annotated[list[Provision], Meta(max_length=10)] = []
@@ -96,11 +96,11 @@ class SessionCreate(Strict):
     region: Session.Region = Session.Region.global_
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
-    organiser_ids: Annotated[list[int], Meta(max_length=50)] = []
+    organiser_ids: Annotated[list[RowId], Meta(max_length=50)] = []
     join: JoinDetails | None = None
     venue: Annotated[str, Meta(max_length=2000)] = ""
     agenda: Annotated[list[AgendaItemIn], Meta(max_length=100)] = []
-    in_person_capacity: NonNegative | None = None
+    in_person_capacity: Count | None = None
     waitlist_cutoff_minutes: Minutes = 120
     reminder_offsets: Annotated[list[Annotated[int, Meta(ge=1, le=60 * 24 * 60)]], Meta(max_length=5)] = msgspec.field(
         default_factory=lambda: [1440, 60]
@@ -117,9 +117,9 @@ class SessionUpdate(Strict):
     ends_at: AwareDatetime | UnsetType = UNSET
     timezone: ZoneName | UnsetType = UNSET
     floor_language: LanguageCode | UnsetType = UNSET
-    series_id: int | None | UnsetType = UNSET
+    series_id: RowId | None | UnsetType = UNSET
     description: MultilingualText | UnsetType = UNSET
-    capacity: NonNegative | None | UnsetType = UNSET
+    capacity: Count | None | UnsetType = UNSET
     audience: Session.Audience | UnsetType = UNSET
     interpretation_languages: Annotated[list[LanguageCode], Meta(max_length=30)] | UnsetType = UNSET
     accessibility_provisions: Annotated[list[Provision], Meta(max_length=10)] | UnsetType = UNSET
@@ -127,11 +127,11 @@ class SessionUpdate(Strict):
     region: Session.Region | UnsetType = UNSET
     registration_opens_at: AwareDatetime | None | UnsetType = UNSET
     registration_closes_at: AwareDatetime | None | UnsetType = UNSET
-    organiser_ids: Annotated[list[int], Meta(max_length=50)] | UnsetType = UNSET
+    organiser_ids: Annotated[list[RowId], Meta(max_length=50)] | UnsetType = UNSET
     join: JoinDetails | UnsetType = UNSET
     venue: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
     agenda: Annotated[list[AgendaItemIn], Meta(max_length=100)] | UnsetType = UNSET
-    in_person_capacity: NonNegative | None | UnsetType = UNSET
+    in_person_capacity: Count | None | UnsetType = UNSET
     waitlist_cutoff_minutes: Minutes | UnsetType = UNSET
     reminder_offsets: Annotated[list[Annotated[int, Meta(ge=1, le=60 * 24 * 60)]], Meta(max_length=5)] | UnsetType = (
         UNSET

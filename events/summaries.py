@@ -41,6 +41,7 @@ from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import LANGUAGES, pick_text
 from server.i18n import gettext as _
 from server.mail.render import MailContent, RenderedMessage, render_content
+from server.schemas import PathId
 from server.settings import Settings
 
 _UNSUBSCRIBE_SALT = "convene-summary-unsubscribe"
@@ -240,13 +241,13 @@ class SummaryPages(Controller):
         })
 
     @get("/")
-    async def summary_page(self, request: Request, me: Me, session_id: FromPath[int],
+    async def summary_page(self, request: Request, me: Me, session_id: PathId,
                            language: FromQuery[str] = "en") -> Template:
         """The summary form of one language, its preview, and the send buttons."""
         return await self._page(request, me, session_id, language)
 
     @post("/")
-    async def save(self, request: Request, me: Me, session_id: FromPath[int],
+    async def save(self, request: Request, me: Me, session_id: PathId,
                    data: URLEncodedBody[SummaryForm]) -> Template | Redirect:
         """Save the summary of one language."""
         try:
@@ -259,7 +260,7 @@ class SummaryPages(Controller):
                         status_code=HTTP_303_SEE_OTHER)
 
     @post("/send")
-    async def send(self, request: Request, me: Me, session_id: FromPath[int],
+    async def send(self, request: Request, me: Me, session_id: PathId,
                    data: URLEncodedBody[SendForm]) -> Template:
         """Send the summary to the chosen audience."""
         queued = await send_summary(me, session_id, data.audience)

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -19,6 +19,7 @@ from server.controllers import ONE_YEAR
 from server.errors import Conflict, InvalidInput
 from server.schemas import (
     PasswordOut,
+    PathId,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -115,12 +116,12 @@ class UsersPages(Controller):
         return Template("pages/staff/user_edit.html", context=context, status_code=status)
 
     @get("/{user_id:int}")
-    async def user(self, me: Me, user_id: FromPath[int], saved: FromQuery[bool] = False) -> Template:
+    async def user(self, me: Me, user_id: PathId, saved: FromQuery[bool] = False) -> Template:
         """One account: name, role, active, password reset."""
         return await self._edit(me, user_id, saved=saved)
 
     @post("/{user_id:int}")
-    async def update_user(self, me: Me, user_id: FromPath[int], data: URLEncodedBody[UserEditForm]) -> Response:
+    async def update_user(self, me: Me, user_id: PathId, data: URLEncodedBody[UserEditForm]) -> Response:
         """Change name, role and whether the account is active."""
         role = data.role if data.role in ("admin", "organiser") else None
         try:
@@ -130,7 +131,7 @@ class UsersPages(Controller):
         return _see_other(f"/staff/users/{user_id}?saved=true")
 
     @post("/{user_id:int}/password")
-    async def reset_password(self, me: Me, user_id: FromPath[int]) -> Template:
+    async def reset_password(self, me: Me, user_id: PathId) -> Template:
         """Give the account a new generated password, shown this once; its open sessions end."""
         password = await accounts.reset_password(user_id)
         return await self._edit(me, user_id, new_password=password)
@@ -163,7 +164,7 @@ class TokensPages(Controller):
         return await self._list(me, HTTP_201_CREATED, created=created)
 
     @post("/{token_id:int}/revoke")
-    async def revoke_token(self, me: Me, token_id: FromPath[int]) -> Redirect:
+    async def revoke_token(self, me: Me, token_id: PathId) -> Redirect:
         """Revoke one of the person's tokens."""
         await accounts.revoke_token(me.id, token_id)
         return _see_other("/staff/tokens")
@@ -234,7 +235,7 @@ class TokensApi(Controller):
         return await accounts.create_token(me.id, data.name)
 
     @delete("/{token_id:int}")
-    async def revoke_token(self, me: Me, token_id: FromPath[int]) -> None:
+    async def revoke_token(self, me: Me, token_id: PathId) -> None:
         """Revoke one of the caller's tokens."""
         await accounts.revoke_token(me.id, token_id)
 
@@ -257,17 +258,17 @@ class UsersApi(Controller):
         return await accounts.add_user(data)
 
     @get("/{user_id:int}")
-    async def get_user(self, user_id: FromPath[int]) -> UserOut:
+    async def get_user(self, user_id: PathId) -> UserOut:
         """One account."""
         return await accounts.get_user(user_id)
 
     @patch("/{user_id:int}")
-    async def update_user(self, user_id: FromPath[int], data: JSONBody[UserUpdate]) -> UserOut:
+    async def update_user(self, user_id: PathId, data: JSONBody[UserUpdate]) -> UserOut:
         """Change role, active state or name; there is always one active admin left (409 otherwise)."""
         return await accounts.update_user(user_id, data)
 
     @post("/{user_id:int}/password", status_code=HTTP_200_OK)
-    async def reset_password(self, user_id: FromPath[int]) -> PasswordOut:
+    async def reset_password(self, user_id: PathId) -> PasswordOut:
         """A new generated password, in this reply only; the account's sessions end."""
         return PasswordOut(password=await accounts.reset_password(user_id))
 

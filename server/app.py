@@ -25,7 +25,7 @@ from server import i18n
 from server.db import bind_engine, close_engine, engine_from_url, start_engine
 from server.errors import exception_handlers
 from server.settings import ROOT, Settings
-from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware
+from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware, bounded_path_ids
 
 # Route modules, each exposing ``route_handlers``; named, not imported, so that server/ depends on no domain.
 ROUTE_MODULES = (
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app = Litestar(
         route_handlers=[*_route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
+        guards=[bounded_path_ids],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
         csrf_config=CSRFConfig(

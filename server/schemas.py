@@ -1,9 +1,16 @@
-"""JSON shapes of staff accounts and API tokens (msgspec: unknown fields refused, text bounded)."""
+"""JSON shapes of staff accounts and API tokens (msgspec: unknown fields refused, text bounded), and the bounded
+integer types every package uses for ids and counts in bodies, paths and queries."""
 
 from __future__ import annotations
 
 __all__ = [
+    "MAX_INT",
+    "Count",
+    "OptionalQueryId",
     "PasswordOut",
+    "PathId",
+    "QueryOffset",
+    "RowId",
     "TokenCreate",
     "TokenCreated",
     "TokenOut",
@@ -17,6 +24,23 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import PathParameter, QueryParameter
+
+#: The largest value an ``integer`` column (and a serial id) holds on PostgreSQL. Larger numbers are refused where
+#: they come in, naming the field, instead of overflowing in the database (a 500 on either engine).
+MAX_INT = 2**31 - 1
+#: An id in a body (``series_id``, ``organiser_ids``…).
+RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT)]
+#: A count in a body (``capacity``…): 0 or more.
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
+#: An id in a path. Out of range it is a 404 like any unknown id (the app's ``bounded_path_ids`` guard answers
+#: before any other guard reads it); the bound here documents it in the OpenAPI.
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
+#: An optional id in a query (``?series=``). Litestar applies a bound only when the whole annotation, ``None``
+#: included, is inside ``Annotated``: ``Annotated[int, …] | None`` would not be checked.
+OptionalQueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_INT)]
+#: ``?offset=`` of a paginated listing.
+QueryOffset = Annotated[int, QueryParameter(ge=0, le=MAX_INT)]
 
 Role = Literal["admin", "organiser"]
 Email = Annotated[str, msgspec.Meta(max_length=254)]

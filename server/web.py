@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RequestContextMiddleware", "client_address", "negotiate_language", "request_id"]
+__all__ = ["RequestContextMiddleware", "bounded_path_ids", "client_address", "negotiate_language", "request_id"]
 
 import contextvars
 import logging
@@ -13,11 +13,16 @@ from zoneinfo import available_timezones
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.errors import NotFound
 from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_request_locale
+from server.i18n import gettext as _
+from server.schemas import MAX_INT
 
 LANGUAGE_COOKIE = "convene_lang"
 TIMEZONE_COOKIE = "convene_tz"
@@ -91,6 +96,14 @@ def negotiate_language(cookie: str | None, accept_language: str | None) -> str:
             except (ValueError, UnknownLocaleError):
                 continue
     return negotiate_locale(wanted, list(LANGUAGES), sep="_") or DEFAULT_LANGUAGE
+
+
+async def bounded_path_ids(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """App-wide guard, so it runs before every other: an ``{…:int}`` path value no row can have is a 404, like any
+    unknown id, instead of overflowing in the database (routes whose other guards read the id included)."""
+    for name, value in connection.path_params.items():
+        if isinstance(value, int) and not 1 <= value <= MAX_INT:
+            raise NotFound(_("Nothing has the %(name)s %(value)s.", name=name, value=value))
 
 
 def client_address(request: Request) -> str:

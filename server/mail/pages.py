@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["route_handlers"]
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -16,6 +16,7 @@ from server.i18n import gettext as _
 from server.mail import outbox
 from server.mail.render import build_mime, render_message
 from server.mail.worker import load_domain_modules
+from server.schemas import PathId
 
 # The rendered HTML of a message is shown on its own, with nothing allowed to run or load.
 PREVIEW_CSP = "default-src 'none'; img-src data:; sandbox"
@@ -44,7 +45,7 @@ class OutboxPages(Controller):
         return Template("pages/staff/outbox.html", context=context)
 
     @get("/{message_id:int}")
-    async def preview(self, request: Request, me: Me, message_id: FromPath[int]) -> Template:
+    async def preview(self, request: Request, me: Me, message_id: PathId) -> Template:
         """The message as its recipient gets it (rendered now, in their language and time zone)."""
         row = await outbox.visible_message(me, message_id)
         load_domain_modules()
@@ -62,7 +63,7 @@ class OutboxPages(Controller):
         )
 
     @get("/{message_id:int}/message.html")
-    async def preview_html(self, request: Request, me: Me, message_id: FromPath[int]) -> Response[str]:
+    async def preview_html(self, request: Request, me: Me, message_id: PathId) -> Response[str]:
         """The HTML part alone, sandboxed (no script, no remote content)."""
         row = _kept(await outbox.visible_message(me, message_id))
         load_domain_modules()
@@ -70,7 +71,7 @@ class OutboxPages(Controller):
         return Response(rendered.html, media_type="text/html", headers={"Content-Security-Policy": PREVIEW_CSP})
 
     @get("/{message_id:int}/message.eml")
-    async def download(self, request: Request, me: Me, message_id: FromPath[int]) -> Response[bytes]:
+    async def download(self, request: Request, me: Me, message_id: PathId) -> Response[bytes]:
         """The whole MIME message as it would be sent, to inspect headers and the calendar."""
         row = _kept(await outbox.visible_message(me, message_id))
         load_domain_modules()
@@ -83,7 +84,7 @@ class OutboxPages(Controller):
         )
 
     @post("/{message_id:int}/retry")
-    async def retry(self, me: Me, message_id: FromPath[int]) -> Redirect:
+    async def retry(self, me: Me, message_id: PathId) -> Redirect:
         """Queue the message again, to go at once."""
         await outbox.retry(me, message_id)
         return Redirect(f"/staff/outbox/{message_id}", status_code=HTTP_303_SEE_OTHER)

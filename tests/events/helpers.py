@@ -45,6 +45,20 @@ async def create_published(client: httpx.AsyncClient, staff: Staff, **overrides:
     return response.json()
 
 
+def staff_form(client: httpx.AsyncClient, **overrides: object) -> dict:
+    """A valid staff session form (``/staff/sessions/new``) for a logged-in ``client``, CSRF token included."""
+    starts = future(12, 9)
+    form = {
+        "_csrf_token": client.cookies["convene_csrf"], "kind": "webinar", "title_en": "Form-made webinar",
+        "title_fr": "", "timezone": "Asia/Beirut", "starts_at": starts.strftime("%Y-%m-%dT09:00"),
+        "ends_at": starts.strftime("%Y-%m-%dT10:30"), "floor_language": "en", "audience": "open",
+        "region": "ESCWA", "capacity": "40", "interpretation_languages": ["ar", "fr"],
+        "accessibility_provisions": ["captions_cart"], "agenda": "Opening | Chair | 10\nDebate | | 60",
+    }
+    form.update(overrides)
+    return form
+
+
 def field_errors(response: httpx.Response) -> list[str]:
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     return [error["field"] for error in response.json()["errors"]]

@@ -12,7 +12,7 @@ from events.pages import PAGE_SIZE
 from events.tables import Session
 from server.i18n import format_time_range, use_locale
 from tests.conftest import Staff, login_cookie_client
-from tests.events.helpers import create, create_published, future
+from tests.events.helpers import create, create_published, future, staff_form
 
 
 async def test_index_lists_upcoming_with_both_zones(client: httpx.AsyncClient, admin: Staff) -> None:
@@ -116,23 +116,10 @@ def _csrf(client: httpx.AsyncClient) -> str:
     return token
 
 
-def _new_form(client: httpx.AsyncClient, **overrides: str) -> dict:
-    starts = future(12, 9)
-    form = {
-        "_csrf_token": _csrf(client), "kind": "webinar", "title_en": "Form-made webinar", "title_fr": "",
-        "timezone": "Asia/Beirut", "starts_at": starts.strftime("%Y-%m-%dT09:00"),
-        "ends_at": starts.strftime("%Y-%m-%dT10:30"), "floor_language": "en", "audience": "open",
-        "region": "ESCWA", "capacity": "40", "interpretation_languages": ["ar", "fr"],
-        "accessibility_provisions": ["captions_cart"], "agenda": "Opening | Chair | 10\nDebate | | 60",
-    }
-    form.update(overrides)
-    return form
-
-
 async def test_staff_form_creates_session(client: httpx.AsyncClient, organiser: Staff) -> None:
     await login_cookie_client(client, organiser)
     assert (await client.get("/staff/sessions/new")).status_code == 200
-    response = await client.post("/staff/sessions/new", data=_new_form(client))
+    response = await client.post("/staff/sessions/new", data=staff_form(client))
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/staff/sessions/1"
     read = (await client.get("/api/v1/sessions/1", headers=organiser.headers)).json()
@@ -153,7 +140,7 @@ async def test_staff_form_creates_session(client: httpx.AsyncClient, organiser: 
 
 async def test_staff_form_without_csrf_is_refused(client: httpx.AsyncClient, organiser: Staff) -> None:
     await login_cookie_client(client, organiser)
-    form = _new_form(client)
+    form = staff_form(client)
     del form["_csrf_token"]
     response = await client.post("/staff/sessions/new", data=form)
     assert response.status_code == 403
@@ -162,7 +149,7 @@ async def test_staff_form_without_csrf_is_refused(client: httpx.AsyncClient, org
 
 async def test_staff_form_shows_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff) -> None:
     await login_cookie_client(client, organiser)
-    form = _new_form(client, timezone="Nowhere/Else", title_en="", capacity="-3")
+    form = staff_form(client, timezone="Nowhere/Else", title_en="", capacity="-3")
     response = await client.post("/staff/sessions/new", data=form)
     assert response.status_code == 422
     assert 'class="error-summary"' in response.text
@@ -174,7 +161,7 @@ async def test_staff_form_shows_errors_beside_fields(client: httpx.AsyncClient, 
 async def test_staff_form_service_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff) -> None:
     await login_cookie_client(client, organiser)
     starts = future(12, 9)
-    form = _new_form(client, title_en="", title_fr="Titre", ends_at=starts.strftime("%Y-%m-%dT08:00"))
+    form = staff_form(client, title_en="", title_fr="Titre", ends_at=starts.strftime("%Y-%m-%dT08:00"))
     response = await client.post("/staff/sessions/new", data=form)
     assert response.status_code == 422
     assert 'id="error-title"' in response.text
@@ -189,7 +176,7 @@ async def test_staff_form_edits_and_runs_lifecycle(client: httpx.AsyncClient, ad
     await login_cookie_client(client, admin)
     page = await client.get(f"/staff/sessions/{session['id']}")
     assert page.status_code == 200
-    form = _new_form(client, title_en="Edited title", organiser_ids=[str(organiser.id)])
+    form = staff_form(client, title_en="Edited title", organiser_ids=[str(organiser.id)])
     response = await client.post(f"/staff/sessions/{session['id']}", data=form)
     assert response.status_code == 303, response.text
     read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
@@ -237,7 +224,7 @@ async def test_staff_form_edit_keeps_texts_it_has_no_field_for(client: httpx.Asy
     await login_cookie_client(client, admin)
     page = await client.get(f"/staff/sessions/{session['id']}")
     assert "Opening |  | 10</textarea>" in page.text
-    form = _new_form(client, title_en="Human mobility", agenda="Opening |  | 10")
+    form = staff_form(client, title_en="Human mobility", agenda="Opening |  | 10")
     response = await client.post(f"/staff/sessions/{session['id']}", data=form)
     assert response.status_code == 303, response.text
     read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
