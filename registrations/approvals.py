@@ -15,7 +15,16 @@ from email_validator import EmailNotValidError, validate_email
 from registrations import notifications
 from registrations.manage import leave
 from registrations.tables import Invitation, Need, Registration
-from registrations.waitlist import claim_seat, record_change, release_seat, take_waitlist_place, waitlist_position
+from registrations.waitlist import (
+    claim_seat,
+    fill_freed_seats,
+    promotion_open,
+    record_change,
+    release_seat,
+    seat_left,
+    take_waitlist_place,
+    waitlist_position,
+)
 from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -49,7 +58,8 @@ async def approve(session_id: int, ids: list[int], *, user: StaffUser, settings:
         pending = [r for r in regs if r["status"] == Registration.Status.pending.value]
         for reg in pending:
             mode = reg["participation_mode"]
-            order = None if await claim_seat(session_id, mode) else await take_waitlist_place(session_id, mode)
+            claimed = await claim_seat(session_id, mode, behind_waitlist=True)
+            order = None if claimed else await take_waitlist_place(session_id, mode)
             status = "confirmed" if order is None else "waitlisted"
             updated = await _set_status(reg, status, order, user)
             position = await waitlist_position(session_id, mode, order)
@@ -72,7 +82,13 @@ async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUs
 
 
 async def move(session_id: int, registration_id: int, to: str, *, user: StaffUser, settings: Settings) -> None:
-    """Waitlisted → confirmed if a seat is left (409 otherwise); confirmed → head of the waitlist."""
+    """Waitlisted → confirmed if a seat is left (409 otherwise); confirmed → head of the waitlist.
+
+    The seat given up goes to the first in line, as any freed seat does, before the moved registration joins the
+    waitlist (so it is not the one promoted). After the promotion cutoff it stays free for organisers to give by
+    hand. A move whose seat would only come straight back (promotion still open and nobody else waiting) is
+    refused: the safety-net job would promote the moved registration again.
+    """
     async with write_transaction(Registration._meta.db):
         reg = (await _registrations(session_id, [registration_id]))[0]
         mode = reg["participation_mode"]
@@ -83,6 +99,10 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
             await notifications.notify_registration_promoted(updated, settings=settings)
         elif to == "waitlisted" and reg["status"] == "confirmed":
             await release_seat(session_id, mode)
+            await fill_freed_seats(session_id, mode, settings=settings)
+            if await promotion_open(session_id) and await seat_left(session_id, mode):
+                message = _("Nobody else is waiting: the seat would go straight back to this registration.")
+                raise Conflict(message, [FieldError("to", message)])
             first = await Registration.raw(
                 "SELECT MIN(waitlist_order) AS first FROM registration WHERE session = {} AND participation_mode = {}",
                 session_id, mode,

@@ -6,6 +6,12 @@ outbox row are ready before the seat is claimed; then one statement that locks t
 guarded claim, and ONE statement writing the registration, its first history line and its outbox row. When no
 seat is left, the next waitlist order is read under that lock (a later statement, so it sees every committed
 place: places follow commit order). Measured by bench/registration_burst.py.
+
+A newcomer takes a seat only while nobody of its mode is waitlisted. That check runs inside the claim statement
+(no extra round trip), so it reads the statement's snapshot: it can miss a waitlist place committed while this
+statement waited for the lock. That matters only if a seat was also freed without promotion during the same wait
+(a cancellation after the promotion cutoff, an organiser's move); the SQLite path, serialised by BEGIN IMMEDIATE,
+has no such window.
 """
 
 from __future__ import annotations
@@ -19,19 +25,27 @@ import asyncpg
 
 _SEATS = {"online": ("capacity", "seats_taken"), "in_person": ("in_person_capacity", "in_person_seats_taken")}
 # One statement: lock the session row (waiting for it, then reading its latest version), and take a seat with
-# the guarded UPDATE if one is left. Either way the row stays locked until commit, so a registrant without a
-# seat reads the waitlist next under the same lock instead of queueing for it twice.
+# the guarded UPDATE if one is left and nobody of the mode waits for one (newcomers never pass the waitlist; the
+# registration_waitlist index answers it). Either way the row stays locked until commit, so a registrant without
+# a seat reads the waitlist next under the same lock instead of queueing for it twice.
 _CLAIM = """
 WITH locked AS (
     SELECT id, sequence, {capacity} AS capacity, {taken} AS taken FROM event_session WHERE id = $1 FOR UPDATE
 ), claim AS (
     UPDATE event_session SET {taken} = event_session.{taken} + 1 FROM locked
-    WHERE event_session.id = locked.id AND (locked.capacity IS NULL OR event_session.{taken} < locked.capacity)
+    WHERE event_session.id = locked.id AND (locked.capacity IS NULL OR (
+        event_session.{taken} < locked.capacity AND NOT EXISTS (
+            SELECT 1 FROM registration
+            WHERE session = $1 AND status = 'waitlisted' AND participation_mode = '{mode}'
+        )
+    ))
     RETURNING event_session.id
 )
 SELECT locked.sequence, EXISTS (SELECT 1 FROM claim) AS claimed FROM locked
 """
-_CLAIMS = {mode: _CLAIM.format(capacity=capacity, taken=taken) for mode, (capacity, taken) in _SEATS.items()}
+_CLAIMS = {
+    mode: _CLAIM.format(capacity=capacity, taken=taken, mode=mode) for mode, (capacity, taken) in _SEATS.items()
+}
 _READ_SESSION = (
     "SELECT id, status, audience, kind, venue, starts_at, registration_opens_at, registration_closes_at, sequence, "
     "nextval(pg_get_serial_sequence('registration', 'id')) AS next_registration_id FROM event_session WHERE id = $1"

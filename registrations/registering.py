@@ -206,7 +206,7 @@ async def _place(session: dict[str, Any], mode: str) -> tuple[str, int | None]:
     """The new registration's status: pending (approval), confirmed (a seat claimed) or waitlisted (in order)."""
     if session["audience"] == Session.Audience.approval.value:
         return Registration.Status.pending.value, None
-    if await claim_seat(session["id"], mode):
+    if await claim_seat(session["id"], mode, behind_waitlist=True):
         return Registration.Status.confirmed.value, None
     order = await take_waitlist_place(session["id"], mode)
     if order is None:

@@ -12,8 +12,10 @@ __all__ = [
     "fill_freed_seats",
     "fill_waitlists",
     "promote_after_capacity_change",
+    "promotion_open",
     "record_change",
     "release_seat",
+    "seat_left",
     "take_waitlist_place",
     "waitlist_position",
 ]
@@ -35,12 +37,36 @@ _POOLS = {
 }
 
 
-async def claim_seat(session_id: int, mode: str) -> bool:
-    """Take one seat of ``mode`` if one is left: one guarded statement, never above capacity."""
+# Nobody waits for a seat of the mode: newcomers take a seat only then, so they never pass the waitlist (after
+# the promotion cutoff, or after an organiser moved someone to it, a seat may be free while people wait).
+_NOBODY_WAITING = (
+    " AND NOT EXISTS (SELECT 1 FROM registration WHERE session = {} AND participation_mode = {}"
+    " AND status = 'waitlisted')"
+)
+
+
+async def claim_seat(session_id: int, mode: str, *, behind_waitlist: bool = False) -> bool:
+    """Take one seat of ``mode`` if one is left: one guarded statement, never above capacity.
+
+    ``behind_waitlist`` (newcomers: registering, approving): only while nobody of that mode is waitlisted, so a
+    free seat goes to the waitlist first. A session without a capacity limit seats everyone.
+    """
     taken, capacity = _POOLS[mode]
+    guard, values = (_NOBODY_WAITING, (session_id, mode)) if behind_waitlist else ("", ())
     rows = await Session.raw(
         f"UPDATE event_session SET {taken} = {taken} + 1 "  # noqa: S608 (column names from _POOLS, not input)
-        f"WHERE id = {{}} AND ({capacity} IS NULL OR {taken} < {capacity}) RETURNING {taken}",
+        f"WHERE id = {{}} AND ({capacity} IS NULL OR ({taken} < {capacity}{guard})) RETURNING {taken}",
+        session_id,
+        *values,
+    )
+    return bool(rows)
+
+
+async def seat_left(session_id: int, mode: str) -> bool:
+    """Whether a seat of ``mode`` is free now (always, without a capacity limit)."""
+    taken, capacity = _POOLS[mode]
+    rows = await Session.raw(
+        f"SELECT 1 AS free FROM event_session WHERE id = {{}} AND ({capacity} IS NULL OR {taken} < {capacity})",  # noqa: S608
         session_id,
     )
     return bool(rows)
@@ -60,12 +86,12 @@ async def _lock_session(session_id: int) -> None:
 
 
 async def take_waitlist_place(session_id: int, mode: str) -> int | None:
-    """No seat: lock the session, try the claim once more, else the next waitlist order number.
+    """No seat: lock the session, try the claim once more (behind the waitlist), else the next waitlist order.
 
     Returns None when the second claim got a seat after all (one freed meanwhile), else the order number.
     """
     await _lock_session(session_id)
-    if await claim_seat(session_id, mode):
+    if await claim_seat(session_id, mode, behind_waitlist=True):
         return None
     rows = await Registration.raw(
         "SELECT MAX(waitlist_order) AS last FROM registration WHERE session = {} AND participation_mode = {}",
@@ -109,7 +135,7 @@ async def record_change(
     )
 
 
-async def _promotion_open(session_id: int) -> bool:
+async def promotion_open(session_id: int) -> bool:
     """Promotion stops ``waitlist_cutoff_minutes`` before the start."""
     row = await Session.select(Session.starts_at, Session.waitlist_cutoff_minutes).where(
         Session.id == session_id
@@ -122,7 +148,7 @@ async def _promotion_open(session_id: int) -> bool:
 async def fill_freed_seats(session_id: int, mode: str, *, settings: Settings) -> list[int]:
     """Give free seats of ``mode`` to the waitlist, first in line first; returns the ids promoted."""
     promoted: list[int] = []
-    if not await _promotion_open(session_id):
+    if not await promotion_open(session_id):
         return promoted
     while True:
         first = await (

@@ -131,12 +131,14 @@ async def test_move_within_capacity(client, admin):
 
     full = await client.post(f"{url}/{second['id']}/move", json={"to": "confirmed"}, headers=admin.headers)
     down = await client.post(f"{url}/{first['id']}/move", json={"to": "waitlisted"}, headers=admin.headers)
-    up = await client.post(f"{url}/{second['id']}/move", json={"to": "confirmed"}, headers=admin.headers)
 
     assert (full.status_code, full.json()["errors"][0]["field"]) == (409, "to")
-    assert (down.status_code, up.status_code) == (200, 200)
-    statuses = await Registration.select(Registration.status).order_by(Registration.id)
-    assert [s["status"] for s in statuses] == ["waitlisted", "confirmed"]
+    assert down.status_code == 200
+    statuses = await Registration.select(Registration.status, Registration.waitlist_order).order_by(Registration.id)
+    assert statuses == [{"status": "waitlisted", "waitlist_order": 0}, {"status": "confirmed", "waitlist_order": None}]
+    assert await _templates() == [
+        "registration_confirmed", "registration_waitlisted", "registration_promoted", "registration_waitlisted",
+    ]
 
 
 async def test_need_marked_arranged_notifies(client, admin):
