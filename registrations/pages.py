@@ -23,7 +23,9 @@ from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate
 from server.auth import require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
+from server.i18n import LANGUAGES, set_request_locale
 from server.i18n import gettext as _
+from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, valid_timezone
 
 _TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
          "gender", "delegation_role", "participation_mode", "interpretation_language",
@@ -86,9 +88,27 @@ class RegistrationPages(Controller):
         return Redirect(f"/manage/{token_path}?registered=1", status_code=303)
 
 
+def use_registrant_locale(request: Request, reg: dict[str, Any]) -> None:
+    """The manage page speaks the registrant's language and shows their time zone, unless the visitor chose a
+    language or time zone with the page's switchers (their cookies) — not Accept-Language, which is a guess."""
+    language = request.cookies.get(LANGUAGE_COOKIE)
+    timezone = request.cookies.get(TIMEZONE_COOKIE)
+    set_request_locale(
+        language if language in LANGUAGES else reg["preferred_language"],
+        timezone if valid_timezone(timezone) else reg["timezone"],
+    )
+
+
+async def _registrant(token: str, request: Request) -> dict[str, Any]:
+    """The registration behind the link, with the request switched to the registrant's language."""
+    reg = await manage.registration_by_token(token, request.app.state.settings)
+    use_registrant_locale(request, reg)
+    return reg
+
+
 async def _manage_context(token: str, request: Request, **extra: Any) -> dict[str, Any]:
     settings = request.app.state.settings
-    reg = await manage.registration_by_token(token, settings)
+    reg = await _registrant(token, request)
     view = await manage.registration_view(reg)
     context = await session_page_context(reg["session"])
     return {"registration": view, "session": context["session"], "token": token, "join": await _join_details(view),
@@ -134,7 +154,7 @@ class ManagePages(Controller):
     @post("/update")
     async def update(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         """Change language, time zone and needs."""
-        reg = await manage.registration_by_token(token, request.app.state.settings)
+        reg = await _registrant(token, request)
         values = form_values(await request.form())
         try:
             await manage.update(reg, _struct(values, RegistrationUpdate, await _manage_fields(reg["session"])))
@@ -153,8 +173,7 @@ class ManagePages(Controller):
     @post("/erase")
     async def erase(self, request: Request, token: FromPath[str]) -> Template:
         """Erase personal data; the link stops working."""
-        settings = request.app.state.settings
-        await manage.erase(await manage.registration_by_token(token, settings), settings=settings)
+        await manage.erase(await _registrant(token, request), settings=request.app.state.settings)
         return Template("pages/registrations/erased.html", context={})
 
 

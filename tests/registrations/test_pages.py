@@ -3,7 +3,8 @@ errors beside the fields, hostile text escaped."""
 
 from __future__ import annotations
 
-from registrations.tables import Registration
+from registrations.tables import Registration, StatusChange
+from server.i18n import format_datetime, use_locale
 from server.tables import OutboxMessage
 from tests.conftest import login_cookie_client
 from tests.registrations.conftest import assign, make_session, submission
@@ -66,7 +67,7 @@ async def test_form_registers_and_redirects_to_manage_page(client):
     assert response.headers["location"].startswith("/manage/")
     page = await client.get(response.headers["location"])
     assert page.status_code == 200
-    assert "Confirmed" in page.text
+    assert "<strong>Confirmée</strong>" in page.text  # in the registrant's language (fr)
     assert "&lt;b&gt;Amina&lt;/b&gt;" in page.text
     reg = await Registration.select(Registration.name, Registration.status).first()
     assert reg == {"name": "<b>Amina</b>", "status": "confirmed"}
@@ -269,3 +270,29 @@ async def test_manage_page_of_webinar_leaves_consent_to_recording_alone(client):
     assert ('name="consent_recorded"' in page.text) is False
     assert saved.status_code == 303
     assert await Registration.select(Registration.consent_recorded) == [{"consent_recorded": True}]
+
+
+async def test_manage_page_speaks_the_registrants_language_and_time_zone(client):
+    session_id = await make_session()
+    path, _csrf_token = await _manage_page_of(client, session_id, preferred_language="fr", timezone="Asia/Tokyo")
+    client.cookies.delete("convene_lang")
+    registered_at = (await StatusChange.select(StatusChange.created_at).first())["created_at"]
+    with use_locale("fr", "Asia/Tokyo"):
+        shown_at = format_datetime(registered_at)
+
+    page = await client.get(path)
+
+    assert '<html lang="fr"' in page.text
+    assert "<h1>Votre inscription</h1>" in page.text
+    assert f'<th scope="row">{shown_at}</th>' in page.text
+
+
+async def test_manage_page_follows_the_visitors_own_choice_of_language(client):
+    session_id = await make_session()
+    path, _csrf_token = await _manage_page_of(client, session_id, preferred_language="fr")
+    client.cookies.set("convene_lang", "es")
+
+    page = await client.get(path, headers={"accept-language": "ru"})
+
+    assert '<html lang="es"' in page.text
+    assert "<h1>Su inscripción</h1>" in page.text
