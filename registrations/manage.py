@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __all__ = [
     "cancel", "erase", "export", "registration_by_token", "registration_view", "rotate_and_resend", "rotate_link",
-    "update",
+    "stated_needs", "update",
 ]
 
 from datetime import UTC, datetime
@@ -86,6 +86,18 @@ def registration_out(reg: dict, needs: list[dict], history: list[dict], position
         attendance=reg["attendance"],
         minutes_attended=reg["minutes_attended"],
     )
+
+
+def stated_needs(interpretation_language: str | None, needs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The needs as the registrant stated them (the fields of the form and API), rebuilt from the Need rows."""
+    return {
+        "interpretation_language": interpretation_language,
+        "accessibility_needs": [n["code"] for n in needs if n["kind"] == Need.Kind.accessibility.value],
+        "sign_language": next((n["text"] for n in needs if n["code"] == "national_sign_language"), None),
+        "accessibility_other": next(
+            (n["text"] for n in needs if n["kind"] == Need.Kind.other.value or n["code"] == "other"), ""
+        ),
+    }
 
 
 def _check_update(data: RegistrationUpdate, session_kind: str) -> None:

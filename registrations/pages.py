@@ -113,7 +113,18 @@ async def _manage_context(token: str, request: Request, **extra: Any) -> dict[st
     context = await session_page_context(reg["session"])
     return {"registration": view, "session": context["session"], "token": token, "join": await _join_details(view),
             "manage_path": manage_path(settings.secret_key, reg["id"], reg["manage_nonce"]),
-            "form": {}, "form_errors": {}, **extra}
+            "form": _manage_form(view), "form_errors": {}, **extra}
+
+
+def _manage_form(view: Any) -> dict[str, Any]:
+    """The manage form filled with what the registration holds now (after an error: what was submitted)."""
+    stated = manage.stated_needs(view.interpretation_language, msgspec.to_builtins(view.needs))
+    return {
+        **stated,
+        "interpretation_language": stated["interpretation_language"] or "",
+        "sign_language": stated["sign_language"] or "",
+        **{name: getattr(view, name) for name in ("preferred_language", "timezone", *_CHECKBOXES)},
+    }
 
 
 async def _join_details(view: Any) -> dict[str, Any] | None:

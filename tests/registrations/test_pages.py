@@ -296,3 +296,26 @@ async def test_manage_page_follows_the_visitors_own_choice_of_language(client):
 
     assert '<html lang="es"' in page.text
     assert "<h1>Su inscripción</h1>" in page.text
+
+
+async def test_manage_page_error_keeps_what_was_typed(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id, accessibility_needs=["captions_cart"])
+
+    response = await client.post(f"{path}/update", data={
+        "_csrf_token": csrf, "preferred_language": "es", "timezone": "Mars/Olympus", "interpretation_language": "pt",
+        "accessibility_needs": ["easy_read"], "accessibility_other": "Large print", "personal_assistant": "on",
+    })
+
+    assert response.status_code == 400
+    html = response.text
+    assert '<option value="es" selected>' in html
+    assert 'name="timezone" type="text" list="timezone-list" value="Mars/Olympus"' in html
+    assert 'name="interpretation_language" type="text" value="pt"' in html
+    assert 'value="easy_read" checked>' in html
+    assert ('value="captions_cart" checked>' in html) is False
+    assert ">Large print</textarea>" in html
+    assert 'name="personal_assistant" value="on" checked>' in html
+    assert 'id="error-timezone"' in html
+    reg = await Registration.select(Registration.preferred_language, Registration.timezone).first()
+    assert reg == {"preferred_language": "fr", "timezone": "Africa/Dakar"}
