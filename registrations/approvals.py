@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from registrations import notifications
 from registrations.manage import leave
+from registrations.registering import check_text
 from registrations.tables import Invitation, Need, Registration
 from registrations.waitlist import (
     claim_seat,
@@ -32,6 +33,14 @@ from server.i18n import gettext as _
 from server.settings import Settings
 
 _DECLINABLE = ("pending", "waitlisted", "confirmed")
+
+
+def _refuse_control_characters(field: str, text: str) -> None:
+    """Text the registrant is sent: line breaks pass, other control characters are refused (as registering does)."""
+    errors: list[FieldError] = []
+    check_text(field, text, errors, multiline=True)
+    if errors:
+        raise InvalidInput(f"{field}: {errors[0].message}", errors)
 
 
 async def _registrations(session_id: int, ids: list[int]) -> list[dict[str, Any]]:
@@ -71,6 +80,7 @@ async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUs
     """Decline with a reason (required); a confirmed seat goes to the next in line."""
     if not reason.strip():
         raise InvalidInput.field("reason", _("Give the reason for declining; the registrant is told."))
+    _refuse_control_characters("reason", reason)
     async with write_transaction(Registration._meta.db):
         regs = [r for r in await _registrations(session_id, ids) if r["status"] in _DECLINABLE]
         for reg in regs:
@@ -122,6 +132,7 @@ async def decide_need(
     """Mark a need arranged or not possible; the registrant is told either way."""
     if status not in (Need.Status.arranged.value, Need.Status.not_possible.value):
         raise InvalidInput.field("status", _("Choose arranged or not_possible."))
+    _refuse_control_characters("note", note)
     async with write_transaction(Need._meta.db):
         need = await Need.select(*Need.all_columns(), Need.registration.session.as_alias("session_id")).where(
             Need.id == need_id

@@ -17,7 +17,7 @@ from events.tables import Session
 from registrations import notifications
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
-from registrations.registering import _check_needs, need_rows
+from registrations.registering import _check_needs, check_text, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
 from registrations.tables import Need, Registration, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
@@ -106,6 +106,7 @@ def _check_update(data: RegistrationUpdate, session_kind: str) -> None:
         errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
     if data.timezone is not None and not valid_timezone(data.timezone):
         errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
+    check_text("accessibility_other", data.accessibility_other, errors, multiline=True)
     _check_needs(data, errors)
     if data.consent_recorded and session_kind != Session.Kind.listening_session.value:
         errors.append(FieldError("consent_recorded", _("Only listening sessions are recorded.")))

@@ -36,7 +36,8 @@ _OPTIONAL = ("gender", "delegation_role", "participation_mode", "interpretation_
 
 def form_values(form: FormMultiDict) -> dict[str, Any]:
     """The submitted form as plain values, to fill the form again."""
-    values: dict[str, Any] = {name: str(form.get(name) or "").strip() for name in _TEXT}
+    # Browsers send a textarea's line breaks as CRLF: keep them as plain line breaks.
+    values: dict[str, Any] = {name: str(form.get(name) or "").replace("\r\n", "\n").strip() for name in _TEXT}
     values.update({name: bool(form.get(name)) for name in _CHECKBOXES})
     values["accessibility_needs"] = [str(v) for v in form.getall("accessibility_needs", []) if v]
     return values

@@ -6,7 +6,7 @@ registration row, its needs, the first history line and the outbox row of its ma
 
 from __future__ import annotations
 
-__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "register", "validate"]
+__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "check_text", "register", "validate"]
 
 import sqlite3
 from dataclasses import dataclass
@@ -76,13 +76,19 @@ def _email(value: str, errors: list[FieldError]) -> str:
         return ""
 
 
+def check_text(field: str, value: str | None, errors: list[FieldError], *, multiline: bool = False) -> None:
+    """Refuse control characters (a NUL even fails on PostgreSQL), and line breaks unless ``multiline``; tabs pass."""
+    value = value or ""
+    if any(ord(ch) < 32 and ch not in "\t\n" for ch in value) or (not multiline and "\n" in value):
+        errors.append(FieldError(field, _("Remove line breaks and control characters.")))
+
+
 def _check_text(data: Any, errors: list[FieldError]) -> None:
     if not data.name.strip():
         errors.append(FieldError("name", _("Enter your name.")))
-    for field in ("name", "organisation", "accessibility_other"):
-        value = getattr(data, field) or ""
-        if any(ord(ch) < 32 and ch not in "\t\n" for ch in value) or (field != "accessibility_other" and "\n" in value):
-            errors.append(FieldError(field, _("Remove line breaks and control characters.")))
+    check_text("name", data.name, errors)
+    check_text("organisation", data.organisation, errors)
+    check_text("accessibility_other", data.accessibility_other, errors, multiline=True)
 
 
 def _check_codes(data: RegistrationCreate, session: dict[str, Any], errors: list[FieldError]) -> None:

@@ -126,3 +126,15 @@ async def test_manage_consent_to_recording_only_for_listening_sessions(client):
     assert (refused.status_code, [e["field"] for e in refused.json()["errors"]]) == (422, ["consent_recorded"])
     assert (withdrawn_on_webinar.status_code, withdrawn_on_webinar.json()["consent_recorded"]) == (200, False)
     assert (given.status_code, given.json()["consent_recorded"]) == (200, True)
+
+
+async def test_manage_refuses_control_characters_naming_the_field(client):
+    session_id = await make_session()
+    _, url = await _register(client, session_id, accessibility_other="Quiet room")
+
+    response = await client.patch(url, json={"accessibility_other": "a\x00b\x1bc"})
+    multiline = await client.patch(url, json={"accessibility_other": "Quiet room\n\tnear the exit"})
+
+    assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, ["accessibility_other"])
+    assert multiline.status_code == 200
+    assert await Need.select(Need.kind, Need.text) == [{"kind": "other", "text": "Quiet room\n\tnear the exit"}]

@@ -3,7 +3,7 @@ errors beside the fields, hostile text escaped."""
 
 from __future__ import annotations
 
-from registrations.tables import Registration, StatusChange
+from registrations.tables import Need, Registration, StatusChange
 from server.i18n import format_datetime, use_locale
 from server.tables import OutboxMessage
 from tests.conftest import login_cookie_client
@@ -319,3 +319,16 @@ async def test_manage_page_error_keeps_what_was_typed(client):
     assert 'id="error-timezone"' in html
     reg = await Registration.select(Registration.preferred_language, Registration.timezone).first()
     assert reg == {"preferred_language": "fr", "timezone": "Africa/Dakar"}
+
+
+async def test_manage_page_takes_line_breaks_from_a_textarea(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id)
+
+    response = await client.post(f"{path}/update", data={
+        "_csrf_token": csrf, "preferred_language": "fr", "timezone": "Africa/Dakar",
+        "accessibility_other": "Quiet room\r\nnear the exit",
+    })
+
+    assert response.status_code == 303
+    assert await Need.select(Need.kind, Need.text) == [{"kind": "other", "text": "Quiet room\nnear the exit"}]

@@ -179,3 +179,24 @@ async def test_invite_by_list_and_csv(client, admin):
     emails = await Invitation.select(Invitation.email).order_by(Invitation.id)
     assert [e["email"] for e in emails] == ["a@example.org", "b@example.org", "c@example.org"]
     assert await _templates() == ["invitation_sent"] * 3
+
+
+async def test_decline_reason_and_need_note_refuse_control_characters(client, admin):
+    session_id = await make_session()
+    registered = await _register(client, session_id, accessibility_needs=["captions_cart"])
+    need = await Need.select(Need.id).first()
+
+    declined = await client.post(
+        f"/api/v1/sessions/{session_id}/registrations/decline",
+        json={"registration_ids": [registered["id"]], "reason": "No\x00seat"}, headers=admin.headers,
+    )
+    noted = await client.post(
+        f"/api/v1/sessions/{session_id}/needs/{need['id']}", json={"status": "arranged", "note": "CART\x1b[2J"},
+        headers=admin.headers,
+    )
+
+    assert (declined.status_code, [e["field"] for e in declined.json()["errors"]]) == (422, ["reason"])
+    assert (noted.status_code, [e["field"] for e in noted.json()["errors"]]) == (422, ["note"])
+    assert await Registration.select(Registration.status) == [{"status": "confirmed"}]
+    assert await Need.select(Need.status, Need.note) == [{"status": "requested", "note": ""}]
+    assert await _templates() == ["registration_confirmed"]
