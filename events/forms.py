@@ -17,26 +17,37 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from events.schemas import Reschedule, SessionCreate, SessionOut, SessionUpdate
+from events.validation import session_errors
 from server.errors import FieldError
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
+from server.validation import field_error
 from server.web import valid_timezone
 
 MULTI_FIELDS = ("interpretation_languages", "accessibility_provisions", "organiser_ids")
 TEXT_FIELDS = ("kind", "timezone", "floor_language", "audience", "region", "venue", "sign_languages", "agenda",
                "series_id", "capacity", "in_person_capacity", "starts_at", "ends_at", "registration_opens_at",
                "registration_closes_at", "join_url", "join_meeting_id", "join_passcode", "join_dial_in")
-_PATH = re.compile(r"at `\$\.([a-z_]+)")
+_FIELD = re.compile(r"\w+")
+
+
+def form_field(name: str) -> str:
+    """The form field an error of the JSON shape belongs beside: ``join.url`` → ``join_url``,
+    ``organiser_ids[0]`` → ``organiser_ids``, ``title[...]`` → ``title``."""
+    if name.startswith("join."):
+        name = name.replace(".", "_", 1)
+    found = _FIELD.match(name)
+    return found.group(0) if found else name
 
 
 class FormErrors(Exception):
-    """The form's problems, by field name."""
+    """The form's problems, by form field name (the first problem of each field)."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("invalid form")
-        self.errors = {}
+        self.errors: dict[str, str] = {}
         for error in errors:
-            self.errors.setdefault(error.field, error.message)
+            self.errors.setdefault(form_field(error.field), error.message)
 
 
 def form_values(form: Any) -> dict[str, Any]:
@@ -83,7 +94,7 @@ def _agenda(text: str, errors: list[FieldError], floor_language: str) -> list[di
 
 def _payload(values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
     zone = values["timezone"]
-    if not valid_timezone(zone):
+    if zone and not valid_timezone(zone):
         errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
     payload: dict[str, Any] = {
         name: values[name] for name in ("kind", "timezone", "floor_language", "audience", "region", "venue")
@@ -107,18 +118,39 @@ def _payload(values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]
 REQUIRED = ("kind", "starts_at", "ends_at", "timezone", "floor_language")
 
 
-def _required(payload: dict[str, Any], errors: list[FieldError], names: tuple[str, ...] = REQUIRED) -> None:
+def _required(texts: dict[str, Any], errors: list[FieldError], names: tuple[str, ...] = REQUIRED) -> None:
+    """Fields left empty. A time that was given but could not be read (its zone is unknown) is not missing."""
     for name in names:
-        if not payload.get(name) and not any(e.field == name for e in errors):
+        if not texts.get(name) and not any(e.field == name for e in errors):
             errors.append(FieldError(name, _("This field is required.")))
+
+
+def _type_errors(payload: dict[str, Any], shape: type, errors: list[FieldError]) -> None:
+    """What the JSON shape refuses, every field on its own (converting the whole stops at the first problem);
+    fields that already have a problem are left as they are."""
+    flagged = {form_field(error.field) for error in errors}
+    # A time not read (empty, or in an unknown zone) has its problem said already.
+    unread = {name for name in ("starts_at", "ends_at") if payload.get(name) is None}
+    for info in msgspec.structs.fields(shape):
+        if info.name in payload and form_field(info.name) not in flagged | unread:
+            try:
+                msgspec.convert(payload[info.name], info.type)
+            except msgspec.ValidationError as error:
+                errors.append(field_error(error, info.name))
+
+
+def _rule_errors(payload: dict[str, Any], errors: list[FieldError]) -> None:
+    """The services' rules on what could be read, so the form shows their problems with its own at once
+    (agenda items are checked by the services, once readable)."""
+    flagged = {form_field(error.field) for error in errors}
+    errors += [error for error in session_errors({**payload, "agenda": []}) if error.field not in flagged]
 
 
 def _convert(payload: dict[str, Any], shape: type) -> Any:
     try:
         return msgspec.convert(payload, shape)
     except msgspec.ValidationError as error:
-        match = _PATH.search(str(error))
-        raise FormErrors([FieldError(match.group(1) if match else "form", str(error))]) from error
+        raise FormErrors([field_error(error)]) from error
 
 
 def _keep_what_the_form_cannot_show(payload: dict[str, Any], values: dict[str, Any], current: SessionOut) -> None:
@@ -139,19 +171,22 @@ def parse_session_form(
     payload = _payload(values, errors)
     if current is not None:
         _keep_what_the_form_cannot_show(payload, values, current)
-    _required(payload, errors)
+    _required(values, errors)
     if is_admin:
         payload["organiser_ids"] = [_int("organiser_ids", v, errors) for v in values["organiser_ids"]]
+    shape = SessionCreate if current is None else SessionUpdate
+    _type_errors(payload, shape, errors)
     if errors:
+        _rule_errors(payload, errors)
         raise FormErrors(errors)
-    return _convert(payload, SessionCreate if current is None else SessionUpdate)
+    return _convert(payload, shape)
 
 
 def parse_reschedule(form: Any, zone: str) -> Reschedule:
     errors: list[FieldError] = []
-    payload = {name: _local_datetime(name, (form.get(name) or "").strip(), zone, errors)
-               for name in ("starts_at", "ends_at")}
-    _required(payload, errors, ("starts_at", "ends_at"))
+    texts = {name: (form.get(name) or "").strip() for name in ("starts_at", "ends_at")}
+    payload = {name: _local_datetime(name, text, zone, errors) for name, text in texts.items()}
+    _required(texts, errors, ("starts_at", "ends_at"))
     if errors:
         raise FormErrors(errors)
     return _convert(payload, Reschedule)

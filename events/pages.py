@@ -242,10 +242,5 @@ def _refill(form: Any) -> dict[str, Any]:
     return form_values(form)
 
 
-def _errors(error: Exception) -> dict[str, str]:
-    if isinstance(error, FormErrors):
-        return error.errors
-    errors: dict[str, str] = {}
-    for item in getattr(error, "errors", []):
-        errors.setdefault(item.field, item.message)
-    return errors
+def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:
+    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors).errors

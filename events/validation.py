@@ -53,15 +53,17 @@ def _language_list_errors(field: str, codes: list[str]) -> list[FieldError]:
 
 
 def _time_errors(values: dict) -> list[FieldError]:
+    """Times missing (a form whose zone or date could not be read) are not compared."""
     errors = []
-    starts_at, ends_at = values["starts_at"], values["ends_at"]
-    if ends_at <= starts_at:
+    starts_at: datetime | None = values.get("starts_at")
+    ends_at: datetime | None = values.get("ends_at")
+    if starts_at and ends_at and ends_at <= starts_at:
         errors.append(FieldError("ends_at", _("The end must be after the start.")))
     opens_at: datetime | None = values.get("registration_opens_at")
     closes_at: datetime | None = values.get("registration_closes_at")
-    if opens_at and opens_at >= (closes_at or starts_at):
+    if opens_at and (closes_at or starts_at) and opens_at >= (closes_at or starts_at):
         errors.append(FieldError("registration_opens_at", _("Registration must open before it closes.")))
-    if closes_at and closes_at > ends_at:
+    if closes_at and ends_at and closes_at > ends_at:
         errors.append(FieldError("registration_closes_at", _("Registration must close before the session ends.")))
     return errors
 
@@ -82,15 +84,16 @@ def _provision_errors(values: dict) -> list[FieldError]:
 
 
 def session_errors(values: dict) -> list[FieldError]:
-    """Every problem with a session's complete set of values (after a create or a merged update)."""
+    """Every problem with a session's complete set of values (after a create or a merged update); the staff
+    form also asks it about values it could only partly read, so that every problem is shown at once."""
     errors: list[FieldError] = []
     title = values.get("title") or {}
-    floor_language_known = is_language_code(values["floor_language"])
+    floor_language_known = is_language_code(values.get("floor_language") or "")
     if floor_language_known and not (title.get(values["floor_language"]) or "").strip():
         errors.append(FieldError("title", _("A title in the floor language is required.")))
     errors += multilingual_errors("title", title)
     errors += multilingual_errors("description", values.get("description"))
-    if not valid_timezone(values["timezone"]):
+    if not valid_timezone(values.get("timezone")):
         errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
     if not floor_language_known:
         errors.append(FieldError("floor_language", _("Unknown language code.")))

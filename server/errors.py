@@ -145,11 +145,15 @@ def _field_name(key: str | None, source: str | None, message: str = "") -> str:
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
+    # server.validation builds on FieldError, defined here: imported when first needed.
+    from server.validation import translated_message
+
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             message = str(item.get("message"))
-            errors.append(FieldError(_field_name(item.get("key"), item.get("source"), message), message))
+            field = _field_name(item.get("key"), item.get("source"), message)
+            errors.append(FieldError(field, translated_message(message)))
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
     return _render(request, 400, _("Invalid input"), detail, errors)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -57,6 +59,18 @@ def staff_form(client: httpx.AsyncClient, **overrides: object) -> dict:
     }
     form.update(overrides)
     return form
+
+
+def page_field_errors(page: str) -> dict[str, str]:
+    """The messages shown beside the fields of a staff form, by field name."""
+    found = re.findall(r'<span class="field-error" id="error-(\w+)">(.*?)</span>', page, re.DOTALL)
+    return {name: html.unescape(message) for name, message in found}
+
+
+def page_error_summary(page: str) -> list[tuple[str, str]]:
+    """The (field, message) links of a staff form's error summary, in order."""
+    found = re.findall(r'<li><a href="#field-(\w+)">(.*?)</a></li>', page, re.DOTALL)
+    return [(name, html.unescape(message)) for name, message in found]
 
 
 def field_errors(response: httpx.Response) -> list[str]:

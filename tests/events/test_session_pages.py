@@ -7,12 +7,20 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from events.pages import PAGE_SIZE
 from events.tables import Session
-from server.i18n import format_time_range, use_locale
+from server.i18n import format_number, format_time_range, gettext, ngettext, use_locale
 from tests.conftest import Staff, login_cookie_client
-from tests.events.helpers import create, create_published, future, staff_form
+from tests.events.helpers import (
+    create,
+    create_published,
+    future,
+    page_error_summary,
+    page_field_errors,
+    staff_form,
+)
 
 
 async def test_index_lists_upcoming_with_both_zones(client: httpx.AsyncClient, admin: Staff) -> None:
@@ -147,15 +155,47 @@ async def test_staff_form_without_csrf_is_refused(client: httpx.AsyncClient, org
     assert await Session.count() == 0
 
 
-async def test_staff_form_shows_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff) -> None:
+def _expected_form_errors() -> dict[str, str]:
+    return {
+        "title": gettext("A title in the floor language is required."),
+        "timezone": gettext("Unknown time zone: use an IANA name such as Europe/Zurich."),
+        "capacity": gettext("Must be a whole number of %(min)s or more.", min=format_number(0)),
+        "in_person_capacity": gettext("Enter a whole number."),
+        "join_url": ngettext("Must be at most %(num)s character.", "Must be at most %(num)s characters.", 2000),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+async def test_staff_form_shows_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff,
+                                                     language: str) -> None:
     await login_cookie_client(client, organiser)
-    form = staff_form(client, timezone="Nowhere/Else", title_en="", capacity="-3")
+    client.cookies.set("convene_lang", language)
+    form = staff_form(client, timezone="Nowhere/Else", title_en="", capacity="-3", in_person_capacity="many",
+                      join_url="https://example.org/" + "x" * 2000)
+
     response = await client.post("/staff/sessions/new", data=form)
+
+    with use_locale(language):
+        expected = _expected_form_errors()
     assert response.status_code == 422
-    assert 'class="error-summary"' in response.text
+    # Every problem at once, each beside its field and in the summary; times given in an unknown zone are not
+    # "missing", and no message is msgspec's English.
+    assert page_field_errors(response.text) == expected
+    assert sorted(page_error_summary(response.text)) == sorted(expected.items())
     assert re.search(r'id="field-timezone"[^>]*aria-describedby="error-timezone" aria-invalid="true"', response.text)
-    assert 'id="error-timezone"' in response.text
+    assert 'value="Nowhere/Else"' in response.text
     assert await Session.count() == 0
+
+
+async def test_staff_form_empty_times_are_required(client: httpx.AsyncClient, organiser: Staff) -> None:
+    await login_cookie_client(client, organiser)
+    form = staff_form(client, timezone="", starts_at="", ends_at="2030-01-01T10:00")
+
+    response = await client.post("/staff/sessions/new", data=form)
+
+    required = gettext("This field is required.")
+    assert response.status_code == 422
+    assert page_field_errors(response.text) == {"timezone": required, "starts_at": required}
 
 
 async def test_staff_form_service_errors_beside_fields(client: httpx.AsyncClient, organiser: Staff) -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from events.tables import Session
+from server.i18n import format_number, gettext, use_locale
 from tests.conftest import Staff
 from tests.events.helpers import create, field_errors, future, session_body
 
@@ -104,3 +105,16 @@ async def test_patch_unknown_field_refused(client: httpx.AsyncClient, admin: Sta
 async def test_get_unknown_session_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/sessions/12345")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+async def test_api_field_errors_are_sentences_in_the_readers_language(client: httpx.AsyncClient, admin: Staff,
+                                                                      language: str) -> None:
+    response = await client.post("/api/v1/sessions", json=session_body(capacity=-1),
+                                 headers={**admin.headers, "Accept-Language": language})
+
+    with use_locale(language):
+        message = gettext("Must be a whole number of %(min)s or more.", min=format_number(0))
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "capacity", "message": message}]
+    assert response.json()["detail"] == f"capacity: {message}"

@@ -1,0 +1,112 @@
+"""msgspec's validation errors as field errors in the reader's language, for the API and the pages alike.
+
+msgspec says what it expected in English (``Expected `int` >= 0 - at `$.capacity```); people read
+``capacity: Must be a whole number of 0 or more.`` in their own language instead.
+"""
+
+from __future__ import annotations
+
+__all__ = ["field_error", "translated_message"]
+
+import re
+from collections.abc import Callable
+
+import msgspec
+
+from server.errors import FieldError
+from server.i18n import format_number, ngettext
+from server.i18n import gettext as _
+
+_AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
+_BOUND = re.compile(r"^Expected `(?P<type>\w+)`(?: of length)? (?P<op>[<>]=?) (?P<limit>-?[\d.e+]+)$")
+_WRONG_TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| [^`]*)?`, got `\w+`$")
+
+
+def _number(text: str) -> str:
+    return format_number(int(text) if text.lstrip("-").isdigit() else float(text))
+
+
+def _int_bound(op: str, limit: str) -> str:
+    if op == ">=":
+        return _("Must be a whole number of %(min)s or more.", min=_number(limit))
+    return _("Must be a whole number of at most %(max)s.", max=_number(limit))
+
+
+def _float_bound(op: str, limit: str) -> str:
+    return {
+        ">=": lambda: _("Must be a number of %(min)s or more.", min=_number(limit)),
+        ">": lambda: _("Must be a number greater than %(min)s.", min=_number(limit)),
+        "<=": lambda: _("Must be a number of at most %(max)s.", max=_number(limit)),
+        "<": lambda: _("Must be a number less than %(max)s.", max=_number(limit)),
+    }[op]()
+
+
+def _length_bound(kind: str, op: str, limit: str) -> str:
+    n = int(limit)
+    if kind == "str":
+        if op == ">=":
+            return ngettext("Must be at least %(num)s character.", "Must be at least %(num)s characters.", n)
+        return ngettext("Must be at most %(num)s character.", "Must be at most %(num)s characters.", n)
+    if op == ">=":
+        return ngettext("Give at least %(num)s item.", "Give at least %(num)s items.", n)
+    return ngettext("Give at most %(num)s item.", "Give at most %(num)s items.", n)
+
+
+#: What a value of the wrong type should have been, by msgspec's name of the expected type.
+_EXPECTED: dict[str, Callable[[], str]] = {
+    "int": lambda: _("Enter a whole number."),
+    "float": lambda: _("Enter a number."),
+    "str": lambda: _("Must be text."),
+    "bool": lambda: _("Must be true or false."),
+    "array": lambda: _("Must be a list."),
+    "object": lambda: _("Must be an object of named values."),
+    "datetime": lambda: _("A date and time with its UTC offset is required (RFC 3339)."),
+    "date": lambda: _("Enter a date (YYYY-MM-DD)."),
+}
+
+
+def translated_message(message: str) -> str:
+    """One msgspec message (without its ``- at `$…``` suffix) as a sentence in the current language."""
+    if message.startswith("Object missing required field"):
+        return _("This field is required.")
+    if message.startswith("Object contains unknown field"):
+        return _("Unknown field.")
+    if message.startswith("Invalid enum value"):
+        return _("Not one of the allowed values.")
+    if message in ("Invalid RFC3339 encoded datetime", "Expected `datetime` with a timezone component"):
+        return _("A date and time with its UTC offset is required (RFC 3339).")
+    if message == "Invalid RFC3339 encoded date":
+        return _("Enter a date (YYYY-MM-DD).")
+    if bound := _BOUND.match(message):
+        kind, op, limit = bound.group("type", "op", "limit")
+        if " of length " in message:
+            return _length_bound(kind, op, limit)
+        return _int_bound(op, limit) if kind == "int" else _float_bound(op, limit)
+    if "matching regex" in message:
+        return _("Not in the expected format.")
+    if wrong := _WRONG_TYPE.match(message):
+        if expected := _EXPECTED.get(wrong.group("type")):
+            return expected()
+    return _("This value is not valid.")
+
+
+def _field_name(field: str, path: str, message: str) -> str:
+    """``$.join.url`` → ``join.url``, ``$.agenda[0].title`` → ``agenda[0].title``; with ``field`` given (a value
+    converted on its own), its path goes under it: ``organiser_ids`` + ``$[0]`` → ``organiser_ids[0]``. An unknown
+    or missing field is named in the message only, and belongs under the path where it was found."""
+    name = f"{field}{path}" if field else path.removeprefix(".")
+    if named := _NAMED_FIELD.match(message):
+        return f"{name}.{named.group('name')}" if name else named.group("name")
+    return name or "body"
+
+
+def field_error(error: msgspec.ValidationError, field: str = "") -> FieldError:
+    """The field msgspec refused (by its path in the data, under ``field`` when the value of that one field was
+    converted on its own) and why, in the current language."""
+    text = str(error)
+    if located := _AT.match(text):
+        message, path = located.group("message", "path")
+    else:
+        message, path = text, ""
+    return FieldError(_field_name(field, path, message), translated_message(message))
