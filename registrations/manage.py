@@ -11,7 +11,10 @@ __all__ = [
 ]
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
+
+import msgspec
 
 from events.tables import Session
 from registrations import notifications
@@ -100,31 +103,47 @@ def stated_needs(interpretation_language: str | None, needs: list[dict[str, Any]
     }
 
 
-def _check_update(data: RegistrationUpdate, session_kind: str) -> None:
+_NEED_FIELDS = ("interpretation_language", "accessibility_needs", "sign_language", "accessibility_other")
+
+
+def _sent_needs(data: RegistrationUpdate) -> dict[str, Any]:
+    """The need fields the update states (``null`` clears one); fields left out are not among them."""
+    sent = {name: getattr(data, name) for name in _NEED_FIELDS if getattr(data, name) is not msgspec.UNSET}
+    if "accessibility_needs" in sent:
+        sent["accessibility_needs"] = sent["accessibility_needs"] or []
+    if "accessibility_other" in sent:
+        sent["accessibility_other"] = sent["accessibility_other"] or ""
+    return sent
+
+
+def _check_update(data: RegistrationUpdate, needs: SimpleNamespace | None, session_kind: str) -> None:
     errors: list[FieldError] = []
     if data.preferred_language is not None and data.preferred_language not in LANGUAGES:
         errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
     if data.timezone is not None and not valid_timezone(data.timezone):
         errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
-    check_text("accessibility_other", data.accessibility_other, errors, multiline=True)
-    _check_needs(data, errors)
+    if needs is not None:
+        check_text("accessibility_other", needs.accessibility_other, errors, multiline=True)
+        _check_needs(needs, errors)
     if data.consent_recorded and session_kind != Session.Kind.listening_session.value:
         errors.append(FieldError("consent_recorded", _("Only listening sessions are recorded.")))
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 
 
-def _needs_changed(data: RegistrationUpdate) -> bool:
-    return any(
-        getattr(data, f) is not None
-        for f in ("interpretation_language", "accessibility_needs", "sign_language", "accessibility_other")
-    )
+async def _merged_needs(reg: dict[str, Any], data: RegistrationUpdate) -> SimpleNamespace | None:
+    """The needs after the update: the fields sent over what was stated before; None when none is sent."""
+    sent = _sent_needs(data)
+    if not sent:
+        return None
+    existing = await Need.select().where(Need.registration == reg["id"]).order_by(Need.id)
+    return SimpleNamespace(**{**stated_needs(reg["interpretation_language"], existing), **sent})
 
 
-async def _replace_needs(reg: dict[str, Any], data: RegistrationUpdate) -> None:
+async def _replace_needs(reg: dict[str, Any], needs: SimpleNamespace) -> None:
     """The registrant restated their needs: keep the ones unchanged (with their status), replace the rest."""
     existing = await Need.select().where(Need.registration == reg["id"])
-    wanted = need_rows(data, reg["id"])
+    wanted = need_rows(needs, reg["id"])
     keep = {(n["kind"], n["code"], n["text"]) for n in existing}
     stated = {(n.kind, n.code, n.text) for n in wanted}
     gone = [n["id"] for n in existing if (n["kind"], n["code"], n["text"]) not in stated]
@@ -136,9 +155,11 @@ async def _replace_needs(reg: dict[str, Any], data: RegistrationUpdate) -> None:
 
 
 async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any]:
-    """Change language, time zone, needs or optional consents; needs given replace the needs stated before."""
+    """Change language, time zone, needs or optional consents; need fields sent replace those stated before, the
+    others stay as they were."""
     kind = await Session.select(Session.kind).where(Session.id == reg["session"]).first()
-    _check_update(data, kind["kind"])
+    needs = await _merged_needs(reg, data)
+    _check_update(data, needs, kind["kind"])
     if reg["status"] not in _ACTIVE:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     values: dict[Any, Any] = {Registration.updated_at: datetime.now(UTC)}
@@ -147,12 +168,12 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
             values[getattr(Registration, field)] = getattr(data, field)
     if data.consent_listed is not None or data.consent_recorded is not None:
         values[Registration.consented_at] = datetime.now(UTC)
-    if _needs_changed(data):
-        values[Registration.interpretation_language] = data.interpretation_language
+    if needs is not None:
+        values[Registration.interpretation_language] = needs.interpretation_language
     async with write_transaction(Registration._meta.db):
         await Registration.update(values).where(Registration.id == reg["id"])
-        if _needs_changed(data):
-            await _replace_needs(reg, data)
+        if needs is not None:
+            await _replace_needs(reg, needs)
     return await Registration.select().where(Registration.id == reg["id"]).first()
 
 
@@ -188,8 +209,6 @@ async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
 
 async def export(reg: dict[str, Any]) -> dict[str, Any]:
     """Everything kept about the registrant, as JSON."""
-    import msgspec
-
     view = await registration_view(reg)
     return msgspec.to_builtins(view)
 

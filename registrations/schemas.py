@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 Email = Annotated[str, msgspec.Meta(max_length=254)]
@@ -104,14 +105,17 @@ class RegistrationPage(msgspec.Struct):
 
 
 class RegistrationUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    """What a registrant may change through their link: language, time zone, needs, optional consents."""
+    """What a registrant may change through their link: language, time zone, needs, optional consents.
+
+    A need field left out keeps what was stated; ``null`` clears it (an empty list, for ``accessibility_needs``).
+    """
 
     preferred_language: Code | None = None
     timezone: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    interpretation_language: Code | None = None
-    accessibility_needs: Annotated[list[Code], msgspec.Meta(max_length=10)] | None = None
-    sign_language: Code | None = None
-    accessibility_other: LongText | None = None
+    interpretation_language: Code | None | UnsetType = UNSET
+    accessibility_needs: Annotated[list[Code], msgspec.Meta(max_length=10)] | None | UnsetType = UNSET
+    sign_language: Code | None | UnsetType = UNSET
+    accessibility_other: LongText | None | UnsetType = UNSET
     personal_assistant: bool | None = None
     consent_listed: bool | None = None
     consent_recorded: bool | None = None

@@ -138,3 +138,53 @@ async def test_manage_refuses_control_characters_naming_the_field(client):
     assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, ["accessibility_other"])
     assert multiline.status_code == 200
     assert await Need.select(Need.kind, Need.text) == [{"kind": "other", "text": "Quiet room\n\tnear the exit"}]
+
+
+async def _needs() -> list[tuple[str, str, str, str]]:
+    rows = await Need.select(Need.kind, Need.code, Need.text, Need.status).order_by(Need.id)
+    return [(n["kind"], n["code"], n["text"], n["status"]) for n in rows]
+
+
+async def test_manage_partial_update_keeps_the_needs_not_sent(client):
+    session_id = await make_session()
+    _, url = await _register(client, session_id, interpretation_language="fr", accessibility_needs=["captions_cart"],
+                             accessibility_other="Quiet room")
+    await Need.update({Need.status: "arranged"}).where(Need.code == "captions_cart")
+
+    provisions = await client.patch(url, json={"accessibility_needs": ["captions_cart", "easy_read"]})
+    needs_after_provisions = await _needs()
+    language = await client.patch(url, json={"interpretation_language": "es"})
+    needs_after_language = await _needs()
+    cleared = await client.patch(url, json={"interpretation_language": None, "accessibility_other": None})
+
+    assert (provisions.status_code, provisions.json()["interpretation_language"]) == (200, "fr")
+    assert needs_after_provisions == [
+        ("interpretation", "fr", "", "requested"), ("accessibility", "captions_cart", "", "arranged"),
+        ("other", "", "Quiet room", "requested"), ("accessibility", "easy_read", "", "requested"),
+    ]
+    assert (language.status_code, language.json()["interpretation_language"]) == (200, "es")
+    assert needs_after_language == [
+        ("accessibility", "captions_cart", "", "arranged"), ("other", "", "Quiet room", "requested"),
+        ("accessibility", "easy_read", "", "requested"), ("interpretation", "es", "", "requested"),
+    ]
+    assert (cleared.status_code, cleared.json()["interpretation_language"]) == (200, None)
+    assert await _needs() == [
+        ("accessibility", "captions_cart", "", "arranged"), ("accessibility", "easy_read", "", "requested"),
+    ]
+
+
+async def test_manage_partial_update_checked_against_the_needs_kept(client):
+    session_id = await make_session()
+    _, url = await _register(client, session_id, accessibility_needs=["national_sign_language"], sign_language="bzs")
+
+    other_without_text = await client.patch(url, json={"accessibility_needs": ["national_sign_language", "other"]})
+    sign_language_kept = await client.patch(url, json={"accessibility_needs": ["national_sign_language", "easy_read"]})
+
+    assert (other_without_text.status_code, [e["field"] for e in other_without_text.json()["errors"]]) == (
+        422, ["accessibility_other"],
+    )
+    assert sign_language_kept.status_code == 200
+    assert await _needs() == [
+        ("accessibility", "national_sign_language", "bzs", "requested"),
+        ("accessibility", "easy_read", "", "requested"),
+    ]
