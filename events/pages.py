@@ -150,7 +150,8 @@ async def _detail_context(user: StaffUser, session_id: int, **context: Any) -> d
     explicit = (row["registration_opens_at"], row["registration_closes_at"])
     view = session_view(session, await _series_titles())
     form = form_from_session(session, explicit)
-    base = {"session": session, "view": view, "status": effective_status(row), "form": form,
+    base = {"session": session, "view": view, "status": effective_status(row), "started": row["starts_at"] <= now(),
+            "form": form,
             "reschedule_errors": {}, "reschedule_form": {"starts_at": form["starts_at"], "ends_at": form["ends_at"]}}
     return await _form_context(user, **{**base, **context})
 

@@ -167,13 +167,16 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
     organisers = None if data.organiser_ids is UNSET else await _checked_organisers(data.organiser_ids)
     async with write_transaction(_db()):
         row = await load_row(session_id)
-        _refuse_unless(row["status"], {Session.Status.draft.value, Session.Status.published.value,
-                                       Session.Status.completed.value})
+        status = effective_status(row)
+        _refuse_unless(status, {Session.Status.draft.value, Session.Status.published.value,
+                                Session.Status.completed.value})
         before = _values_from_row(row)
         after = dict(before)
         sent = [name for name in VALUE_FIELDS if getattr(data, name) is not UNSET]
         after.update({name: getattr(data, name) for name in sent})
         after["agenda"] = [] if data.agenda is UNSET else data.agenda
+        if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
+            _refuse_unless(status, {Session.Status.draft.value, Session.Status.published.value})  # it took place
         await _validate(after, row["seats_taken"])
         changes = _changed(before, after)
         # Only the fields sent are written, so concurrent edits of other fields are not undone.
@@ -239,12 +242,15 @@ async def cancel(user: StaffUser, session_id: int) -> SessionOut:
 
 
 async def complete(user: StaffUser, session_id: int) -> SessionOut:
-    """published → completed, by staff (the periodic job does it after the end)."""
+    """published → completed, by staff once the session has started (the periodic job does it after the end)."""
     await ensure_can_manage(user, session_id)
     async with write_transaction(_db()):
         row = await load_row(session_id)
         allowed = {Session.Status.published.value}
-        _refuse_unless(row["status"], allowed)
+        _refuse_unless(effective_status(row), allowed)
+        if row["starts_at"] > _now():
+            message = _("The session has not started yet.")
+            raise Conflict(message, [FieldError("status", message)])
         await _move(session_id, allowed, {Session.status: Session.Status.completed.value})
     return await staff_view(session_id)
 
@@ -254,7 +260,8 @@ async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> Sess
     await ensure_can_manage(user, session_id)
     async with write_transaction(_db()):
         row = await load_row(session_id)
-        _refuse_unless(row["status"], {Session.Status.draft.value, Session.Status.published.value})
+        # A published session whose end has passed took place: it can no longer move.
+        _refuse_unless(effective_status(row), {Session.Status.draft.value, Session.Status.published.value})
         values = {**_values_from_row(row), "starts_at": data.starts_at, "ends_at": data.ends_at}
         await _validate(values, row["seats_taken"])
         if (data.starts_at, data.ends_at) != (row["starts_at"], row["ends_at"]):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from events.tables import Session
 from server import signals
 from tests.conftest import Staff
 
@@ -45,6 +46,14 @@ async def create_published(client: httpx.AsyncClient, staff: Staff, **overrides:
     response = await client.post(f"/api/v1/sessions/{session['id']}/publish", headers=staff.headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def move_times(session_id: int, *, hours_from_now: float, hours_long: float = 2) -> None:
+    """Put a session's start ``hours_from_now`` (negative: in the past) straight into the table, as time
+    passing would: the API refuses to move sessions into the past."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours_from_now)
+    await Session.update({Session.starts_at: starts, Session.ends_at: starts + timedelta(hours=hours_long)}).where(
+        Session.id == session_id)
 
 
 def staff_form(client: httpx.AsyncClient, **overrides: object) -> dict:

@@ -17,6 +17,7 @@ from tests.events.helpers import (
     create,
     create_published,
     future,
+    move_times,
     page_error_summary,
     page_field_errors,
     staff_form,
@@ -224,9 +225,24 @@ async def test_staff_form_edits_and_runs_lifecycle(client: httpx.AsyncClient, ad
     assert read["organiser_ids"] == [organiser.id]
     assert read["sequence"] == 1
     for action, status in (("publish", "published"), ("complete", "completed")):
+        if action == "complete":
+            await move_times(session["id"], hours_from_now=-1)  # under way: it may be marked completed
         response = await client.post(f"/staff/sessions/{session['id']}/{action}", data={"_csrf_token": _csrf(client)})
         assert response.status_code == 303
         assert (await client.get(f"/api/v1/sessions/{session['id']}")).json()["status"] == status
+
+
+async def test_staff_detail_offers_completing_only_once_under_way(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+    await login_cookie_client(client, admin)
+    complete_form = f'action="/staff/sessions/{session["id"]}/complete"'
+
+    upcoming = await client.get(f"/staff/sessions/{session['id']}")
+    await move_times(session["id"], hours_from_now=-1)
+    under_way = await client.get(f"/staff/sessions/{session['id']}")
+
+    assert complete_form not in upcoming.text
+    assert complete_form in under_way.text
 
 
 async def test_staff_reschedule_form(client: httpx.AsyncClient, admin: Staff) -> None:

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from events.services import complete_finished_sessions
 from events.tables import Session
 from tests.conftest import Staff
-from tests.events.helpers import create, create_published, field_errors, future, received, session_body
+from tests.events.helpers import create, create_published, field_errors, future, move_times, received, session_body
 
 
 async def test_create_session_returns_draft_with_defaults(client: httpx.AsyncClient, admin: Staff) -> None:
@@ -179,6 +180,7 @@ async def test_lifecycle_publish_complete(client: httpx.AsyncClient, admin: Staf
     published = await client.post(f"/api/v1/sessions/{session['id']}/publish", headers=admin.headers)
     assert published.json()["status"] == "published"
     assert published.json()["registration_opens_at"] is not None
+    await move_times(session["id"], hours_from_now=-1)  # under way
     completed = await client.post(f"/api/v1/sessions/{session['id']}/complete", headers=admin.headers)
     assert completed.status_code == 200
     assert completed.json()["status"] == "completed"
@@ -276,3 +278,60 @@ async def test_concurrent_cancels_apply_once(client: httpx.AsyncClient, admin: S
     assert sorted(response.status_code for response in responses) == [200, 409, 409, 409]
     assert payloads == [{"session_id": session["id"]}]
     assert (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()["sequence"] == 1
+
+
+async def test_complete_before_the_start_is_409(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+
+    response = await client.post(f"/api/v1/sessions/{session['id']}/complete", headers=admin.headers)
+
+    assert response.status_code == 409
+    assert response.json()["errors"] == [{"field": "status", "message": "The session has not started yet."}]
+    assert await Session.select(Session.status).first() == {"status": "published"}
+
+
+async def test_ended_session_cannot_be_rescheduled_though_stored_published(client: httpx.AsyncClient,
+                                                                         admin: Staff) -> None:
+    session = await create_published(client, admin)
+    await move_times(session["id"], hours_from_now=-5)  # ended; the periodic job has not marked it yet
+    before = await Session.select(Session.starts_at, Session.ends_at, Session.sequence).first()
+
+    response = await client.post(
+        f"/api/v1/sessions/{session['id']}/reschedule",
+        json={"starts_at": future(30, 9).isoformat(), "ends_at": future(30, 11).isoformat()}, headers=admin.headers)
+
+    assert response.status_code == 409
+    assert response.json()["errors"] == [{"field": "status",
+                                          "message": "Not allowed while the session is completed."}]
+    assert await Session.select(Session.starts_at, Session.ends_at, Session.sequence).first() == before
+
+
+async def test_ended_session_cannot_be_completed_twice(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+    await move_times(session["id"], hours_from_now=-5)
+
+    response = await client.post(f"/api/v1/sessions/{session['id']}/complete", headers=admin.headers)
+
+    assert response.status_code == 409
+    assert field_errors(response) == ["status"]
+
+
+async def test_completed_session_keeps_its_times_but_may_be_edited(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create_published(client, admin)
+    await move_times(session["id"], hours_from_now=-5)
+    assert await complete_finished_sessions() == 1
+    url = f"/api/v1/sessions/{session['id']}"
+    stored = (await client.get(url, headers=admin.headers)).json()
+
+    new_times = {"starts_at": future(30, 9).isoformat(), "ends_at": future(30, 11).isoformat()}
+    moved = await client.patch(url, json=new_times, headers=admin.headers)
+    only_end = await client.patch(url, json={"ends_at": future(30, 11).isoformat()}, headers=admin.headers)
+    same_times = await client.patch(url, json={"starts_at": stored["starts_at"], "ends_at": stored["ends_at"],
+                                               "description": {"en": "What was said."}}, headers=admin.headers)
+
+    assert (moved.status_code, field_errors(moved)) == (409, ["status"])
+    assert (only_end.status_code, field_errors(only_end)) == (409, ["status"])
+    assert same_times.status_code == 200, same_times.text
+    assert same_times.json()["description"] == {"en": "What was said."}
+    assert (same_times.json()["starts_at"], same_times.json()["ends_at"]) == (stored["starts_at"], stored["ends_at"])
+
