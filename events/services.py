@@ -34,6 +34,7 @@ from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, Forbidden, InvalidInput
 from server.i18n import gettext as _
+from server.i18n import ngettext
 from server.jobs import periodic
 from server.tables import User
 
@@ -94,13 +95,43 @@ def _raise_if(errors: list[FieldError]) -> None:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 
 
-async def _validate(values: dict[str, Any], seats_taken: int = 0) -> None:
+#: Each capacity and the column counting the seats of its mode already taken.
+SEATS = {"capacity": "seats_taken", "in_person_capacity": "in_person_seats_taken"}
+
+
+def _seat_errors(values: dict[str, Any], row: dict) -> list[FieldError]:
+    """A capacity changed, online or in person, may not go below the seats of its mode already taken."""
+    errors = []
+    for name, taken_column in SEATS.items():
+        capacity, taken = values[name], row[taken_column]
+        if capacity is None or capacity == row[name] or capacity >= taken:
+            continue
+        if name == "capacity":
+            errors.append(FieldError(name, _("%(count)s seats are already taken.", count=taken)))
+        else:
+            errors.append(FieldError(name, ngettext(
+                "%(num)s in-person seat is already taken.", "%(num)s in-person seats are already taken.", taken)))
+    return errors
+
+
+async def _validate(values: dict[str, Any], row: dict | None = None) -> None:
+    """Every problem with a session's values; ``row``, the stored session, for the seats already taken."""
     errors = session_errors(values)
     if values["series_id"] is not None and not await Series.exists().where(Series.id == values["series_id"]):
         errors.append(FieldError("series_id", _("No series with id %(id)s.", id=values["series_id"])))
-    if values["capacity"] is not None and values["capacity"] < seats_taken:
-        errors.append(FieldError("capacity", _("%(count)s seats are already taken.", count=seats_taken)))
+    if row is not None:
+        errors += _seat_errors(values, row)
     _raise_if(errors)
+
+
+def _row_where_seats_fit(session_id: int, values: dict[str, Any], row: dict) -> Any:
+    """The session, if the capacities changed still hold the seats taken: a seat taken since the row was read
+    (PostgreSQL reads don't lock) makes the update miss instead of leaving more seats taken than there are."""
+    where = Session.id == session_id
+    for name, taken_column in SEATS.items():
+        if values[name] is not None and values[name] != row[name]:
+            where &= getattr(Session, taken_column) <= values[name]
+    return where
 
 
 async def _checked_organisers(ids: list[int]) -> list[int]:
@@ -177,7 +208,7 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         after["agenda"] = [] if data.agenda is UNSET else data.agenda
         if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
             _refuse_unless(status, {Session.Status.draft.value, Session.Status.published.value})  # it took place
-        await _validate(after, row["seats_taken"])
+        await _validate(after, row)
         changes = _changed(before, after)
         # Only the fields sent are written, so concurrent edits of other fields are not undone.
         all_columns = _columns(after)
@@ -185,7 +216,10 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         columns[Session.updated_at] = _now()
         if changes:
             columns[Session.sequence] = Session.sequence + 1
-        await Session.update(columns).where(Session.id == session_id)
+        updated = await Session.update(columns).where(_row_where_seats_fit(session_id, after, row)).returning(
+            Session.id)
+        if not updated:
+            await _validate(after, await load_row(session_id))  # says which capacity is now too small
         if organisers is not None:
             await _set_organisers(session_id, organisers)
         if data.agenda is not UNSET:
@@ -263,7 +297,7 @@ async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> Sess
         # A published session whose end has passed took place: it can no longer move.
         _refuse_unless(effective_status(row), {Session.Status.draft.value, Session.Status.published.value})
         values = {**_values_from_row(row), "starts_at": data.starts_at, "ends_at": data.ends_at}
-        await _validate(values, row["seats_taken"])
+        await _validate(values, row)
         if (data.starts_at, data.ends_at) != (row["starts_at"], row["ends_at"]):
             await Session.update({
                 Session.starts_at: data.starts_at, Session.ends_at: data.ends_at,

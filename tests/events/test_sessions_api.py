@@ -335,3 +335,18 @@ async def test_completed_session_keeps_its_times_but_may_be_edited(client: httpx
     assert same_times.json()["description"] == {"en": "What was said."}
     assert (same_times.json()["starts_at"], same_times.json()["ends_at"]) == (stored["starts_at"], stored["ends_at"])
 
+
+async def test_in_person_capacity_below_in_person_seats_taken_is_refused(client: httpx.AsyncClient,
+                                                                         admin: Staff) -> None:
+    session = await create_published(client, admin, capacity=50, in_person_capacity=10)
+    await Session.update({Session.in_person_seats_taken: 4}).where(Session.id == session["id"])
+    url = f"/api/v1/sessions/{session['id']}"
+
+    lowered = await client.patch(url, json={"in_person_capacity": 3}, headers=admin.headers)
+    to_taken = await client.patch(url, json={"in_person_capacity": 4}, headers=admin.headers)
+
+    assert lowered.status_code == 422
+    assert lowered.json()["errors"] == [{"field": "in_person_capacity",
+                                         "message": "4 in-person seats are already taken."}]
+    assert to_taken.status_code == 200
+    assert to_taken.json()["in_person_capacity"] == 4
