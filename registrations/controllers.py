@@ -65,17 +65,17 @@ class SessionRegistrationsApi(Controller):
         need: FromQuery[str] = "",
         format: FromQuery[str] = "json",
     ) -> Response[Any]:
-        """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet."""
+        """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
+        of every matching registration (``limit`` and ``offset`` page the JSON only)."""
         await _manager(request, session_id)
         filters = staff.ListFilters(search, status, category, region, language, need, limit, offset)
-        page = await staff.list_registrations(session_id, filters)
         if format == "csv":
             return Response(
-                staff.registrations_csv(page),
+                staff.registrations_csv(await staff.matching_registrations(session_id, filters)),
                 media_type="text/csv",
                 headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
             )
-        return Response(page)
+        return Response(await staff.list_registrations(session_id, filters))
 
     @post("/approve", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def approve(

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = ["ManagePages", "RegistrationPages", "StaffRegistrationPages"]
 
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -32,6 +33,9 @@ _TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "pr
          "interpretation_language_other", "sign_language", "accessibility_other")
 _CHECKBOXES = ("consent_processing", "consent_listed", "consent_recorded", "personal_assistant")
 _OPTIONAL = ("gender", "delegation_role", "participation_mode", "interpretation_language", "sign_language")
+#: Rows on one page of the staff list; the CSV holds every match.
+PAGE_SIZE = 200
+_FILTERS = ("search", "status", "category", "region", "language", "need")
 
 
 def form_values(form: FormMultiDict) -> dict[str, Any]:
@@ -209,26 +213,36 @@ class StaffRegistrationPages(Controller):
         need: FromQuery[str] = "",
         offset: FromQuery[int] = 0,
     ) -> Template:
-        """The list with search, filters and counts."""
+        """The list with search, filters and counts, a page at a time."""
         await ensure_can_manage(await current_staff(request), session_id)
-        filters = staff.ListFilters(search, status, category, region, language, need, 200, max(offset, 0))
+        filters = staff.ListFilters(search, status, category, region, language, need, PAGE_SIZE, max(offset, 0))
         try:
             page = await staff.list_registrations(session_id, filters)
         except InvalidInput as error:
-            page, filter_errors = await staff.list_registrations(session_id, staff.ListFilters()), _errors(error)
+            filters, filter_errors = staff.ListFilters(limit=PAGE_SIZE), _errors(error)
+            page = await staff.list_registrations(session_id, filters)
         else:
             filter_errors = {}
         context = await session_page_context_staff(session_id)
-        context.update(page=page, filters=filters, filter_errors=filter_errors,
+        context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(filters, page.total),
                        message=request.query_params.get("done"))
         return Template("pages/staff/registrations.html", context=context)
 
     @get("/export.csv")
-    async def export_csv(self, session_id: FromPath[int]) -> Response[str]:
-        """Every registration of the session as CSV (UTF-8 with BOM, formulas neutralised)."""
-        page = await staff.list_registrations(session_id, staff.ListFilters(limit=staff.MAX_LIMIT))
+    async def export_csv(
+        self,
+        session_id: FromPath[int],
+        search: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        region: FromQuery[str] = "",
+        language: FromQuery[str] = "",
+        need: FromQuery[str] = "",
+    ) -> Response[str]:
+        """Every registration that matches the list's filters as CSV (UTF-8 with BOM, formulas neutralised)."""
+        filters = staff.ListFilters(search, status, category, region, language, need)
         return Response(
-            staff.registrations_csv(page),
+            staff.registrations_csv(await staff.matching_registrations(session_id, filters)),
             media_type="text/csv",
             headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
         )
@@ -243,11 +257,28 @@ class StaffRegistrationPages(Controller):
             done = await _act(action, session_id, form, user, request.app.state.settings)
         except ConveneError as error:
             context = await session_page_context_staff(session_id)
-            page = await staff.list_registrations(session_id, staff.ListFilters(limit=200))
-            context.update(page=page, filters=staff.ListFilters(), filter_errors={}, action_errors=_errors(error),
-                           message=None)
+            filters = staff.ListFilters(limit=PAGE_SIZE)
+            page = await staff.list_registrations(session_id, filters)
+            context.update(page=page, filters=filters, filter_errors={}, action_errors=_errors(error),
+                           paging=_paging(filters, page.total), message=None)
             return Template("pages/staff/registrations.html", context=context, status_code=400)
         return Redirect(f"/staff/sessions/{session_id}/registrations?done={done}", status_code=303)
+
+
+def _paging(filters: staff.ListFilters, total: int) -> dict[str, Any]:
+    """Where this page of the list starts and ends, and the links to the pages before and after it and to the CSV
+    of every match, each keeping the search and filters."""
+    kept = {name: getattr(filters, name) for name in _FILTERS if getattr(filters, name)}
+    before = max(filters.offset - filters.limit, 0) if filters.offset > 0 else None
+    after = filters.offset + filters.limit if filters.offset + filters.limit < total else None
+    return {
+        "first": min(filters.offset + 1, total),
+        "last": min(filters.offset + filters.limit, total),
+        "total": total,
+        "previous": None if before is None else "?" + urlencode({**kept, "offset": before}),
+        "next": None if after is None else "?" + urlencode({**kept, "offset": after}),
+        "csv_query": "?" + urlencode(kept) if kept else "",
+    }
 
 
 async def session_page_context_staff(session_id: int) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["CSV_COLUMNS", "ListFilters", "list_registrations", "registrations_csv", "status_counts"]
+__all__ = [
+    "CSV_COLUMNS", "ListFilters", "list_registrations", "matching_registrations", "registrations_csv", "status_counts",
+]
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,8 @@ CSV_COLUMNS = (
     "id", "status", "waitlist_position", "name", "email", "organisation", "stakeholder_category", "country",
     "regional_group", "commissions", "preferred_language", "timezone", "gender", "delegation_role",
     "participation_mode", "interpretation_language", "accessibility_needs", "personal_assistant", "consent_listed",
-    "consent_recorded", "attendance", "minutes_attended", "created_at",
+    "consent_recorded", "attendance", "minutes_attended", "created_at", "accessibility_other", "sign_language",
+    "needs_status",
 )
 # A spreadsheet runs a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,10 +44,10 @@ class ListFilters:
     limit: int = 100
     offset: int = 0
 
-    def check(self) -> None:
-        if not 1 <= self.limit <= MAX_LIMIT:
+    def check(self, *, paged: bool = True) -> None:
+        if paged and not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInput.field("limit", _("Give a number from 1 to %(max)s.", max=MAX_LIMIT))
-        if self.offset < 0:
+        if paged and self.offset < 0:
             raise InvalidInput.field("offset", _("Give a number of 0 or more."))
         if self.status and self.status not in Registration.Status._value2member_map_:
             raise InvalidInput.field("status", _("Unknown status."))
@@ -99,17 +103,30 @@ def status_counts(regs: list[dict]) -> dict[str, int]:
     return counts
 
 
+async def _matching(session_id: int, filters: ListFilters) -> tuple[list[dict], list[RegistrationOut]]:
+    """Every registration of the session, and every one that matches as staff see it."""
+    regs, needs, history = await _rows(session_id)
+    positions = _positions(regs)
+    items = [
+        registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"]))
+        for r in regs
+        if _matches(r, needs.get(r["id"], []), filters)
+    ]
+    return regs, items
+
+
 async def list_registrations(session_id: int, filters: ListFilters) -> RegistrationPage:
     """One page of the session's registrations that match, the total that match, and counts by status (all)."""
     filters.check()
-    regs, needs, history = await _rows(session_id)
-    positions = _positions(regs)
-    matching = [r for r in regs if _matches(r, needs.get(r["id"], []), filters)]
+    regs, matching = await _matching(session_id, filters)
     page = matching[filters.offset : filters.offset + filters.limit]
-    items = [
-        registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"])) for r in page
-    ]
-    return RegistrationPage(items=items, total=len(matching), counts=status_counts(regs))
+    return RegistrationPage(items=page, total=len(matching), counts=status_counts(regs))
+
+
+async def matching_registrations(session_id: int, filters: ListFilters) -> list[RegistrationOut]:
+    """Every registration that matches the search and filters, whatever the paging says (for exports)."""
+    filters.check(paged=False)
+    return (await _matching(session_id, filters))[1]
 
 
 def _cell(value: Any) -> str:
@@ -118,21 +135,27 @@ def _cell(value: Any) -> str:
 
 
 def _csv_row(item: RegistrationOut) -> list[str]:
+    accessibility = [n for n in item.needs if n.kind != "interpretation"]
     values = {
         **{column: getattr(item, column, None) for column in CSV_COLUMNS},
         "commissions": ";".join(item.commissions),
-        "accessibility_needs": ";".join(n.code or n.text for n in item.needs if n.kind != "interpretation"),
+        "accessibility_needs": ";".join(n.code or n.text for n in accessibility),
         "created_at": item.created_at.isoformat(),
+        # The free text (the ``other`` provision's, or a request of its own) and the sign language asked for.
+        "accessibility_other": next((n.text for n in accessibility if n.code in ("other", "")), ""),
+        "sign_language": next((n.text for n in accessibility if n.code == "national_sign_language"), ""),
+        # Where each need stands: ``fr=arranged;captions_cart=requested;other=not_possible``.
+        "needs_status": ";".join(f"{n.code or 'other'}={n.status}" for n in item.needs),
     }
     return [_cell(values[column]) for column in CSV_COLUMNS]
 
 
-def registrations_csv(page: RegistrationPage) -> str:
+def registrations_csv(items: Iterable[RegistrationOut]) -> str:
     """UTF-8 with a byte-order mark (spreadsheets then read it as UTF-8); formula-looking cells get a leading '."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for item in page.items:
+    for item in items:
         writer.writerow(_csv_row(item))
     return out.getvalue()

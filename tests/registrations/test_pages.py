@@ -332,3 +332,50 @@ async def test_manage_page_takes_line_breaks_from_a_textarea(client):
 
     assert response.status_code == 303
     assert await Need.select(Need.kind, Need.text) == [{"kind": "other", "text": "Quiet room\nnear the exit"}]
+
+
+async def _many_registrations(session_id: int, count: int, status: str) -> None:
+    rows = [
+        Registration(session=session_id, name=f"Person {i:04}", email=f"p{i:04}@example.org",
+                     stakeholder_category="academia", country="SN", status=status, manage_nonce=f"n{i}")
+        for i in range(count)
+    ]
+    for start in range(0, count, 200):
+        await Registration.insert(*rows[start : start + 200])
+
+
+async def test_staff_page_pages_through_the_list_keeping_filters(client, admin):
+    session_id = await make_session()
+    await _many_registrations(session_id, 205, "confirmed")
+    await Registration.insert(Registration(session=session_id, name="Other", email="other@example.org",
+                                           stakeholder_category="academia", country="SN", status="cancelled",
+                                           manage_nonce="x"))
+    await login_cookie_client(client, admin)
+    url = f"/staff/sessions/{session_id}/registrations"
+
+    first = await client.get(url, params={"status": "confirmed"})
+    second = await client.get(url, params={"status": "confirmed", "offset": 200})
+
+    assert first.text.count('<th scope="row">Person ') == 200
+    assert "<p>Showing 1 to 200 of 205.</p>" in first.text
+    assert first.text.count('<a href="?status=confirmed&amp;offset=200" rel="next">Next page</a>') == 2
+    assert 'rel="prev"' not in first.text
+    assert f'href="{url}/export.csv?status=confirmed" download' in first.text
+    assert second.text.count('<th scope="row">Person ') == 5
+    assert "<p>Showing 201 to 205 of 205.</p>" in second.text
+    assert second.text.count('<a href="?status=confirmed&amp;offset=0" rel="prev">Previous page</a>') == 2
+    assert 'rel="next"' not in second.text
+
+
+async def test_staff_page_csv_holds_every_match_beyond_a_thousand(client, admin):
+    session_id = await make_session()
+    await _many_registrations(session_id, 1001, "confirmed")
+    await login_cookie_client(client, admin)
+
+    everything = await client.get(f"/staff/sessions/{session_id}/registrations/export.csv")
+    none_waiting = await client.get(f"/staff/sessions/{session_id}/registrations/export.csv",
+                                    params={"status": "waitlisted"})
+
+    assert len(everything.text.splitlines()) == 1 + 1001
+    assert everything.text.splitlines()[-1].split(",")[4] == "p1000@example.org"
+    assert len(none_waiting.text.splitlines()) == 1

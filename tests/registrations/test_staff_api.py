@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from registrations.tables import Invitation, Need, Registration
 from server.tables import OutboxMessage
 from tests.registrations.conftest import assign, make_session, submission
@@ -200,3 +203,40 @@ async def test_decline_reason_and_need_note_refuse_control_characters(client, ad
     assert await Registration.select(Registration.status) == [{"status": "confirmed"}]
     assert await Need.select(Need.status, Need.note) == [{"status": "requested", "note": ""}]
     assert await _templates() == ["registration_confirmed"]
+
+
+async def test_csv_export_holds_every_match_whatever_the_paging(client, admin):
+    session_id = await make_session(capacity=1)
+    for email in ("a@example.org", "b@example.org", "c@example.org"):
+        await _register(client, session_id, email=email)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+
+    everything = await client.get(url, params={"format": "csv", "limit": 1}, headers=admin.headers)
+    waiting = await client.get(url, params={"format": "csv", "status": "waitlisted", "offset": 5},
+                               headers=admin.headers)
+
+    assert [line.split(",")[4] for line in everything.text.splitlines()[1:]] == [
+        "a@example.org", "b@example.org", "c@example.org",
+    ]
+    assert [line.split(",")[4] for line in waiting.text.splitlines()[1:]] == ["b@example.org", "c@example.org"]
+
+
+async def test_csv_export_shows_free_text_and_where_each_need_stands(client, admin):
+    session_id = await make_session()
+    await _register(client, session_id, interpretation_language="fr", sign_language="bzs",
+                    accessibility_needs=["captions_cart", "national_sign_language"], accessibility_other="Quiet room")
+    await Need.update({Need.status: "arranged"}).where(Need.code == "captions_cart")
+
+    response = await client.get(
+        f"/api/v1/sessions/{session_id}/registrations", params={"format": "csv"}, headers=admin.headers
+    )
+
+    header, row = csv.reader(io.StringIO(response.text.removeprefix("\ufeff")))
+    values = dict(zip(header, row, strict=True))
+    assert {name: values[name] for name in ("accessibility_needs", "accessibility_other", "sign_language",
+                                             "needs_status")} == {
+        "accessibility_needs": "captions_cart;national_sign_language;Quiet room",
+        "accessibility_other": "Quiet room",
+        "sign_language": "bzs",
+        "needs_status": "fr=requested;captions_cart=arranged;national_sign_language=requested;other=requested",
+    }
