@@ -22,7 +22,7 @@ from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, check_text, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
-from registrations.tables import Need, Registration, StatusChange
+from registrations.tables import Invitation, Need, Registration, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -224,9 +224,15 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
 
 
 async def anonymise(registration_id: int) -> None:
-    """Remove personal data from one registration and from its delivered mail (in the caller's transaction)."""
-    current = await Registration.select(Registration.email).where(Registration.id == registration_id).first()
+    """Remove personal data from one registration, its invitation and its delivered mail (in the caller's
+    transaction). The invitation stays, anonymised, so the counts of invitations used still add up."""
+    current = await Registration.select(Registration.email, Registration.session).where(
+        Registration.id == registration_id
+    ).first()
     await outbox.forget_mail_of(current["email"], registration_id)
+    await Invitation.update({Invitation.email: f"erased-{registration_id}"}).where(
+        (Invitation.session == current["session"]) & (Invitation.email == current["email"])
+    )
     await Registration.update(
         {
             Registration.name: "",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.tables import Session
-from registrations.tables import Need, Registration
+from registrations.tables import Invitation, Need, Registration
 from server.tables import OutboxMessage
 from tests.registrations.conftest import make_session, submission
 
@@ -187,4 +187,19 @@ async def test_manage_partial_update_checked_against_the_needs_kept(client):
     assert await _needs() == [
         ("accessibility", "national_sign_language", "bzs", "requested"),
         ("accessibility", "easy_read", "", "requested"),
+    ]
+
+
+async def test_erase_anonymises_the_invitation_too(client):
+    session_id = await make_session(audience="invitation")
+    await Invitation.insert(Invitation(session=session_id, email="amina.diallo@example.org"),
+                            Invitation(session=session_id, email="other@example.org"))
+    body, url = await _register(client, session_id)
+
+    erased = await client.post(f"{url}/erase")
+
+    assert erased.status_code == 200
+    invitations = await Invitation.select(Invitation.email, Invitation.used).order_by(Invitation.id)
+    assert invitations == [
+        {"email": f"erased-{body['id']}", "used": True}, {"email": "other@example.org", "used": False},
     ]
