@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["AUDIENCES", "KINDS", "PROVISIONS", "REGIONS", "STATUSES", "label", "sign_language_name"]
+__all__ = [
+    "AUDIENCES",
+    "KINDS",
+    "OVERLAP_REASONS",
+    "PROVISIONS",
+    "REGIONS",
+    "STATUSES",
+    "label",
+    "sign_language_name",
+]
 
 from functools import cache
 
@@ -35,6 +44,11 @@ STATUSES = {
     "published": _l("Published"),
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
+}
+#: Why an overlap is worth a warning (``ConflictWarning.reason``).
+OVERLAP_REASONS = {
+    "same_series": _l("same series"),
+    "same_organiser": _l("an organiser in common"),
 }
 PROVISIONS = {
     "captions_cart": _l("Real-time human captioning (CART)"),

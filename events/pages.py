@@ -11,15 +11,31 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from events import queries, services
-from events.access import current_staff, managed_session_ids
+from events.access import can_manage, current_staff, managed_session_ids
 from events.forms import FormErrors, form_from_session, form_values, parse_reschedule, parse_session_form
-from events.labels import AUDIENCES, KINDS, PROVISIONS, REGIONS, STATUSES, label, sign_language_name
-from events.queries import ListFilters, effective_status, load_row, now
+from events.labels import (
+    AUDIENCES,
+    KINDS,
+    OVERLAP_REASONS,
+    PROVISIONS,
+    REGIONS,
+    STATUSES,
+    label,
+    sign_language_name,
+)
+from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effective_status, load_row, now
 from events.schemas import SessionPublicOut
 from events.tables import Series, Session
 from server.auth import StaffUser, require_session_manager, require_staff
 from server.errors import InvalidInput
-from server.i18n import current_timezone, format_datetime, format_time_range, language_name, pick_text
+from server.i18n import (
+    current_timezone,
+    format_datetime,
+    format_list,
+    format_time_range,
+    language_name,
+    pick_text,
+)
 from server.i18n import gettext as _
 from server.schemas import PathId, QueryOffset
 from server.tables import User
@@ -144,14 +160,44 @@ async def _form_context(user: StaffUser, **context: Any) -> dict[str, Any]:
             "errors": {}, **_choices(), **context}
 
 
+async def _overlaps(user: StaffUser, session_id: int) -> list[dict[str, Any]]:
+    """The sessions this one overlaps (same series or an organiser in common), as the detail page warns of them.
+
+    Another session's title is shown when the viewer manages it or it is public; a draft of someone else's is
+    named by its number only."""
+    reasons: dict[int, list[str]] = {}
+    for warning in await conflict_warnings(session_id):
+        reasons.setdefault(warning.session_id, []).append(label(OVERLAP_REASONS, warning.reason))
+    if not reasons:
+        return []
+    rows = await Session.select(
+        Session.id, Session.title, Session.floor_language, Session.starts_at, Session.ends_at, Session.timezone,
+        Session.status,
+    ).where(Session.id.is_in(sorted(reasons))).order_by(Session.starts_at).order_by(Session.id).output(load_json=True)
+    overlaps = []
+    for row in rows:
+        manages = await can_manage(user, row["id"])
+        title, title_lang = pick_text(row["title"], row["floor_language"])
+        if not manages and row["status"] not in PUBLIC_STATUSES:
+            title, title_lang = _("Session %(id)s", id=row["id"]), None
+        overlaps.append({
+            "id": row["id"], "title": title, "title_lang": title_lang, "manages": manages,
+            "time": format_time_range(row["starts_at"], row["ends_at"], row["timezone"]),
+            "reasons": format_list(reasons[row["id"]]),
+        })
+    return overlaps
+
+
 async def _detail_context(user: StaffUser, session_id: int, **context: Any) -> dict[str, Any]:
     session = await queries.staff_view(session_id)
     row = await load_row(session_id)
     explicit = (row["registration_opens_at"], row["registration_closes_at"])
     view = session_view(session, await _series_titles())
     form = form_from_session(session, explicit)
-    base = {"session": session, "view": view, "status": effective_status(row), "started": row["starts_at"] <= now(),
-            "form": form,
+    status = effective_status(row)
+    upcoming = status in (Session.Status.draft.value, Session.Status.published.value)
+    base = {"session": session, "view": view, "status": status, "started": row["starts_at"] <= now(),
+            "overlaps": await _overlaps(user, session_id) if upcoming else [], "form": form,
             "reschedule_errors": {}, "reschedule_form": {"starts_at": form["starts_at"], "ends_at": form["ends_at"]}}
     return await _form_context(user, **{**base, **context})
 
