@@ -55,7 +55,11 @@ async def registration_view(reg: dict[str, Any]) -> RegistrationOut:
     return registration_out(reg, needs, history, position)
 
 
-def registration_out(reg: dict, needs: list[dict], history: list[dict], position: int | None) -> RegistrationOut:
+def registration_out(
+    reg: dict, needs: list[dict], history: list[dict], position: int | None, staff_names: dict[int, str] | None = None
+) -> RegistrationOut:
+    """The registration as its registrant sees it; ``staff_names`` (staff views) names the organisers who acted."""
+    names = staff_names or {}
     return RegistrationOut(
         id=reg["id"],
         session_id=reg["session"],
@@ -81,7 +85,9 @@ def registration_out(reg: dict, needs: list[dict], history: list[dict], position
         created_at=reg["created_at"],
         needs=[NeedOut(n["id"], n["kind"], n["code"], n["text"], n["status"], n["note"]) for n in needs],
         history=[
-            StatusChangeOut(h["from_status"], h["to_status"], h["actor"], h["reason"], h["created_at"])
+            StatusChangeOut(
+                h["from_status"], h["to_status"], h["actor"], h["reason"], h["created_at"], names.get(h["staff_user"])
+            )
             for h in history
         ],
         regional_group=regional_group_of(reg["country"]),

@@ -57,12 +57,15 @@ class NeedOut(msgspec.Struct):
     note: str
 
 
-class StatusChangeOut(msgspec.Struct):
+class StatusChangeOut(msgspec.Struct, omit_defaults=True):
+    """One line of history; ``staff_name`` (the organiser who acted) only in staff views, never the registrant's."""
+
     from_status: str
     to_status: str
     actor: str
     reason: str
     created_at: datetime
+    staff_name: str | None = None
 
 
 class RegistrationOut(msgspec.Struct):

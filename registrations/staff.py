@@ -18,6 +18,7 @@ from registrations.schemas import RegistrationOut, RegistrationPage
 from registrations.tables import Need, Registration, StatusChange
 from server.errors import InvalidInput
 from server.i18n import gettext as _
+from server.tables import User
 
 MAX_LIMIT = 1000
 CSV_COLUMNS = (
@@ -72,6 +73,15 @@ def _matches(reg: dict[str, Any], needs: list[dict], f: ListFilters) -> bool:
     return not (f.need and not any(f.need in (n["code"], n["kind"]) for n in needs))
 
 
+async def _staff_names(history: dict[int, list[dict]]) -> dict[int, str]:
+    """The name (else the address) of each staff member who changed one of these registrations."""
+    ids = {change["staff_user"] for changes in history.values() for change in changes if change["staff_user"]}
+    if not ids:
+        return {}
+    users = await User.select(User.id, User.name, User.email).where(User.id.is_in(list(ids)))
+    return {user["id"]: user["name"] or user["email"] for user in users}
+
+
 async def _rows(session_id: int) -> tuple[list[dict], dict[int, list[dict]], dict[int, list[dict]]]:
     regs = await Registration.select().where(Registration.session == session_id).order_by(Registration.id)
     needs: dict[int, list[dict]] = {}
@@ -107,8 +117,9 @@ async def _matching(session_id: int, filters: ListFilters) -> tuple[list[dict], 
     """Every registration of the session, and every one that matches as staff see it."""
     regs, needs, history = await _rows(session_id)
     positions = _positions(regs)
+    names = await _staff_names(history)
     items = [
-        registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"]))
+        registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"]), names)
         for r in regs
         if _matches(r, needs.get(r["id"], []), filters)
     ]

@@ -379,3 +379,18 @@ async def test_staff_page_csv_holds_every_match_beyond_a_thousand(client, admin)
     assert len(everything.text.splitlines()) == 1 + 1001
     assert everything.text.splitlines()[-1].split(",")[4] == "p1000@example.org"
     assert len(none_waiting.text.splitlines()) == 1
+
+
+async def test_staff_page_names_the_organiser_who_acted(client, admin):
+    session_id = await make_session(audience="approval")
+    path, _csrf_token = await _manage_page_of(client, session_id, preferred_language="en")
+    await client.post(f"/api/v1/sessions/{session_id}/registrations/approve", json={"registration_ids": [1]},
+                      headers=admin.headers)
+    manage_page = await client.get(path)
+    await login_cookie_client(client, admin)
+
+    staff_page = await client.get(f"/staff/sessions/{session_id}/registrations")
+
+    assert "(Organiser: <bdi>Admin</bdi>)" in staff_page.text
+    assert "<td>An organiser</td>" in manage_page.text
+    assert "Admin" not in manage_page.text

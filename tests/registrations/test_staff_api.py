@@ -240,3 +240,21 @@ async def test_csv_export_shows_free_text_and_where_each_need_stands(client, adm
         "sign_language": "bzs",
         "needs_status": "fr=requested;captions_cart=arranged;national_sign_language=requested;other=requested",
     }
+
+
+async def test_staff_history_names_the_organiser_who_acted_registrant_view_does_not(client, organiser):
+    session_id = await make_session(audience="approval")
+    await assign(session_id, organiser.id)
+    registered = await _register(client, session_id)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    await client.post(f"{url}/approve", json={"registration_ids": [registered["id"]]}, headers=organiser.headers)
+
+    staff_view = (await client.get(url, headers=organiser.headers)).json()["items"][0]
+    registrant_view = (await client.get(registered["manage_url"].replace("http://convene.test/", "/api/v1/"))).json()
+
+    assert [(h["actor"], h.get("staff_name")) for h in staff_view["history"]] == [
+        ("registrant", None), ("staff", "Organiser"),
+    ]
+    assert [sorted(h) for h in registrant_view["history"]] == [
+        ["actor", "created_at", "from_status", "reason", "to_status"],
+    ] * 2
