@@ -314,8 +314,9 @@ async def register(session_id: int, data: RegistrationCreate, *, settings: Setti
     existing registration (``created`` False) and gets its link by mail."""
     try:
         return await _create(session_id, data, settings)
-    except _UNIQUE_VIOLATIONS:
-        # The address is registered already (perhaps by a concurrent request): answer as a repeat.
+    except (RegistrationClosed, *_UNIQUE_VIOLATIONS):
+        # The address is registered already (perhaps by a concurrent request, or before the window closed):
+        # answer as a repeat. Only an address that passed validation gets here.
         email = validate_email(data.email.strip(), check_deliverability=False).normalized.lower()
         repeat = await _repeat(session_id, email, settings)
         if repeat is None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from events.tables import Session
 from registrations.tables import Invitation, Need, Registration, StatusChange
 from server.tables import OutboxMessage, User
 from tests.registrations.conftest import assign, make_session, submission
@@ -263,3 +264,24 @@ async def test_register_rate_limited_per_address(client):
 
     assert statuses[:60] == [201] * 60
     assert statuses[60] == 429
+
+
+async def test_register_repeat_after_window_closed_answers_like_any_repeat(client):
+    session_id = await make_session()
+    first = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+    await Session.update({Session.registration_closes_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        Session.id == session_id
+    )
+
+    again = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+    newcomer = await client.post(f"/api/v1/sessions/{session_id}/registrations",
+                                 json=submission(email="late@example.org"))
+
+    assert again.status_code == 200
+    assert again.json() == {
+        "id": first.json()["id"], "status": "confirmed", "manage_url": None,
+        "waitlist_position": None, "participation_mode": "online",
+    }
+    assert (newcomer.status_code, [e["field"] for e in newcomer.json()["errors"]]) == (409, ["registration_window"])
+    templates = await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)
+    assert [t["template"] for t in templates] == ["registration_confirmed", "manage_link_resent"]
