@@ -216,15 +216,15 @@ class StaffRegistrationPages(Controller):
         """The list with search, filters and counts, a page at a time."""
         await ensure_can_manage(await current_staff(request), session_id)
         filters = staff.ListFilters(search, status, category, region, language, need, PAGE_SIZE, max(offset, 0))
+        listed, filter_errors = filters, {}
         try:
             page = await staff.list_registrations(session_id, filters)
         except InvalidInput as error:
-            filters, filter_errors = staff.ListFilters(limit=PAGE_SIZE), _errors(error)
-            page = await staff.list_registrations(session_id, filters)
-        else:
-            filter_errors = {}
+            # The form keeps what was typed, beside the error; the list shows every registration meanwhile.
+            listed, filter_errors = staff.ListFilters(limit=PAGE_SIZE), _errors(error)
+            page = await staff.list_registrations(session_id, listed)
         context = await session_page_context_staff(session_id)
-        context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(filters, page.total),
+        context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(listed, page.total),
                        message=request.query_params.get("done"))
         return Template("pages/staff/registrations.html", context=context)
 

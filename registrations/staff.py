@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from registrations.manage import registration_out
-from registrations.reference import COMMISSIONS, REGIONAL_GROUPS, commissions_of, regional_group_of
+from registrations.reference import (
+    COMMISSIONS,
+    PROVISIONS,
+    REGIONAL_GROUPS,
+    STAKEHOLDER_CATEGORIES,
+    commissions_of,
+    is_language_tag,
+    regional_group_of,
+)
 from registrations.schemas import RegistrationOut, RegistrationPage
 from registrations.tables import Need, Registration, StatusChange
 from server.errors import InvalidInput
@@ -54,6 +62,16 @@ class ListFilters:
             raise InvalidInput.field("status", _("Unknown status."))
         if self.region and self.region not in (*REGIONAL_GROUPS, *COMMISSIONS):
             raise InvalidInput.field("region", _("Give a regional group or a Regional Commission code."))
+        if self.category and self.category not in STAKEHOLDER_CATEGORIES:
+            raise InvalidInput.field("category", _("Choose a stakeholder category from the list."))
+        if self.language and not is_language_tag(self.language):
+            raise InvalidInput.field("language", _("Give a language code such as fr or es-419."))
+        if self.need and self.need not in (*Need.Kind._value2member_map_, *PROVISIONS) and not is_language_tag(
+            self.need
+        ):
+            raise InvalidInput.field(
+                "need", _("Give a provision code, a kind of need, or the code of a language asked for.")
+            )
 
 
 def _matches(reg: dict[str, Any], needs: list[dict], f: ListFilters) -> bool:

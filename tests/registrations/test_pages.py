@@ -394,3 +394,14 @@ async def test_staff_page_names_the_organiser_who_acted(client, admin):
     assert "(Organiser: <bdi>Admin</bdi>)" in staff_page.text
     assert "<td>An organiser</td>" in manage_page.text
     assert "Admin" not in manage_page.text
+
+
+async def test_staff_page_unknown_filter_shown_beside_it_and_kept(client, admin):
+    session_id = await make_session()
+    await login_cookie_client(client, admin)
+
+    response = await client.get(f"/staff/sessions/{session_id}/registrations", params={"category": "ngo"})
+
+    assert response.status_code == 200
+    assert '<a href="#field-category">Choose a stakeholder category from the list.</a>' in response.text
+    assert '<input id="field-category" name="category" type="text" value="ngo" aria-invalid="true">' in response.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from registrations.tables import Invitation, Need, Registration
 from server.tables import OutboxMessage
 from tests.registrations.conftest import assign, make_session, submission
@@ -258,3 +260,30 @@ async def test_staff_history_names_the_organiser_who_acted_registrant_view_does_
     assert [sorted(h) for h in registrant_view["history"]] == [
         ["actor", "created_at", "from_status", "reason", "to_status"],
     ] * 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("category", "ngo"), ("language", "english"), ("need", "captions"), ("need", "x1")]
+)
+async def test_list_registrations_unknown_filter_code_refused_naming_it(client, admin, name, value):
+    session_id = await make_session()
+
+    response = await client.get(f"/api/v1/sessions/{session_id}/registrations", params={name: value},
+                                headers=admin.headers)
+
+    assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, [name])
+
+
+async def test_list_registrations_need_filter_takes_kind_provision_or_language(client, admin):
+    session_id = await make_session()
+    await _register(client, session_id, email="fr@example.org", interpretation_language="fr")
+    await _register(client, session_id, email="easy@example.org", accessibility_needs=["easy_read"])
+    url = f"/api/v1/sessions/{session_id}/registrations"
+
+    found = {}
+    for need in ("fr", "easy_read", "accessibility", "es-419"):
+        response = await client.get(url, params={"need": need}, headers=admin.headers)
+        found[need] = [i["email"] for i in response.json()["items"]]
+
+    assert found == {"fr": ["fr@example.org"], "easy_read": ["easy@example.org"], "accessibility": ["easy@example.org"],
+                     "es-419": []}
