@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from server import i18n
-from server.db import bind_engine, close_engine, engine_from_url, start_engine
+from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers
 from server.settings import ROOT, Settings
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware, bounded_path_ids
@@ -108,15 +108,23 @@ def _logging_config() -> LoggingConfig:
     )
 
 
+async def _start_pool(request: Request) -> None:
+    """Before each request: start the database pool if it is not yet (the database was down at startup)."""
+    pool: ConnectionPool = request.app.state.pool
+    if pool.needed:
+        await pool.start()
+
+
 def create_app(settings: Settings | None = None, *, with_worker: bool = False) -> Litestar:
     """The Convene app; ``with_worker`` also runs the mail outbox worker inside the server process."""
     settings = settings or Settings.from_env()
     engine = engine_from_url(settings.database_url)
     bind_engine(engine)
+    pool = ConnectionPool(engine)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await start_engine(engine)
+        await pool.start()  # a database down at startup is logged, not fatal: /health says so meanwhile
         worker = None
         if with_worker:
             worker = asyncio.create_task(_load(WORKER_FACTORY)(settings))
@@ -126,12 +134,13 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
             if worker is not None:
                 worker.cancel()
                 await asyncio.gather(worker, return_exceptions=True)
-            await close_engine(engine)
+            await pool.close()
 
     app = Litestar(
         route_handlers=[*_route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
         guards=[bounded_path_ids],
+        before_request=_start_pool,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
         csrf_config=CSRFConfig(
@@ -154,6 +163,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.pool = pool
     # Outermost, not per route: addresses that match no route also get a request id, headers and an access log.
     app.asgi_handler = RequestContextMiddleware()(app.asgi_handler)
     logging.getLogger("convene").setLevel(logging.INFO)

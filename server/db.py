@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ConnectionPool",
     "all_tables",
     "bind_engine",
     "close_engine",
@@ -13,8 +14,10 @@ __all__ = [
     "write_transaction",
 ]
 
+import logging
 import os
 import sqlite3
+import time
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
@@ -28,6 +31,8 @@ from server.settings import parse_database_url
 APPS = ["server.piccolo_app", "events.piccolo_app", "registrations.piccolo_app"]
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+logger = logging.getLogger("convene.db")
 
 
 def engine_from_url(url: str) -> Engine:
@@ -60,14 +65,51 @@ def bind_engine(engine: Engine) -> None:
         table._meta.db = engine
 
 
+class ConnectionPool:
+    """PostgreSQL's connection pool, started with the app and, if the database could not be reached then, on a
+    later request (at most one attempt every ``retry_seconds``): the app serves meanwhile, ``/health`` answers 503
+    and queries open a connection each, until the database is back. SQLite has no pool: nothing to do."""
+
+    def __init__(self, engine: Engine, retry_seconds: float = 5.0) -> None:
+        self.engine = engine
+        #: Seconds between two attempts to start the pool while the database is unreachable.
+        self.retry_seconds = retry_seconds
+        self._next_attempt = 0.0
+        self._starting = False
+
+    @property
+    def needed(self) -> bool:
+        return isinstance(self.engine, PostgresEngine) and self.engine.pool is None
+
+    async def start(self) -> None:
+        """Start the pool unless it runs, another request is starting it, or the last attempt was too recent."""
+        if not self.needed or self._starting or time.monotonic() < self._next_attempt:
+            return
+        assert isinstance(self.engine, PostgresEngine)
+        self._starting = True
+        try:
+            await self.engine.start_connection_pool(max_size=20)
+        except Exception as error:  # whatever keeps the database from answering, the app keeps serving
+            self._next_attempt = time.monotonic() + self.retry_seconds
+            logger.warning("database unreachable, connection pool not started (%s: %s); retrying on a later request",
+                           type(error).__name__, error)
+        finally:
+            self._starting = False
+
+    async def close(self) -> None:
+        if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
+            await self.engine.close_connection_pool()
+
+
 async def start_engine(engine: Engine) -> None:
-    """PostgreSQL: start the pool, else Piccolo opens a connection per query."""
+    """PostgreSQL: start the pool, else Piccolo opens a connection per query (raises if the database is down;
+    the app uses ``ConnectionPool``, which does not)."""
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(max_size=20)
 
 
 async def close_engine(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 
