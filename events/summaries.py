@@ -35,7 +35,7 @@ from events.calendar import clean_text, session_mail_values
 from events.tables import Session, SessionSummary, SummaryOptOut, SummarySending
 from server import signals
 from server.accounts import STAFF, Me
-from server.auth import StaffUser, require_staff
+from server.auth import StaffUser, require_session_manager
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import LANGUAGES, pick_text
@@ -214,7 +214,7 @@ class SummaryPages(Controller):
     """Organisers write, preview and send a session's summary."""
 
     path = "/staff/sessions/{session_id:int}/summary"
-    guards = [require_staff]
+    guards = [require_session_manager]  # before the body is read: someone else's organiser gets 403 whatever it is
     dependencies = STAFF
     include_in_schema = False
 

@@ -125,15 +125,36 @@ async def published_session(owner: Staff) -> int:
     return rows[0]["id"]
 
 
-async def call(client: httpx.AsyncClient, method: str, url: str, headers: dict | None = None) -> httpx.Response:
-    """One request as a browser or script would send it: pages with the CSRF token, the API with a JSON body."""
+#: One byte past the app's limit on request bodies (``request_max_body_size``): a route that read it would say 413.
+OVERSIZED_BODY = b"x" * (10 * 1024 * 1024 + 1)
+#: Bodies the walk sends to a route that takes one: a guard that runs first refuses them all alike; a route that
+#: reads the body before deciding who may call it answers 413 (oversized) or 400 (malformed JSON) instead.
+BODIES = {"plausible": {}, "oversized": {"content": OVERSIZED_BODY},
+          "malformed": {"content": b"{not json", "headers": {"content-type": "application/json"}}}
+API_BODIES = ("plausible", "oversized", "malformed")
+PAGE_BODIES = ("plausible", "oversized")
+
+
+def bodies(method: str, url: str) -> tuple[str, ...]:
+    if method not in ("POST", "PUT", "PATCH"):
+        return ("plausible",)
+    return API_BODIES if url.startswith("/api/") else PAGE_BODIES
+
+
+async def call(client: httpx.AsyncClient, method: str, url: str, headers: dict | None = None,
+               body: str = "plausible") -> httpx.Response:
+    """One request as a browser or script would send it: pages with the CSRF token, the API with a JSON body;
+    ``body`` names the body a route that takes one gets (see BODIES)."""
     headers = dict(headers or {})
-    if url.startswith("/api/"):
-        body = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
-        return await client.request(method, url, headers=headers, **body)
-    if method != "GET":
+    is_api = url.startswith("/api/")
+    if not is_api and method != "GET":
         headers["x-csrftoken"] = await csrf_token(client)
-    return await client.request(method, url, headers=headers)
+    if method not in ("POST", "PUT", "PATCH") or (body == "plausible" and not is_api):
+        return await client.request(method, url, headers=headers)
+    if body == "plausible":
+        return await client.request(method, url, headers=headers, json={})
+    sent = dict(BODIES[body])
+    return await client.request(method, url, headers={**headers, **sent.pop("headers", {})}, **sent)
 
 
 def refuses_anonymous(url: str, response: httpx.Response) -> bool:
@@ -171,9 +192,10 @@ async def test_every_session_route_refuses_an_organiser_of_another_session(app, 
             continue
         url = fill(path, session_id)
         headers = other_organiser.headers if url.startswith("/api/") else None
-        response = await call(client, method, url, headers)
-        if response.status_code != 403:
-            failures.append(f"{method} {path} -> {response.status_code}")
+        for body in bodies(method, url):
+            response = await call(client, method, url, headers, body)
+            if response.status_code != 403:
+                failures.append(f"{method} {path} ({body} body) -> {response.status_code}")
 
     hint = "not 403 for an organiser of another session (use guards=[server.auth.require_session_manager]):\n"
     assert failures == [], hint + "\n".join(failures)
