@@ -105,7 +105,7 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
         if to == "confirmed" and reg["status"] == "waitlisted":
             if not await claim_seat(session_id, mode):
                 raise Conflict(_("No seat is left."), [FieldError("to", _("No seat is left."))])
-            updated = await _set_status(reg, "confirmed", None, user, reason="moved by organiser")
+            updated = await _set_status(reg, "confirmed", None, user, reason="moved_by_organiser")
             await notifications.notify_registration_promoted(updated, settings=settings)
         elif to == "waitlisted" and reg["status"] == "confirmed":
             await release_seat(session_id, mode)
@@ -117,7 +117,7 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
                 "SELECT MIN(waitlist_order) AS first FROM registration WHERE session = {} AND participation_mode = {}",
                 session_id, mode,
             )
-            updated = await _set_status(reg, "waitlisted", (first[0]["first"] or 1) - 1, user, "moved by organiser")
+            updated = await _set_status(reg, "waitlisted", (first[0]["first"] or 1) - 1, user, "moved_by_organiser")
             await notifications.notify_registration_waitlisted(updated, 1, settings=settings)
         else:
             raise Conflict(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 __all__ = [
-    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REGIONAL_GROUPS",
-    "STATUSES",
-    "country_choices", "country_name",
+    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REASONS",
+    "REGIONAL_GROUPS", "STATUSES",
+    "country_choices", "country_name", "describe_need", "reason_label",
 ]
 
 from babel import Locale
@@ -51,6 +51,16 @@ STATUSES = {
     "cancelled": _l("Cancelled"),
 }
 NEED_STATUSES = {"requested": _l("Requested"), "arranged": _l("Arranged"), "not_possible": _l("Not possible")}
+#: Reasons Convene itself records in a registration's history (stored as these codes, shown translated). Organisers'
+#: own words (a decline reason) are stored and shown as they wrote them. The spelled-out keys are rows written
+#: before the codes.
+REASONS = {
+    "seat_freed": _l("A seat was freed"),
+    "moved_by_organiser": _l("Moved by an organiser"),
+    "erased": _l("Personal data erased"),
+    "seat freed": _l("A seat was freed"),
+    "moved by organiser": _l("Moved by an organiser"),
+}
 REGIONAL_GROUPS = {
     "african": _l("African Group"),
     "asia_pacific": _l("Asia-Pacific Group"),
@@ -59,6 +69,25 @@ REGIONAL_GROUPS = {
     "weog": _l("Western European and Others Group"),
     "none": _l("No regional group"),
 }
+
+
+def reason_label(reason: str) -> str:
+    """Why a status changed, in the viewer's language: Convene's own reasons translated, organisers' words as is."""
+    return str(REASONS[reason]) if reason in REASONS else reason
+
+
+def describe_need(kind: str, code: str, text: str) -> str:
+    """A need in the viewer's language: the language to listen in, the provision (with the sign language asked
+    for), or the free text."""
+    from events.labels import PROVISIONS, sign_language_name
+    from server.i18n import gettext, language_name
+
+    if kind == "interpretation":
+        return gettext("Interpretation into %(language)s", language=language_name(code))
+    name = str(PROVISIONS.get(code or "other", code))
+    if code == "national_sign_language" and text:
+        return f"{name}: {sign_language_name(text)}"
+    return f"{name}: {text}" if text else name
 
 
 def country_name(code: str) -> str:
@@ -122,6 +151,8 @@ def template_globals() -> dict:
         "registration_choices": registration_choices,
         "registration_status_label": lambda code: str(STATUSES.get(code, code)),
         "need_status_label": lambda code: str(NEED_STATUSES.get(code, code)),
+        "reason_label": reason_label,
+        "describe_need": lambda need: describe_need(need.kind, need.code, need.text),
         "category_label": lambda code: str(CATEGORIES.get(code, code)),
         "regional_group_label": lambda code: str(REGIONAL_GROUPS.get(code, code)),
         "mode_label": lambda code: str(MODES.get(code, code)),

@@ -144,7 +144,7 @@ class StatusChange(Table):
     actor = Varchar(length=12)
     #: The staff member, when ``actor`` is ``staff``.
     staff_user = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
-    #: Why (a decline reason, "seat freed"…).
+    #: Why: an organiser's words (a decline reason), or a code of Convene's own (``seat_freed``…, see labels.REASONS).
     reason = Text(default="")
     #: When.
     created_at = Timestamptz(default=TimestamptzNow())

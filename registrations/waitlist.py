@@ -170,7 +170,7 @@ async def fill_freed_seats(session_id: int, mode: str, *, settings: Settings) ->
                 Registration.updated_at: datetime.now(UTC),
             }
         ).where(Registration.id == first["id"])
-        await record_change(first["id"], "waitlisted", "confirmed", actor="system", reason="seat freed")
+        await record_change(first["id"], "waitlisted", "confirmed", actor="system", reason="seat_freed")
         first["status"] = "confirmed"
         await notifications.notify_registration_promoted(first, settings=settings)
         promoted.append(first["id"])

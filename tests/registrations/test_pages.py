@@ -3,6 +3,8 @@ errors beside the fields, hostile text escaped."""
 
 from __future__ import annotations
 
+import re
+
 from registrations.tables import Need, Registration, StatusChange
 from server.i18n import format_datetime, use_locale
 from server.tables import OutboxMessage
@@ -405,3 +407,38 @@ async def test_staff_page_unknown_filter_shown_beside_it_and_kept(client, admin)
     assert response.status_code == 200
     assert '<a href="#field-category">Choose a stakeholder category from the list.</a>' in response.text
     assert '<input id="field-category" name="category" type="text" value="ngo" aria-invalid="true">' in response.text
+
+
+async def test_manage_page_shows_needs_and_reasons_in_words(client):
+    session_id = await make_session(capacity=1)
+    first_path, _csrf_token = await _manage_page_of(client, session_id, email="first@example.org")
+    path, _csrf_token = await _manage_page_of(
+        client, session_id, preferred_language="en", interpretation_language="fr", sign_language="bzs",
+        accessibility_needs=["captions_cart", "national_sign_language", "other"], accessibility_other="Quiet room",
+    )
+    await client.delete(f"/api/v1{first_path}")
+
+    page = await client.get(path)
+
+    assert re.findall(r'<tr><th scope="row">([^<]*)</th><td>Requested', page.text) == [
+        "Interpretation into French", "Real-time human captioning (CART)",
+        "National sign language interpretation: Brazilian Sign Language", "Other accessibility support: Quiet room",
+    ]
+    assert "<td>Convene</td><td>A seat was freed</td>" in page.text
+    history = (await client.get(f"/api/v1{path}")).json()["history"]
+    assert [(h["to_status"], h["reason"]) for h in history] == [("waitlisted", ""), ("confirmed", "seat_freed")]
+
+
+async def test_staff_page_shows_needs_and_reasons_in_words(client, admin):
+    session_id = await make_session(capacity=1)
+    await _manage_page_of(client, session_id, email="first@example.org", interpretation_language="es-419")
+    await _manage_page_of(client, session_id)
+    await client.post(f"/api/v1/sessions/{session_id}/registrations/1/move", json={"to": "waitlisted"},
+                      headers=admin.headers)
+    await login_cookie_client(client, admin)
+
+    page = await client.get(f"/staff/sessions/{session_id}/registrations")
+
+    assert "<span>Interpretation into Spanish (Latin America) — Requested</span>" in page.text
+    assert page.text.count("(Organiser: <bdi>Admin</bdi>) — Moved by an organiser</li>") == 1
+    assert page.text.count("(Convene) — A seat was freed</li>") == 1
