@@ -69,6 +69,15 @@ def _errors(error: ConveneError) -> dict[str, str]:
     return errors
 
 
+def _form_errors(error: ConveneError, values: dict[str, Any]) -> dict[str, str]:
+    """Field errors of the registration form: a language typed in the "another language" field is checked as
+    the interpretation language, and its error belongs beside that field, not the list."""
+    errors = _errors(error)
+    if values.get("interpretation_language_other") and "interpretation_language" in errors:
+        errors["interpretation_language_other"] = errors.pop("interpretation_language")
+    return errors
+
+
 class RegistrationPages(Controller):
     """The public registration form's submission (the form itself is on the session page)."""
 
@@ -85,7 +94,7 @@ class RegistrationPages(Controller):
             if error.status_code == 404:
                 raise
             context = await session_page_context(session_id)
-            context.update(form=values, form_errors=_errors(error))
+            context.update(form=values, form_errors=_form_errors(error, values))
             return Template("pages/session.html", context=context, status_code=400)
         if not outcome.created:
             return Template("pages/registrations/repeat.html", context={"session_id": session_id})

@@ -4,7 +4,9 @@ errors beside the fields, hostile text escaped."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+from events.tables import Session
 from registrations.tables import Need, Registration, StatusChange
 from server.i18n import format_datetime, use_locale
 from server.tables import OutboxMessage
@@ -442,3 +444,48 @@ async def test_staff_page_shows_needs_and_reasons_in_words(client, admin):
     assert "<span>Interpretation into Spanish (Latin America) — Requested</span>" in page.text
     assert page.text.count("(Organiser: <bdi>Admin</bdi>) — Moved by an organiser</li>") == 1
     assert page.text.count("(Convene) — A seat was freed</li>") == 1
+
+
+async def test_form_error_on_another_language_shown_beside_that_field(client):
+    session_id = await make_session()
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+
+    response = await client.post(f"/sessions/{session_id}/register",
+                                 data=_form(csrf, interpretation_language_other="not a language"))
+
+    assert response.status_code == 400
+    html = response.text
+    assert '<a href="#field-interpretation_language_other">' in html
+    assert ('id="field-interpretation_language_other" name="interpretation_language_other" type="text" '
+            'value="not a language" aria-describedby="error-interpretation_language_other" aria-invalid="true">'
+            ) in html
+    assert 'id="error-interpretation_language_other"' in html
+    assert 'id="error-interpretation_language"' not in html
+
+
+async def test_form_closed_window_error_links_to_what_says_so(client):
+    session_id = await make_session()
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+    await Session.update({Session.registration_closes_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        Session.id == session_id
+    )
+
+    response = await client.post(f"/sessions/{session_id}/register", data=_form(csrf))
+
+    assert response.status_code == 400
+    assert '<li><a href="#field-registration_window">Registration has closed.</a></li>' in response.text
+    assert '<p id="field-registration_window" tabindex="-1">Registration is closed.</p>' in response.text
+
+
+async def test_staff_page_error_without_a_field_is_not_a_broken_link(client, admin):
+    session_id = await make_session(capacity=2)
+    await _manage_page_of(client, session_id)
+    await login_cookie_client(client, admin)
+
+    refused = await client.post(f"/staff/sessions/{session_id}/registrations/move",
+                                data={"_csrf_token": client.cookies["convene_csrf"], "registration_id": "1",
+                                      "to": "waitlisted"})
+
+    assert refused.status_code == 400
+    assert ("<li>Nobody else is waiting: the seat would go straight back to this registration.</li>"
+            in refused.text)
