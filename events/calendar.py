@@ -29,6 +29,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 
 from events.tables import Session
+from events.validation import canonical_language
 from server.errors import InvalidInput, NotFound
 from server.i18n import current_timezone, format_time_range, pick_text
 from server.i18n import gettext as _
@@ -234,6 +235,7 @@ async def public_sessions(
         query = query.where(Session.kind == kind)
     rows = await query
     if language:
+        language = canonical_language(language)  # ``AR`` finds ``ar``
         rows = [r for r in rows if r["floor_language"] == language or language in (r["interpretation_languages"] or [])]
     return rows
 

@@ -14,7 +14,7 @@ __all__ = [
     "staff_out",
 ]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ from events.schemas import (
     SessionPublicOut,
 )
 from events.tables import AgendaItem, Session, SessionOrganiser
-from events.validation import is_language_code
+from events.validation import canonical_language, is_language_code
 from server.auth import StaffUser
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
@@ -220,6 +220,8 @@ def _where(filters: ListFilters):
 async def list_public_sessions(filters: ListFilters, limit: int = 50, offset: int = 0) -> SessionList:
     """Published (and completed) sessions, in a stable order: start, then id."""
     _check_filters(filters)
+    if filters.language:
+        filters = replace(filters, language=canonical_language(filters.language))  # ``AR`` finds ``ar``
     where = _where(filters)
     total = await Session.count().where(where)
     rows = (

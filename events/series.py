@@ -8,7 +8,7 @@ from msgspec import UNSET
 
 from events.schemas import SeriesCreate, SeriesOut, SeriesUpdate
 from events.tables import Series
-from events.validation import multilingual_errors
+from events.validation import canonical_texts, multilingual_errors
 from server.errors import FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 
@@ -42,15 +42,16 @@ async def get_series(series_id: int) -> SeriesOut:
 
 
 async def create_series(data: SeriesCreate) -> SeriesOut:
-    _check(data.title, data.description)
-    rows = await Series.insert(Series(title=data.title, description=data.description)).returning(Series.id)
+    title, description = canonical_texts(data.title), canonical_texts(data.description)
+    _check(title, description)
+    rows = await Series.insert(Series(title=title, description=description)).returning(Series.id)
     return await get_series(rows[0]["id"])
 
 
 async def update_series(series_id: int, data: SeriesUpdate) -> SeriesOut:
     row = await _row(series_id)
-    title = row["title"] if data.title is UNSET else data.title
-    description = row["description"] if data.description is UNSET else data.description
+    title = row["title"] if data.title is UNSET else canonical_texts(data.title)
+    description = row["description"] if data.description is UNSET else canonical_texts(data.description)
     _check(title, description)
     await Series.update({Series.title: title, Series.description: description}).where(Series.id == series_id)
     return await get_series(series_id)

@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+import msgspec
 from msgspec import UNSET
 
 from events.access import ensure_can_manage
 from events.queries import conflict_warnings, effective_status, load_row, staff_view
 from events.schemas import AgendaItemIn, JoinDetails, Reschedule, SessionCreate, SessionOut, SessionUpdate
 from events.tables import AgendaItem, Series, Session, SessionOrganiser
-from events.validation import session_errors
+from events.validation import canonical_language, canonical_texts, session_errors
 from server import signals
 from server.auth import StaffUser
 from server.db import write_transaction
@@ -72,6 +73,19 @@ def _values_from_row(row: dict) -> dict[str, Any]:
     values["join"] = JoinDetails(url=row["join_url"], meeting_id=row["join_meeting_id"],
                                  passcode=row["join_passcode"], dial_in=row["join_dial_in"])
     return values
+
+
+def _canonical(name: str, value: Any) -> Any:
+    """Language codes as sent, in their conventional case (``EN`` → ``en``), so they match as codes should."""
+    if name == "floor_language":
+        return canonical_language(value)
+    if name == "interpretation_languages":
+        return list(dict.fromkeys(canonical_language(code) for code in value))
+    if name in ("title", "description"):
+        return canonical_texts(value)
+    if name == "agenda":
+        return [msgspec.structs.replace(item, title=canonical_texts(item.title)) for item in value]
+    return value
 
 
 def _columns(values: dict[str, Any]) -> dict[str, Any]:
@@ -173,16 +187,16 @@ async def _set_agenda(session_id: int, items: list[AgendaItemIn]) -> None:
 
 async def create_session(user: StaffUser, data: SessionCreate) -> SessionOut:
     """A new draft session; the reply carries overlap warnings."""
-    values = {name: getattr(data, name) for name in VALUE_FIELDS}
+    values = {name: _canonical(name, getattr(data, name)) for name in VALUE_FIELDS}
     values["join"] = data.join or JoinDetails()
-    values["agenda"] = data.agenda
+    values["agenda"] = agenda = _canonical("agenda", data.agenda)
     await _validate(values)
     organisers = await _organisers_for_create(user, data.organiser_ids)
     async with write_transaction(_db()):
         rows = await Session.insert(Session(**_columns(values), created_by=user.id)).returning(Session.id)
         session_id = rows[0]["id"]
         await _set_organisers(session_id, organisers)
-        await _set_agenda(session_id, data.agenda)
+        await _set_agenda(session_id, agenda)
     return await staff_view(session_id, await conflict_warnings(session_id))
 
 
@@ -204,8 +218,8 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         before = _values_from_row(row)
         after = dict(before)
         sent = [name for name in VALUE_FIELDS if getattr(data, name) is not UNSET]
-        after.update({name: getattr(data, name) for name in sent})
-        after["agenda"] = [] if data.agenda is UNSET else data.agenda
+        after.update({name: _canonical(name, getattr(data, name)) for name in sent})
+        after["agenda"] = [] if data.agenda is UNSET else _canonical("agenda", data.agenda)
         if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
             _refuse_unless(status, {Session.Status.draft.value, Session.Status.published.value})  # it took place
         await _validate(after, row)
@@ -223,7 +237,7 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         if organisers is not None:
             await _set_organisers(session_id, organisers)
         if data.agenda is not UNSET:
-            await _set_agenda(session_id, data.agenda)
+            await _set_agenda(session_id, after["agenda"])
         if changes:
             await signals.send("session_updated", session_id=session_id, changes=changes)
         if any(after[name] != before[name] for name in ("capacity", "in_person_capacity")):

@@ -5,7 +5,7 @@ Each check returns field errors instead of raising, so a form shows every proble
 
 from __future__ import annotations
 
-__all__ = ["is_language_code", "is_sign_language", "session_errors"]
+__all__ = ["canonical_language", "canonical_texts", "is_language_code", "is_sign_language", "session_errors"]
 
 import re
 from datetime import datetime
@@ -29,6 +29,26 @@ def is_language_code(code: str) -> bool:
     primary = code.split("-")[0].lower()
     found = pycountry.languages.get(alpha_2=primary) if len(primary) == 2 else pycountry.languages.get(alpha_3=primary)
     return found is not None
+
+
+def canonical_language(code: str) -> str:
+    """A BCP 47 tag in its conventional case (RFC 5646 §2.1.1): ``EN`` → ``en``, ``ZH-HANS`` → ``zh-Hans``,
+    ``pt-br`` → ``pt-BR``, ``ES-419`` → ``es-419``; codes are compared and stored this way."""
+    primary, *subtags = code.split("-")
+    cased = [primary.lower()]
+    for position, subtag in enumerate(subtags, start=1):
+        if position == 1 and len(subtag) == 4 and subtag.isalpha():
+            cased.append(subtag.title())  # script
+        elif len(subtag) == 2 and subtag.isalpha() or len(subtag) == 3 and subtag.isdigit():
+            cased.append(subtag.upper())  # region
+        else:
+            cased.append(subtag.lower())
+    return "-".join(cased)
+
+
+def canonical_texts(texts: dict[str, str]) -> dict[str, str]:
+    """A multilingual text keyed by canonical codes."""
+    return {canonical_language(code): text for code, text in texts.items()}
 
 
 @cache

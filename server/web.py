@@ -76,7 +76,9 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-_ZONES = frozenset(available_timezones())
+#: Real IANA zones: tzdata also ships ``Factory`` (a placeholder that reads "-00") and ``localtime`` (whatever the
+#: host is set to), which are no place's time.
+_ZONES = frozenset(available_timezones()) - {"Factory", "localtime", "posixrules"}
 
 
 def valid_timezone(name: str | None) -> bool:

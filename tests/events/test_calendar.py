@@ -77,6 +77,7 @@ async def test_feed_filters_by_series_region_kind_and_language(client: httpx.Asy
     assert uids(await client.get("/calendar.ics", params={"region": "ECE"})) == [reviewed]
     assert uids(await client.get("/calendar.ics", params={"kind": "regional_review"})) == [reviewed]
     assert uids(await client.get("/calendar.ics", params={"language": "fr"})) == [interpreted]
+    assert uids(await client.get("/calendar.ics", params={"language": "FR"})) == [interpreted]
     assert len(uids(await client.get("/calendar.ics"))) == 3
 
 

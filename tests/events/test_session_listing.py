@@ -41,6 +41,8 @@ async def test_list_sessions_filters(client: httpx.AsyncClient, admin: Staff) ->
     assert await ids(region="global") == [webinar["id"], briefing["id"]]
     assert await ids(language="es") == [webinar["id"], review["id"]]
     assert await ids(language="ar") == [briefing["id"]]
+    assert await ids(language="AR") == [briefing["id"]]
+    assert await ids(language="Es") == [webinar["id"], review["id"]]
     assert await ids(**{"from": future(30).isoformat()}) == [review["id"]]
     assert await ids(to=future(30).isoformat()) == [webinar["id"], briefing["id"]]
 

@@ -52,6 +52,8 @@ async def test_index_filters_by_kind_region_language(client: httpx.AsyncClient, 
     assert "Webinar one" in by_region.text and "Review Asia" not in by_region.text
     by_language = await client.get("/", params={"language": "zh", "kind": "", "region": ""})
     assert "Review Asia" in by_language.text and "Webinar one" not in by_language.text
+    upper_case = await client.get("/", params={"language": "ZH"})
+    assert "Review Asia" in upper_case.text and "Webinar one" not in upper_case.text
 
 
 async def test_index_bad_filter_is_422_page(client: httpx.AsyncClient) -> None:

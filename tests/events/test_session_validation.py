@@ -19,6 +19,8 @@ BAD_BODIES = [
     ("end_equals_start", {"ends_at": STARTS.isoformat()}, 422, "ends_at"),
     ("unknown_zone", {"timezone": "Mars/Olympus_Mons"}, 422, "timezone"),
     ("city_without_zone", {"timezone": "Europe/Lausanne"}, 422, "timezone"),
+    ("pseudo_zone_factory", {"timezone": "Factory"}, 422, "timezone"),
+    ("pseudo_zone_localtime", {"timezone": "localtime"}, 422, "timezone"),
     ("unknown_floor_language", {"floor_language": "xx"}, 422, "floor_language"),
     ("malformed_floor_language", {"floor_language": "english!"}, 422, "floor_language"),
     ("unknown_interpretation_language", {"interpretation_languages": ["fr", "qq"]}, 422,
@@ -118,3 +120,30 @@ async def test_api_field_errors_are_sentences_in_the_readers_language(client: ht
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "capacity", "message": message}]
     assert response.json()["detail"] == f"capacity: {message}"
+
+
+async def test_language_codes_are_stored_in_their_conventional_case(client: httpx.AsyncClient,
+                                                                   admin: Staff) -> None:
+    body = await create(client, admin, floor_language="EN", title={"EN": "Title", "ZH-HANS": "标题"},
+                        description={"Fr": "Texte"}, interpretation_languages=["FR", "pt-br", "fr", "ES-419"],
+                        agenda=[{"title": {"EN": "Opening"}}])
+
+    assert body["floor_language"] == "en"
+    assert body["title"] == {"en": "Title", "zh-Hans": "标题"}
+    assert body["description"] == {"fr": "Texte"}
+    assert body["interpretation_languages"] == ["fr", "pt-BR", "es-419"]
+    assert body["agenda"][0]["title"] == {"en": "Opening"}
+
+
+async def test_patch_in_another_case_is_no_change(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin, interpretation_languages=["fr"])
+
+    response = await client.patch(f"/api/v1/sessions/{session['id']}",
+                                  json={"floor_language": "EN", "title": {k.upper(): v for k, v in
+                                                                           session["title"].items()},
+                                        "interpretation_languages": ["FR"]}, headers=admin.headers)
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["floor_language"], response.json()["title"], response.json()["sequence"]) == (
+        "en", session["title"], 0)
+    assert response.json()["interpretation_languages"] == ["fr"]
