@@ -24,7 +24,15 @@ from events.schemas import (
     SessionPublicOut,
     SessionUpdate,
 )
-from server.auth import authenticate, require_admin, require_session_manager, require_staff
+from server.auth import (
+    OPTIONAL_SECURITY,
+    STAFF_SECURITY,
+    authenticate,
+    require_admin,
+    require_session_manager,
+    require_staff,
+)
+from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS
 from server.schemas import OptionalQueryId, PathId, QueryOffset
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -34,12 +42,12 @@ class SessionsApi(Controller):
     path = "/api/v1/sessions"
     tags = ["sessions"]
 
-    @post("/", guards=[require_staff])
+    @post("/", guards=[require_staff], security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def create_session(self, request: Request, data: JSONBody[SessionCreate]) -> SessionOut:
         """Create a draft session; the reply lists overlapping sessions under ``warnings``."""
         return await services.create_session(await current_staff(request), data)
 
-    @get("/")
+    @get("/", responses=PUBLIC_PROBLEMS)
     async def list_sessions(
         self,
         kind: Annotated[str | None, QueryParameter(max_length=32)] = None,
@@ -57,33 +65,38 @@ class SessionsApi(Controller):
                               starts_to=queries.parse_instant("to", starts_to), series_id=series)
         return await queries.list_public_sessions(filters, limit=limit, offset=offset)
 
-    @get("/{session_id:int}")
+    @get("/{session_id:int}", security=OPTIONAL_SECURITY, responses=STAFF_PROBLEMS)
     async def get_session(self, request: Request, session_id: PathId) -> SessionOut | SessionPublicOut:
         """A published session for anyone (no join details); everything for staff who manage it."""
         return await queries.read_session(session_id, await authenticate(request))
 
-    @patch("/{session_id:int}", guards=[require_session_manager])
+    @patch("/{session_id:int}", guards=[require_session_manager], security=STAFF_SECURITY,
+           responses=STAFF_PROBLEMS)
     async def update_session(self, request: Request, session_id: PathId,
                              data: JSONBody[SessionUpdate]) -> SessionOut:
         """Change the fields sent."""
         return await services.update_session(await current_staff(request), session_id, data)
 
-    @post("/{session_id:int}/publish", guards=[require_session_manager], status_code=200)
+    @post("/{session_id:int}/publish", guards=[require_session_manager], status_code=200,
+          security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def publish(self, request: Request, session_id: PathId) -> SessionOut:
         """draft → published."""
         return await services.publish(await current_staff(request), session_id)
 
-    @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200)
+    @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200,
+          security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def cancel(self, request: Request, session_id: PathId) -> SessionOut:
         """draft or published → cancelled."""
         return await services.cancel(await current_staff(request), session_id)
 
-    @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200)
+    @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200,
+          security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def complete(self, request: Request, session_id: PathId) -> SessionOut:
         """published → completed."""
         return await services.complete(await current_staff(request), session_id)
 
-    @post("/{session_id:int}/reschedule", guards=[require_session_manager], status_code=200)
+    @post("/{session_id:int}/reschedule", guards=[require_session_manager], status_code=200,
+          security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def reschedule(self, request: Request, session_id: PathId,
                          data: JSONBody[Reschedule]) -> SessionOut:
         """Move the session; it keeps its id and its sequence rises."""
@@ -99,17 +112,17 @@ class SeriesApi(Controller):
         """Every series."""
         return await series.list_series()
 
-    @get("/{series_id:int}")
+    @get("/{series_id:int}", responses=PUBLIC_PROBLEMS)
     async def get_series(self, series_id: PathId) -> SeriesOut:
         """One series."""
         return await series.get_series(series_id)
 
-    @post("/", guards=[require_admin])
+    @post("/", guards=[require_admin], security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def create_series(self, data: JSONBody[SeriesCreate]) -> SeriesOut:
         """A new series (admins)."""
         return await series.create_series(data)
 
-    @patch("/{series_id:int}", guards=[require_admin])
+    @patch("/{series_id:int}", guards=[require_admin], security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def update_series(self, series_id: PathId, data: JSONBody[SeriesUpdate]) -> SeriesOut:
         """Change a series' title or description (admins)."""
         return await series.update_series(series_id, data)

@@ -14,9 +14,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from server import staff as accounts
-from server.auth import StaffUser, authenticate, require_admin, require_staff, session_cookie
+from server.auth import STAFF_SECURITY, StaffUser, authenticate, require_admin, require_staff, session_cookie
 from server.controllers import ONE_YEAR
-from server.errors import Conflict, InvalidInput
+from server.errors import STAFF_PROBLEMS, Conflict, InvalidInput
 from server.schemas import (
     PasswordOut,
     PathId,
@@ -223,18 +223,19 @@ class TokensApi(Controller):
     guards = [require_staff]
     dependencies = STAFF
     tags = ["tokens"]
+    security = STAFF_SECURITY
 
-    @get("/")
+    @get("/", responses=STAFF_PROBLEMS)
     async def list_tokens(self, me: Me) -> list[TokenOut]:
         """The caller's tokens that still work, by name."""
         return await accounts.list_tokens(me.id)
 
-    @post("/")
+    @post("/", responses=STAFF_PROBLEMS)
     async def create_token(self, me: Me, data: JSONBody[TokenCreate]) -> TokenCreated:
         """A new token for the caller; the reply is the only time it is shown."""
         return await accounts.create_token(me.id, data.name)
 
-    @delete("/{token_id:int}")
+    @delete("/{token_id:int}", responses=STAFF_PROBLEMS)
     async def revoke_token(self, me: Me, token_id: PathId) -> None:
         """Revoke one of the caller's tokens."""
         await accounts.revoke_token(me.id, token_id)
@@ -246,28 +247,29 @@ class UsersApi(Controller):
     path = "/api/v1/users"
     guards = [require_admin]
     tags = ["users"]
+    security = STAFF_SECURITY
 
-    @get("/")
+    @get("/", responses=STAFF_PROBLEMS)
     async def list_users(self) -> list[UserOut]:
         """Every staff account, by email."""
         return await accounts.list_users()
 
-    @post("/")
+    @post("/", responses=STAFF_PROBLEMS)
     async def add_user(self, data: JSONBody[UserCreate]) -> UserCreated:
         """Add an account; the reply carries its password this one time."""
         return await accounts.add_user(data)
 
-    @get("/{user_id:int}")
+    @get("/{user_id:int}", responses=STAFF_PROBLEMS)
     async def get_user(self, user_id: PathId) -> UserOut:
         """One account."""
         return await accounts.get_user(user_id)
 
-    @patch("/{user_id:int}")
+    @patch("/{user_id:int}", responses=STAFF_PROBLEMS)
     async def update_user(self, user_id: PathId, data: JSONBody[UserUpdate]) -> UserOut:
         """Change role, active state or name; there is always one active admin left (409 otherwise)."""
         return await accounts.update_user(user_id, data)
 
-    @post("/{user_id:int}/password", status_code=HTTP_200_OK)
+    @post("/{user_id:int}/password", status_code=HTTP_200_OK, responses=STAFF_PROBLEMS)
     async def reset_password(self, user_id: PathId) -> PasswordOut:
         """A new generated password, in this reply only; the account's sessions end."""
         return PasswordOut(password=await accounts.reset_password(user_id))

@@ -17,11 +17,13 @@ from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from server import i18n
+from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers
 from server.settings import ROOT, Settings
@@ -156,6 +158,10 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
             version="1",
             path="/schema",
             render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(security_schemes={BEARER_SCHEME: SecurityScheme(
+                type="http", scheme="bearer",
+                description="An API token: `convene user create` prints one; staff make more at /staff/tokens.",
+            )}),
         ),
         logging_config=_logging_config(),
         request_max_body_size=10 * 1024 * 1024,

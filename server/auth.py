@@ -7,7 +7,10 @@ needs no CSRF protection and a stolen cookie is no API key.
 from __future__ import annotations
 
 __all__ = [
+    "BEARER_SCHEME",
+    "OPTIONAL_SECURITY",
     "SESSION_COOKIE",
+    "STAFF_SECURITY",
     "StaffUser",
     "TooManyAttempts",
     "authenticate",
@@ -50,6 +53,11 @@ from server.settings import Settings
 from server.tables import ApiToken, LoginAttempt, User
 
 SESSION_COOKIE = "convene_staff"
+#: The API's OpenAPI security scheme (``Authorization: Bearer <token>``), and the ``security`` of its staff routes
+#: and of routes anyone may call that show staff more.
+BEARER_SCHEME = "BearerToken"
+STAFF_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
+OPTIONAL_SECURITY: list[dict[str, list[str]]] = [{}, {BEARER_SCHEME: []}]
 SESSION_MAX_AGE = timedelta(hours=12)
 #: Failed logins allowed in the window, per email and per client address.
 MAX_FAILURES_PER_EMAIL = 5

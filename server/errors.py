@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 __all__ = [
+    "PUBLIC_PROBLEMS",
+    "STAFF_PROBLEMS",
     "Conflict",
     "ConveneError",
     "FieldError",
     "Forbidden",
     "InvalidInput",
     "NotFound",
+    "Problem",
     "exception_handlers",
+    "problem_responses",
 ]
 
 import logging
 import re
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -24,6 +30,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -77,6 +84,37 @@ class Forbidden(ConveneError):
 class Conflict(ConveneError):
     status_code = 409
     title = "Conflict"
+
+
+class ProblemField(msgspec.Struct):
+    """One field that was refused, and why (in the reader's language)."""
+
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct):
+    """How every API error is answered: ``application/problem+json`` (RFC 9457), field errors under ``errors``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemField] = []
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI ``responses`` of a route: these statuses, each as a Problem."""
+    return {
+        status: ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, generate_examples=False,
+                             description=HTTPStatus(status).phrase)
+        for status in statuses
+    }
+
+
+#: The errors a public API route answers with, and those of a staff route (documented in the OpenAPI).
+PUBLIC_PROBLEMS = problem_responses(400, 404, 422)
+STAFF_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 
 
 def _is_api(request: Request) -> bool:
