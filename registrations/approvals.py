@@ -86,7 +86,8 @@ async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUs
         for reg in regs:
             await leave(reg, "declined", settings=settings, actor="staff", reason=reason.strip(), staff_user=user.id)
             await notifications.notify_registration_declined(
-                {**reg, "status": "declined"}, reason.strip(), settings=settings
+                {**reg, "status": "declined"}, reason.strip(), settings=settings,
+                had_invite=reg["status"] == Registration.Status.confirmed.value,
             )
     return len(regs)
 
@@ -118,7 +119,7 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
                 session_id, mode,
             )
             updated = await _set_status(reg, "waitlisted", (first[0]["first"] or 1) - 1, user, "moved_by_organiser")
-            await notifications.notify_registration_waitlisted(updated, 1, settings=settings)
+            await notifications.notify_registration_waitlisted(updated, 1, settings=settings, had_invite=True)
         else:
             raise Conflict(
                 _("Only waitlisted registrations move to confirmed and confirmed ones to the waitlist."),

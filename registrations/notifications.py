@@ -109,10 +109,14 @@ async def notify_registration_confirmed(reg: dict, *, settings: Settings, sequen
 
 
 async def notify_registration_waitlisted(
-    reg: dict, position: int, *, settings: Settings, sequence: int | None = None
+    reg: dict, position: int, *, settings: Settings, sequence: int | None = None, had_invite: bool = False
 ) -> int:
-    """No seat yet: their place in the waitlist (``position``, from 1)."""
-    return await _to_registrant("registration_waitlisted", reg, settings, sequence=sequence, position=position)
+    """No seat yet: their place in the waitlist (``position``, from 1). Someone an organiser moved there from a
+    seat (``had_invite``) also gets the invite withdrawn (METHOD CANCEL)."""
+    return await _to_registrant(
+        "registration_waitlisted", reg, settings, method="CANCEL" if had_invite else None, sequence=sequence,
+        position=position, had_invite=had_invite,
+    )
 
 
 async def notify_registration_promoted(reg: dict, *, settings: Settings) -> int:
@@ -134,9 +138,13 @@ async def notify_registration_approved(reg: dict, *, settings: Settings, positio
     return await _to_registrant("registration_approved", reg, settings, status=reg["status"], position=position)
 
 
-async def notify_registration_declined(reg: dict, reason: str, *, settings: Settings) -> int:
-    """Declined by an organiser, with the ``reason`` given."""
-    return await _to_registrant("registration_declined", reg, settings, reason=reason)
+async def notify_registration_declined(reg: dict, reason: str, *, settings: Settings, had_invite: bool = False) -> int:
+    """Declined by an organiser, with the ``reason`` given; a seat they held is withdrawn from their calendar
+    (METHOD CANCEL) when they had the invite (``had_invite``)."""
+    return await _to_registrant(
+        "registration_declined", reg, settings, method="CANCEL" if had_invite else None, reason=reason,
+        had_invite=had_invite,
+    )
 
 
 async def notify_registration_cancelled(reg: dict, *, settings: Settings, had_invite: bool = True) -> int:
