@@ -43,6 +43,7 @@ from events.tables import Session, SessionOrganiser
 from registrations.links import manage_url
 from registrations.tables import Registration
 from server.db import write_transaction
+from server.i18n import LANGUAGES
 from server.jobs import periodic
 from server.mail.outbox import enqueue
 from server.settings import Settings
@@ -159,15 +160,17 @@ async def notify_manage_link_resent(reg: dict, manage_url_: str, *, settings: Se
     return await _to_registrant("manage_link_resent", reg, settings, resent_manage_url=manage_url_)
 
 
-async def notify_invitation_sent(invitation: dict, *, settings: Settings, language: str = "en") -> int:
+async def notify_invitation_sent(invitation: dict, *, settings: Settings) -> int:
     """An address is invited to register for an ``invitation`` session (context: ``session_id``,
-    ``invitation_id``, ``register_url``)."""
+    ``invitation_id``, ``register_url``). Nobody has told us their language or zone yet, so the message uses the
+    session's: its floor language (English when that is not a UN language) and its time zone."""
     session_id = invitation["session"]
+    session = await Session.select(Session.floor_language, Session.timezone).where(Session.id == session_id).first()
     return await enqueue(
         template="invitation_sent",
         to_address=invitation["email"],
-        language=language,
-        timezone="UTC",
+        language=session["floor_language"] if session["floor_language"] in LANGUAGES else "en",
+        timezone=session["timezone"],
         context={
             "invitation_id": invitation["id"],
             "session_id": session_id,

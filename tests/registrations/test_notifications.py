@@ -7,7 +7,7 @@ from datetime import timedelta
 import icalendar
 
 from events.tables import Session
-from registrations import notifications
+from registrations import approvals, notifications
 from registrations.tables import Registration
 from server import signals
 from server.db import write_transaction
@@ -342,3 +342,16 @@ async def test_mail_queued_before_a_cancellation_does_not_follow_it(mail_setting
          "last_error": "obsolete: the session was cancelled after this message was decided"},
         {"template": "session_cancelled", "status": "sent", "last_error": ""},
     ]
+
+
+async def test_invitation_is_in_the_sessions_language_and_zone(mail_settings: Settings, smtp: SmtpServer):
+    session = await make_session(floor_language="fr", timezone="America/Santiago", audience="invitation")
+
+    await approvals.invite(session["id"], ["guest@example.org"], settings=mail_settings)
+    await deliver(mail_settings)
+
+    (received,) = smtp.sink.take(1)
+    text = text_of(received.message, "plain")
+    assert received.message["Subject"] == "Invitation à s'inscrire : Données migratoires pour les politiques"
+    assert "Vous êtes invité(e) à vous inscrire à cette séance." in text
+    assert "Date et heure : jeudi 3 décembre 2026, 10:00–11:30 (America/Santiago, UTC-03:00)" in text
