@@ -38,7 +38,7 @@ from server.accounts import STAFF, Me
 from server.auth import StaffUser, require_session_manager
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
-from server.i18n import LANGUAGES, pick_text
+from server.i18n import LANGUAGES, pick_text, use_locale
 from server.i18n import gettext as _
 from server.mail.render import MailContent, RenderedMessage, render_content
 from server.schemas import PathId
@@ -198,12 +198,13 @@ async def preview(session_id: int, language: str, settings: Settings) -> Rendere
     summary = await summary_for(session_id, language, session["floor_language"])
     if summary is None:
         return None
-    values = {
-        **session_mail_values(session, settings.public_url, with_join_details=False),
-        **summary_values(summary),
-        "name": _("Participant"),
-        "unsubscribe_url": f"{settings.public_url}/unsubscribe/preview",
-    }
+    with use_locale(language, session["timezone"]):  # as the worker would: the reader's words, dates and title
+        values = {
+            **session_mail_values(session, settings.public_url, with_join_details=False),
+            **summary_values(summary),
+            "name": _("Participant"),
+            "unsubscribe_url": f"{settings.public_url}/unsubscribe/preview",
+        }
     return render_content("summary", MailContent(values=values), language=language, timezone=session["timezone"],
                           settings=settings)
 

@@ -167,6 +167,10 @@ async def test_summary_page_shows_a_preview(client: httpx.AsyncClient, admin: St
 
     assert page.status_code == 200
     assert "Nous avons parlé." in page.text
+    preview = re.search(r"<pre lang=\"fr\" dir=\"ltr\">(.*?)</pre>", page.text, re.S).group(1)
+    assert preview.startswith("Madame, Monsieur Participant,")  # as a French reader gets it, not the staff's English
+    assert "Données migratoires pour les politiques" in preview
+    assert "jeudi 3 décembre 2026" in preview
 
 
 async def test_sending_before_writing_is_a_conflict(client: httpx.AsyncClient, admin: Staff):
