@@ -89,15 +89,29 @@ def negotiate_language(cookie: str | None, accept_language: str | None) -> str:
     """The person's choice (cookie), then Accept-Language, then English."""
     if cookie in LANGUAGES:
         return cookie
-    wanted = []
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip()
-        if tag and tag != "*":
-            try:
-                wanted.append(str(Locale.parse(tag, sep="-")))
-            except (ValueError, UnknownLocaleError):
-                continue
-    return negotiate_locale(wanted, list(LANGUAGES), sep="_") or DEFAULT_LANGUAGE
+    return negotiate_locale(_accepted_locales(accept_language), list(LANGUAGES), sep="_") or DEFAULT_LANGUAGE
+
+
+def _accepted_locales(accept_language: str | None) -> list[str]:
+    """The locales of an Accept-Language header, most wanted first (RFC 9110 q-values; q=0 means "not this")."""
+    weighted = []
+    for position, part in enumerate((accept_language or "")[:1000].split(",")):
+        tag, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _sep, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if not tag or tag == "*" or not 0 < quality <= 1:
+            continue
+        try:
+            weighted.append((-quality, position, str(Locale.parse(tag, sep="-"))))
+        except (ValueError, UnknownLocaleError):
+            continue
+    return [locale for _quality, _position, locale in sorted(weighted)]
 
 
 async def bounded_path_ids(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:

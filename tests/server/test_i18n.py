@@ -39,6 +39,11 @@ pytestmark = pytest.mark.engine_independent
         (None, None, "en"),
         ("xx", "fr-CA", "fr"),  # an unknown cookie value is ignored
         (None, "*, !!!, en-US;q=0.1", "en"),
+        (None, "fr;q=0.4, ar;q=0.9", "ar"),  # the highest q wins, wherever it stands
+        (None, "es;q=0.5, ru;q=0.5", "es"),  # equal q: the order given
+        (None, "fr;q=0, es;q=0.2", "es"),  # q=0 is "not French"
+        (None, "fr;q=abc, ru", "ru"),  # a malformed q counts as 0
+        (None, "fr;q=2", "en"),  # out of range
     ],
 )
 def test_negotiate_language_prefers_cookie_then_accept_language_then_english(cookie, accept_language, expected):
