@@ -13,10 +13,12 @@ __all__ = [
     "sign_language_name",
 ]
 
+import gettext
 from functools import cache
 
 import pycountry
 
+from server.i18n import current_locale
 from server.i18n import lazy_gettext as _l
 
 KINDS = {
@@ -66,7 +68,25 @@ def label(labels: dict, code: str) -> str:
     return str(labels[code]) if code in labels else code
 
 
-@cache
+#: Where pycountry keeps a UN language's translations of ISO 639-3 names, when it is not the code itself.
+_PYCOUNTRY_LOCALES = {"zh": "zh_CN"}
+
+
 def sign_language_name(code: str) -> str:
+    """An ISO 639-3 sign language's name in the current locale (pycountry's translations, which CLDR lacks for
+    most sign languages), else in English, else the code."""
+    name = _iso639_name(code)
+    return _iso639_translations(current_locale()).gettext(name) if name else code
+
+
+@cache
+def _iso639_name(code: str) -> str | None:
     language = pycountry.languages.get(alpha_3=code)
-    return language.name if language else code
+    return language.name if language else None
+
+
+@cache
+def _iso639_translations(language: str) -> gettext.NullTranslations:
+    return gettext.translation(
+        "iso639-3", pycountry.LOCALES_DIR, languages=[_PYCOUNTRY_LOCALES.get(language, language)], fallback=True
+    )
