@@ -325,6 +325,22 @@ async def test_manage_page_error_keeps_what_was_typed(client):
     assert reg == {"preferred_language": "fr", "timezone": "Africa/Dakar"}
 
 
+async def test_manage_page_says_why_a_change_to_a_cancelled_registration_was_not_saved(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id, preferred_language="en")
+    await client.post(f"{path}/cancel", data={"_csrf_token": csrf})  # in another tab
+
+    response = await client.post(f"{path}/update", data={"_csrf_token": csrf, "preferred_language": "es",
+                                                          "timezone": "Africa/Dakar"})
+
+    assert response.status_code == 400
+    assert ('<div class="error-summary" role="alert" aria-labelledby="manage-closed-title" tabindex="-1">\n'
+            '  <h2 id="manage-closed-title">Your change was not saved</h2>\n'
+            '  <ul><li>This registration is closed.</li></ul>') in response.text
+    reg = await Registration.select(Registration.preferred_language, Registration.status).first()
+    assert reg == {"preferred_language": "en", "status": "cancelled"}
+
+
 async def test_manage_page_takes_line_breaks_from_a_textarea(client):
     session_id = await make_session()
     path, csrf = await _manage_page_of(client, session_id)
