@@ -28,6 +28,7 @@ from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.openapi.datastructures import ResponseSpec
@@ -192,8 +193,20 @@ def handle_validation(request: Request, exc: ValidationException) -> Response:
             message = str(item.get("message"))
             field = _field_name(item.get("key"), item.get("source"), message)
             errors.append(FieldError(field, translated_message(message)))
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
+    if not errors:
+        detail, errors = _framework_error(exc)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or detail
     return _render(request, 400, _("Invalid input"), detail, errors)
+
+
+def _framework_error(exc: HTTPException) -> tuple[str, list[FieldError]]:
+    """Litestar's own messages, in the viewer's language where we know what they mean (a body that is not JSON
+    names the body as its field)."""
+    text = str(exc.detail)
+    if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
+        message = _("The request body is not valid JSON.")
+        return message, [FieldError("body", message)]
+    return str(PAGE_DETAILS.get(exc.status_code, text)), []
 
 
 def handle_domain(request: Request, exc: ConveneError) -> Response:
@@ -203,8 +216,9 @@ def handle_domain(request: Request, exc: ConveneError) -> Response:
 def handle_http(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 401 and not _is_api(request):
         return Redirect(f"/staff/login?{urlencode({'next': request.url.path})}")
-    detail = str(PAGE_DETAILS.get(exc.status_code, exc.detail)) if not _is_api(request) else str(exc.detail)
-    response = _render(request, exc.status_code, str(exc.detail), detail, [])
+    detail, errors = _framework_error(exc)
+    title = _("Invalid input") if errors else str(exc.detail)
+    response = _render(request, exc.status_code, title, detail, errors)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -195,11 +195,28 @@ async def test_register_malformed_json_refused(client):
     response = await client.post(
         f"/api/v1/sessions/{session_id}/registrations",
         content=b'{"name": ',
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", "accept-language": "fr"},
     )
 
     assert response.status_code == 400
+    assert response.json() == {
+        "type": "about:blank", "title": "Saisie non valide", "status": 400,
+        "detail": "Le corps de la requête n'est pas du JSON valide.",
+        "errors": [{"field": "body", "message": "Le corps de la requête n'est pas du JSON valide."}],
+    }
     assert await Registration.count() == 0
+
+
+async def test_unknown_api_address_is_a_translated_problem(client):
+    response = await client.get("/api/v1/nowhere", headers={"accept-language": "es"})
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank", "title": "Not Found", "status": 404,
+        "detail": "No hay ninguna página en esta dirección. "
+                  "Puede que se haya trasladado o que el enlace esté incompleto.",
+    }
 
 
 @pytest.mark.parametrize(
