@@ -51,7 +51,7 @@ class Invite:
     method: str
     """``REQUEST`` or ``CANCEL``."""
     sequence: int
-    """The session's SEQUENCE at the time of the change."""
+    """The SEQUENCE of this person's invite when the message was decided."""
     attendee_email: str
     attendee_name: str = ""
     manage_url: str | None = None

@@ -7,7 +7,7 @@ The calendar SEQUENCE and METHOD come from the outbox row (fixed when the messag
 
 from __future__ import annotations
 
-__all__ = ["invitation_content", "registrant_content", "staff_content", "summary_content"]
+__all__ = ["erased_content", "invitation_content", "registrant_content", "staff_content", "summary_content"]
 
 from datetime import datetime
 from typing import Any
@@ -137,6 +137,18 @@ async def registrant_content(template: str, context: dict[str, Any], settings: S
             [session], public_url=settings.public_url, mail_from=settings.mail_from, invite=invite
         )
     return MailContent(values=values, calendar=calendar, calendar_method=method if calendar else None)
+
+
+@register_context_builder("data_erased")
+async def erased_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
+    """The registrant erased their data while holding a seat: the invite is withdrawn. The registration is
+    gone, so the address comes from the row, which forgets it once delivered."""
+    session = await _session(context["session_id"])
+    values = session_mail_values(session, settings.public_url, with_join_details=False)
+    invite = Invite(method="CANCEL", sequence=int(context["sequence"]), attendee_email=context["attendee_email"],
+                    with_join_details=False)
+    calendar = build_calendar([session], public_url=settings.public_url, mail_from=settings.mail_from, invite=invite)
+    return MailContent(values=values, calendar=calendar, calendar_method="CANCEL")
 
 
 @register_context_builder("invitation_sent")

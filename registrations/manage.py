@@ -220,13 +220,18 @@ async def export(reg: dict[str, Any]) -> dict[str, Any]:
 
 
 async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
-    """Anonymise: personal data goes, the seat is freed; category, country and status stay for the counts."""
+    """Anonymise: personal data goes, the seat is freed; category, country and status stay for the counts.
+    Whoever held a seat still gets their invite withdrawn, or their calendar would keep a session they left."""
     async with write_transaction(Registration._meta.db):
         current = await Registration.select().where(Registration.id == reg["id"]).first()
+        had_invite = current["status"] == Registration.Status.confirmed.value
         if current["status"] in _ACTIVE:
             await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
                         reason="erased")
+        sequence = await notifications.invite_sequence(current)
         await anonymise(current["id"])
+        if had_invite:
+            await notifications.notify_data_erased(current, sequence=sequence)
 
 
 async def anonymise(registration_id: int) -> None:

@@ -5,15 +5,19 @@ time zone). Call them inside the transaction of the change that causes the messa
 ``reg`` is a registration row as a dict (``Registration.select()`` keys: ``id``, ``session`` (the session id),
 ``email``, ``preferred_language``, ``timezone``, ``status``, ``manage_nonce``, ``participation_mode``…).
 
-Context of every registrant message: ``registration_id``, ``session_id``, ``sequence`` (the session's calendar
-SEQUENCE when the message was decided), ``manage_url`` (absolute link to the registrant's page; rebuildable at
-any time with ``registrations.links.manage_url(settings, registration_id, manage_nonce)``), and for messages that
-carry an invite ``method`` (``REQUEST`` or ``CANCEL``). Message-specific keys are named per function.
+Context of every registrant message: ``registration_id``, ``session_id``, ``sequence`` (the calendar SEQUENCE
+of this person's invite when the message was decided: the session's, raised by every later change of the
+registration's status, so a withdrawn and re-sent invite always supersedes the one before), ``manage_url``
+(absolute link to the registrant's page; rebuildable at any time with
+``registrations.links.manage_url(settings, registration_id, manage_nonce)``), and for messages that carry an
+invite ``method`` (``REQUEST`` or ``CANCEL``). Message-specific keys are named per function.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "invite_sequence",
+    "notify_data_erased",
     "notify_invitation_sent",
     "notify_manage_link_resent",
     "notify_need_arranged",
@@ -38,10 +42,12 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from events.summaries import is_opted_out
 from events.tables import Session, SessionOrganiser
 from registrations.links import manage_url
-from registrations.tables import Registration
+from registrations.tables import Registration, StatusChange
 from server.db import write_transaction
 from server.i18n import LANGUAGES
 from server.jobs import periodic
@@ -54,6 +60,23 @@ from server.tables import User
 async def _session_sequence(session_id: int) -> int:
     row = await Session.select(Session.sequence).where(Session.id == session_id).first()
     return row["sequence"] if row else 0
+
+
+async def _status_changes_since_made(registration_ids: list[int]) -> dict[int, int]:
+    """How often each registration's status changed after it was made (its first history row)."""
+    if not registration_ids:
+        return {}
+    rows = await StatusChange.select(StatusChange.registration, Count(StatusChange.id).as_alias("changes")).where(
+        StatusChange.registration.is_in(registration_ids)
+    ).group_by(StatusChange.registration)
+    return {row["registration"]: max(0, row["changes"] - 1) for row in rows}
+
+
+async def _personal_sequences(session_id: int, registration_ids: list[int]) -> dict[int, int]:
+    """Each person's invite SEQUENCE: the session's plus their own changes (withdrawn, re-sent), so it only rises."""
+    base = await _session_sequence(session_id)
+    changes = await _status_changes_since_made(registration_ids)
+    return {reg_id: base + changes.get(reg_id, 0) for reg_id in registration_ids}
 
 
 def registrant_message(
@@ -89,6 +112,11 @@ def new_registration_message(
     return registrant_message("registration_pending", reg, settings, sequence=sequence)
 
 
+async def invite_sequence(reg: dict[str, Any]) -> int:
+    """The SEQUENCE a message about ``reg``'s invite carries now."""
+    return (await _personal_sequences(reg["session"], [reg["id"]]))[reg["id"]]
+
+
 async def _to_registrant(
     template: str,
     reg: dict[str, Any],
@@ -99,7 +127,7 @@ async def _to_registrant(
     **extra: Any,
 ) -> int:
     if sequence is None:
-        sequence = await _session_sequence(reg["session"])
+        sequence = await invite_sequence(reg)
     message = registrant_message(template, reg, settings, sequence=sequence, method=method, **extra)
     return await enqueue(**message, mail_from=settings.mail_from)
 
@@ -152,6 +180,20 @@ async def notify_registration_cancelled(reg: dict, *, settings: Settings, had_in
     """The registrant cancelled: the invite is withdrawn (METHOD CANCEL) when they held one (``had_invite``)."""
     return await _to_registrant(
         "registration_cancelled", reg, settings, method="CANCEL" if had_invite else None, had_invite=had_invite
+    )
+
+
+async def notify_data_erased(reg: dict, *, sequence: int) -> int | None:
+    """The registrant erased their data while holding a seat: the invite is withdrawn (METHOD CANCEL). Call it
+    after the erasure: the row keeps the address only until the message is delivered or fails."""
+    return await enqueue(
+        template="data_erased",
+        to_address=reg["email"],
+        language=reg["preferred_language"],
+        timezone=reg["timezone"],
+        context={"session_id": reg["session"], "sequence": sequence, "method": "CANCEL",
+                 "attendee_email": reg["email"], "forget_when_delivered": True},
+        mail_from=_mail_from(),
     )
 
 
@@ -235,11 +277,11 @@ async def _to_session_registrant(
 
 async def notify_session_rescheduled(session_id: int, previous_starts_at: datetime, previous_ends_at: datetime) -> int:
     """New time: every confirmed registrant gets the updated invite (REQUEST), saying what it was."""
-    sequence = await _session_sequence(session_id)
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
+    sequences = await _personal_sequences(session_id, [reg["id"] for reg in regs])
     for reg in regs:
         await _to_session_registrant(
-            "session_rescheduled", reg, sequence, method="REQUEST", changes=["starts_at", "ends_at"],
+            "session_rescheduled", reg, sequences[reg["id"]], method="REQUEST", changes=["starts_at", "ends_at"],
             previous_starts_at=previous_starts_at.isoformat(), previous_ends_at=previous_ends_at.isoformat(),
         )
     return len(regs)
@@ -250,23 +292,25 @@ async def notify_session_updated(session_id: int, changes: list[str]) -> int:
     shown = [name for name in changes if name in INVITE_SHOWS]
     if not shown:
         return 0
-    sequence = await _session_sequence(session_id)
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
+    sequences = await _personal_sequences(session_id, [reg["id"] for reg in regs])
     for reg in regs:
-        await _to_session_registrant("session_updated", reg, sequence, method="REQUEST", changes=shown)
+        await _to_session_registrant("session_updated", reg, sequences[reg["id"]], method="REQUEST", changes=shown)
     return len(regs)
 
 
 async def notify_session_cancelled(session_id: int) -> int:
     """The session is cancelled: confirmed registrants get the cancelling invite (CANCEL) and nothing else;
     those waiting (waitlisted, pending) are told, without an invite, as they hold none."""
-    sequence = await _session_sequence(session_id)
     confirmed = await _registrants(session_id, (Registration.Status.confirmed,))
     waiting = await _registrants(session_id, (Registration.Status.waitlisted, Registration.Status.pending))
+    sequences = await _personal_sequences(session_id, [reg["id"] for reg in confirmed + waiting])
     for reg in confirmed:
-        await _to_session_registrant("session_cancelled", reg, sequence, method="CANCEL")
+        await _to_session_registrant(
+            "session_cancelled", reg, sequences[reg["id"]], method="CANCEL", had_invite=True
+        )
     for reg in waiting:
-        await _to_session_registrant("session_cancelled", reg, sequence)
+        await _to_session_registrant("session_cancelled", reg, sequences[reg["id"]], had_invite=False)
     return len(confirmed) + len(waiting)
 
 

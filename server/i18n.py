@@ -11,6 +11,7 @@ __all__ = [
     "RTL_LANGUAGES",
     "autonym",
     "bdi",
+    "bdi_link",
     "bidi_isolate",
     "current_locale",
     "current_timezone",
@@ -137,10 +138,11 @@ def _jinja_ngettext(context: Context, singular: str, plural: str, num: int, **va
 
 def install_jinja(env: Environment) -> None:
     """Newstyle gettext in templates (``{{ _("Hello %(name)s", name=x) }}``, values autoescaped) and the
-    ``bdi`` filter that isolates inserted names, emails and URLs."""
+    ``bdi`` and ``bdi_link`` filters that isolate inserted names, emails and URLs."""
     env.install_gettext_callables(translate, translate_plural, newstyle=True)  # type: ignore[attr-defined]
     env.globals["ngettext"] = _jinja_ngettext
     env.filters["bdi"] = bdi
+    env.filters["bdi_link"] = bdi_link
 
 
 def gettext(message: str, **variables: object) -> str:
@@ -177,6 +179,15 @@ def bdi(eval_ctx: EvalContext, value: object) -> Markup | str:
     if eval_ctx.autoescape:
         return Markup("<bdi>%s</bdi>") % escape(value)
     return bidi_isolate(str(value)) if text_direction() == "rtl" else str(value)
+
+
+@pass_eval_context
+def bdi_link(eval_ctx: EvalContext, value: object) -> Markup | str:
+    """``bdi`` for a URL in a sentence: in right-to-left plain text a space ends the URL before the closing
+    isolate, so mail programs that turn text into links do not take the invisible mark into the address."""
+    if eval_ctx.autoescape or text_direction() != "rtl":
+        return bdi(eval_ctx, value)
+    return bidi_isolate(f"{value} ")
 
 
 def lang_attrs(language: str | None) -> Markup:

@@ -159,6 +159,13 @@ def _held(row: dict[str, Any], lease_until: datetime):
     return (OutboxMessage.id == row["id"]) & (OutboxMessage.lease_until == lease_until)
 
 
+def _forgotten_once_delivered(row: dict[str, Any]) -> dict[Any, Any]:
+    """A message to someone whose data was erased keeps the address only until it is delivered or fails."""
+    if not row["context"].get("forget_when_delivered"):
+        return {}
+    return {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+
+
 async def _mark_sent(row: dict[str, Any], lease_until: datetime) -> None:
     await OutboxMessage.update(
         {
@@ -167,6 +174,7 @@ async def _mark_sent(row: dict[str, Any], lease_until: datetime) -> None:
             OutboxMessage.attempts: row["attempts"] + 1,
             OutboxMessage.lease_until: None,
             OutboxMessage.last_error: "",
+            **_forgotten_once_delivered(row),
         }
     ).where(_held(row, lease_until))
 
@@ -178,6 +186,7 @@ async def _mark_failed(row: dict[str, Any], lease_until: datetime, reason: str) 
             OutboxMessage.attempts: row["attempts"] + 1,
             OutboxMessage.lease_until: None,
             OutboxMessage.last_error: reason[:2000],
+            **_forgotten_once_delivered(row),
         }
     ).where(_held(row, lease_until))
 

@@ -53,6 +53,7 @@ async def test_erasure_forgets_sent_mail_and_drops_mail_not_yet_sent(mail_settin
     assert [(r["template"], r["to_address"], r["status"]) for r in rows] == [
         ("registration_confirmed", "", "sent"),
         ("registration_confirmed", "bo@example.org", "queued"),
+        ("data_erased", "ana@example.org", "queued"),  # the withdrawn invite; forgotten once delivered
     ]
     assert (rows[0]["context"], rows[1]["context"]["registration_id"]) == ({"session_id": session["id"]}, other["id"])
 

@@ -172,3 +172,15 @@ def test_bdi_filter_in_plain_text_uses_unicode_isolates_for_right_to_left_only()
         assert text.render(name="Jane Doe") == "السيد(ة) \u2068Jane Doe\u2069 المحترم(ة)،"
     with use_locale("en"):
         assert text.render(name="Jane Doe") == "Dear Jane Doe,"
+
+
+def test_bdi_link_ends_a_url_with_a_space_inside_the_isolate_so_linkers_stop_before_the_mark():
+    text = jinja_environment().overlay(autoescape=False).from_string(
+        '{{ _("Details: %(url)s", url=url|bdi_link) }}'
+    )
+    html = jinja_environment().from_string('{{ _("Details: %(url)s", url=url|bdi_link) }}')
+    with use_locale("ar"):
+        assert text.render(url="https://x.org/s/1").endswith("\u2068https://x.org/s/1 \u2069")
+        assert html.render(url="https://x.org/s/1?a=1&b=2").endswith("<bdi>https://x.org/s/1?a=1&amp;b=2</bdi>")
+    with use_locale("en"):
+        assert text.render(url="https://x.org/s/1") == "Details: https://x.org/s/1"
