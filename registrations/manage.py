@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from events.queries import effective_status, load_row
 from events.tables import Session
 from registrations import notifications
 from registrations.links import manage_url, new_nonce, read_token
@@ -160,14 +161,26 @@ async def _replace_needs(reg: dict[str, Any], needs: SimpleNamespace) -> None:
         await Need.insert(*new)
 
 
+def _refuse_when_session_over(session: dict[str, Any]) -> None:
+    """A cancelled or ended session leaves nothing to change (export and erasure stay possible)."""
+    status = effective_status(session)
+    if status == Session.Status.cancelled.value:
+        message = _("The session is cancelled: there is nothing left to change.")
+        raise Conflict(message, [FieldError("status", message)])
+    if status == Session.Status.completed.value:
+        message = _("The session has ended: there is nothing left to change.")
+        raise Conflict(message, [FieldError("status", message)])
+
+
 async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any]:
     """Change language, time zone, needs or optional consents; need fields sent replace those stated before, the
     others stay as they were."""
-    kind = await Session.select(Session.kind).where(Session.id == reg["session"]).first()
+    session = await load_row(reg["session"])
     needs = await _merged_needs(reg, data)
-    _check_update(data, needs, kind["kind"])
+    _check_update(data, needs, session["kind"])
     if reg["status"] not in _ACTIVE:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
+    _refuse_when_session_over(session)
     values: dict[Any, Any] = {Registration.updated_at: datetime.now(UTC)}
     for field in ("preferred_language", "timezone", "personal_assistant", "consent_listed", "consent_recorded"):
         if getattr(data, field) is not None:
@@ -202,6 +215,7 @@ async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
     """The registrant cancels: the invite is withdrawn, the seat freed and the next in line promoted."""
     if reg["status"] not in _ACTIVE:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
+    _refuse_when_session_over(await load_row(reg["session"]))
     async with write_transaction(Registration._meta.db):
         current = await Registration.select().where(Registration.id == reg["id"]).first()
         if current["status"] not in _ACTIVE:

@@ -23,7 +23,7 @@ from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate
 from server.auth import require_session_manager
-from server.errors import ConveneError, FieldError, InvalidInput
+from server.errors import Conflict, ConveneError, FieldError, InvalidInput
 from server.i18n import LANGUAGES, set_request_locale
 from server.i18n import gettext as _
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, valid_timezone
@@ -189,10 +189,14 @@ class ManagePages(Controller):
         return Redirect(f"/manage/{token}", status_code=303)
 
     @post("/cancel")
-    async def cancel(self, request: Request, token: FromPath[str]) -> Redirect:
+    async def cancel(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         """Cancel the registration: the seat goes to the next in line."""
         settings = request.app.state.settings
-        await manage.cancel(await manage.registration_by_token(token, settings), settings=settings)
+        try:
+            await manage.cancel(await _registrant(token, request), settings=settings)
+        except Conflict as error:  # the session was cancelled or ended meanwhile
+            context = await _manage_context(token, request, form_errors=_errors(error))
+            return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)
 
     @post("/erase")

@@ -203,3 +203,30 @@ async def test_erase_anonymises_the_invitation_too(client):
     assert invitations == [
         {"email": f"erased-{body['id']}", "used": True}, {"email": "other@example.org", "used": False},
     ]
+
+
+async def test_manage_refuses_changes_once_the_session_is_cancelled_or_over(client, admin):
+    cancelled_id = await make_session(capacity=3)
+    ended_id = await make_session(capacity=3)
+    _, cancelled_url = await _register(client, cancelled_id)
+    _, ended_url = await _register(client, ended_id, email="b@example.org")
+    await client.post(f"/api/v1/sessions/{cancelled_id}/cancel", headers=admin.headers)
+    await Session.update({Session.status: "completed"}).where(Session.id == ended_id)
+
+    changed = await client.patch(cancelled_url, json={"preferred_language": "es"})
+    withdrawn = await client.delete(cancelled_url)
+    changed_after = await client.patch(ended_url, json={"preferred_language": "es"})
+    exported = await client.get(f"{cancelled_url}/export")
+
+    assert changed.status_code == 409
+    assert changed.json()["errors"] == [
+        {"field": "status", "message": "The session is cancelled: there is nothing left to change."}
+    ]
+    assert withdrawn.status_code == 409
+    assert changed_after.json()["errors"] == [
+        {"field": "status", "message": "The session has ended: there is nothing left to change."}
+    ]
+    assert exported.status_code == 200
+    assert await Registration.select(Registration.preferred_language, Registration.status).order_by(
+        Registration.id
+    ) == [{"preferred_language": "fr", "status": "confirmed"}, {"preferred_language": "fr", "status": "confirmed"}]

@@ -505,3 +505,36 @@ async def test_staff_page_error_without_a_field_is_not_a_broken_link(client, adm
     assert refused.status_code == 400
     assert ("<li>Nobody else is waiting: the seat would go straight back to this registration.</li>"
             in refused.text)
+
+
+async def test_manage_page_of_a_cancelled_session_says_so_and_offers_no_join_details_or_changes(client, admin):
+    session_id = await make_session(join_url="https://meet.example.org/j/9")
+    path, csrf = await _manage_page_of(client, session_id, preferred_language="en")
+    before = await client.get(path)
+    await client.post(f"/api/v1/sessions/{session_id}/cancel", headers=admin.headers)
+
+    page = await client.get(path)
+    refused = await client.post(f"{path}/cancel", data={"_csrf_token": csrf})
+
+    assert "https://meet.example.org/j/9" in before.text
+    assert page.status_code == 200
+    assert ('<p role="status"><strong>This session is cancelled. There is nothing to join, and nothing left to '
+            'change.</strong></p>') in page.text
+    assert "https://meet.example.org/j/9" not in page.text
+    assert f'action="{path}/update"' not in page.text
+    assert f'action="{path}/cancel"' not in page.text
+    assert f'action="{path}/erase"' in page.text
+    assert refused.status_code == 409
+    assert "<li>The session is cancelled: there is nothing left to change.</li>" in refused.text
+    assert (await Registration.select(Registration.status).first())["status"] == "confirmed"
+
+
+async def test_manage_page_gives_the_session_time_in_the_registrants_zone_too(client):
+    session_id = await make_session(starts_at=datetime(2027, 3, 3, 13, tzinfo=UTC),
+                                    ends_at=datetime(2027, 3, 3, 15, tzinfo=UTC), timezone="Europe/Zurich")
+    path, _ = await _manage_page_of(client, session_id, preferred_language="en", timezone="America/Bogota")
+
+    page = await client.get(path)
+
+    assert ("Wednesday, March 3, 2027, 2:00\u202fPM–4:00\u202fPM (Europe/Zurich, UTC+01:00)</time><br>"
+            "Your time: Wednesday, March 3, 2027, 8:00\u202fAM–10:00\u202fAM (America/Bogota, UTC-05:00)") in page.text
