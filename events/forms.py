@@ -10,7 +10,7 @@ from __future__ import annotations
 __all__ = ["FormErrors", "form_from_session", "parse_reschedule", "parse_session_form"]
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,14 +62,26 @@ def form_values(form: Any) -> dict[str, Any]:
 
 
 def _local_datetime(name: str, text: str, zone: str, errors: list[FieldError]) -> datetime | None:
+    """A wall-clock time in ``zone``; one the clocks skip, or pass twice, is refused rather than guessed."""
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         errors.append(FieldError(name, _("Enter a date and time.")))
         return None
-    return value.replace(tzinfo=ZoneInfo(zone)) if valid_timezone(zone) else None
+    if not valid_timezone(zone):
+        return None
+    local = value.replace(tzinfo=ZoneInfo(zone))
+    if local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) != value:
+        errors.append(FieldError(name, _("This time does not exist in %(zone)s: the clocks go forward then.",
+                                         zone=zone)))
+        return None
+    if local.utcoffset() != local.replace(fold=1).utcoffset():
+        errors.append(FieldError(name, _("This time happens twice in %(zone)s (the clocks go back): choose "
+                                         "another.", zone=zone)))
+        return None
+    return local
 
 
 def _int(name: str, text: str, errors: list[FieldError]) -> int | None:

@@ -303,6 +303,16 @@ async def complete(user: StaffUser, session_id: int) -> SessionOut:
     return await staff_view(session_id)
 
 
+def _past_time_errors(data: Reschedule, row: dict) -> list[FieldError]:
+    """A session moves forward in time, not into the past (a running one may still end later)."""
+    errors = []
+    if data.starts_at != row["starts_at"] and data.starts_at < _now():
+        errors.append(FieldError("starts_at", _("This time has already passed.")))
+    if data.ends_at <= _now():
+        errors.append(FieldError("ends_at", _("This time has already passed.")))
+    return errors
+
+
 async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> SessionOut:
     """New start and end for the same session (same id, same calendar UID); the sequence rises."""
     await ensure_can_manage(user, session_id)
@@ -312,6 +322,7 @@ async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> Sess
         _refuse_unless(effective_status(row), {Session.Status.draft.value, Session.Status.published.value})
         values = {**_values_from_row(row), "starts_at": data.starts_at, "ends_at": data.ends_at}
         await _validate(values, row)
+        _raise_if(_past_time_errors(data, row))
         if (data.starts_at, data.ends_at) != (row["starts_at"], row["ends_at"]):
             await Session.update({
                 Session.starts_at: data.starts_at, Session.ends_at: data.ends_at,

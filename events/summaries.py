@@ -21,7 +21,6 @@ __all__ = [
 import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import msgspec
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -43,6 +42,7 @@ from server.i18n import gettext as _
 from server.mail.render import MailContent, RenderedMessage, render_content
 from server.schemas import PathId
 from server.settings import Settings
+from server.validation import is_web_link
 
 _UNSUBSCRIBE_SALT = "convene-summary-unsubscribe"
 MAX_TEXT = 20_000
@@ -68,17 +68,12 @@ class SendForm(msgspec.Struct):
 
 # --- Services --------------------------------------------------------------------------------------------
 
-def _valid_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def _parse_links(text: str) -> list[dict[str, str]]:
     links = []
     for number, line in enumerate(line for line in text.splitlines() if line.strip()):
         title, _sep, url = line.rpartition("|") if "|" in line else ("", "", line)
         url = url.strip()
-        if not _valid_url(url):
+        if not is_web_link(url):
             raise InvalidInput.field("links", _("Line %(n)s: not an http(s) link.", n=number + 1))
         links.append({"title": clean_text(title.strip()) or url, "url": url})
     if len(links) > MAX_LINKS:
@@ -95,7 +90,7 @@ async def save_summary(user: StaffUser, session_id: int, form: SummaryForm) -> N
     await ensure_can_manage(user, session_id)
     if form.language not in LANGUAGES:
         raise InvalidInput.field("language", _("Choose one of the six UN languages."))
-    if form.recording_url and not _valid_url(form.recording_url):
+    if form.recording_url and not is_web_link(form.recording_url):
         raise InvalidInput.field("recording_url", _("Not an http(s) link."))
     values = {
         SessionSummary.summary: clean_text(form.summary),

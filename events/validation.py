@@ -15,6 +15,7 @@ import pycountry
 
 from server.errors import FieldError
 from server.i18n import gettext as _
+from server.validation import is_web_link
 from server.web import valid_timezone
 
 # BCP 47 shape: a 2–3 letter primary subtag, then subtags of 1–8 letters or digits (script, region, variant).
@@ -122,4 +123,8 @@ def session_errors(values: dict) -> list[FieldError]:
         errors += multilingual_errors("agenda", item.title)
     errors += _time_errors(values)
     errors += _provision_errors(values)
+    join = values.get("join")  # JoinDetails from the API, its dict from the staff form
+    join_url = (join.get("url") if isinstance(join, dict) else getattr(join, "url", "")) or ""
+    if join_url and not is_web_link(join_url):
+        errors.append(FieldError("join.url", _("Not an http(s) link.")))
     return errors

@@ -6,10 +6,11 @@ msgspec says what it expected in English (``Expected `int` >= 0 - at `$.capacity
 
 from __future__ import annotations
 
-__all__ = ["field_error", "translated_message"]
+__all__ = ["field_error", "is_web_link", "translated_message"]
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -21,6 +22,12 @@ _AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
 _BOUND = re.compile(r"^Expected `(?P<type>\w+)`(?: of length)? (?P<op>[<>]=?) (?P<limit>-?[\d.e+]+)$")
 _WRONG_TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| [^`]*)?`, got `\w+`$")
+
+
+def is_web_link(value: str) -> bool:
+    """An http(s) address with a host: anything else (``javascript:``, ``data:``) must never become a link."""
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _number(text: str) -> str:

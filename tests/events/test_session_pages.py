@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -322,3 +322,36 @@ async def test_staff_list_shows_admin_every_session(client: httpx.AsyncClient, a
     assert f'href="/staff/sessions/{mine["id"]}"' in text
     assert f'href="/staff/sessions/{other["id"]}"' in text
     assert "Draft" in text
+
+
+@pytest.mark.parametrize(("wall_time", "message"), [
+    ("2027-03-28T02:30", "This time does not exist in Europe/Zurich: the clocks go forward then."),
+    ("2027-10-31T02:30", "This time happens twice in Europe/Zurich (the clocks go back): choose another."),
+])
+async def test_staff_form_refuses_a_time_the_clocks_skip_or_repeat(client: httpx.AsyncClient, organiser: Staff,
+                                                                   wall_time: str, message: str) -> None:
+    await login_cookie_client(client, organiser)
+    await client.get("/staff/sessions/new")
+    form = staff_form(client, timezone="Europe/Zurich", starts_at=wall_time, ends_at="2027-12-01T10:00")
+
+    response = await client.post("/staff/sessions/new", data=form)
+
+    assert response.status_code == 422
+    assert page_field_errors(response.text)["starts_at"] == message
+    assert await Session.count() == 0
+
+
+async def test_staff_reschedule_into_the_past_is_refused(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    yesterday = future(-1)
+
+    response = await client.post(f"/api/v1/sessions/{session['id']}/reschedule", headers=admin.headers, json={
+        "starts_at": yesterday.isoformat(), "ends_at": (yesterday + timedelta(hours=1)).isoformat()})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "starts_at", "message": "This time has already passed."},
+        {"field": "ends_at", "message": "This time has already passed."},
+    ]
+    read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
+    assert (read["starts_at"], read["sequence"]) == (session["starts_at"], 0)

@@ -41,6 +41,8 @@ BAD_BODIES = [
     ("oversized_description", {"description": {"en": "x" * 20001}}, 400, "description[...]"),
     ("naive_start", {"starts_at": STARTS.replace(tzinfo=None).isoformat()}, 400, "starts_at"),
     ("unknown_field", {"colour": "blue"}, 400, "colour"),
+    ("join_url_script", {"join": {"url": "javascript:alert(1)"}}, 422, "join.url"),
+    ("join_url_without_host", {"join": {"url": "https:///nowhere"}}, 422, "join.url"),
     ("unknown_series", {"series_id": 99}, 422, "series_id"),
     ("unknown_organiser", {"organiser_ids": [999]}, 422, "organiser_ids"),
     ("agenda_title_key_unknown", {"agenda": [{"title": {"qq": "x"}}]}, 422, "agenda"),
