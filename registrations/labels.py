@@ -58,6 +58,7 @@ REASONS = {
     "seat_freed": _l("A seat was freed"),
     "moved_by_organiser": _l("Moved by an organiser"),
     "erased": _l("Personal data erased"),
+    "registered_again": _l("Registered again"),
     "seat freed": _l("A seat was freed"),
     "moved by organiser": _l("Moved by an organiser"),
 }

@@ -19,6 +19,7 @@ __all__ = [
     "invite_sequence",
     "notify_data_erased",
     "notify_invitation_sent",
+    "notify_manage_link_requested",
     "notify_manage_link_resent",
     "notify_need_arranged",
     "notify_need_not_possible",
@@ -54,7 +55,7 @@ from server.jobs import periodic
 from server.mail.outbox import enqueue
 from server.settings import Settings
 from server.signals import connect
-from server.tables import User
+from server.tables import OutboxMessage, User
 
 
 async def _session_sequence(session_id: int) -> int:
@@ -198,8 +199,28 @@ async def notify_data_erased(reg: dict, *, sequence: int) -> int | None:
 
 
 async def notify_manage_link_resent(reg: dict, manage_url_: str, *, settings: Settings) -> int:
-    """Someone registered this address again: the link goes to the address, never to the requester."""
+    """Staff replaced the registrant's link: the new one goes to the address."""
     return await _to_registrant("manage_link_resent", reg, settings, resent_manage_url=manage_url_)
+
+
+#: Someone registering an address again gets its link mailed at most once in this many minutes: whoever
+#: knows the address must not be able to flood its inbox.
+LINK_REQUEST_MINUTES = 10
+
+
+async def notify_manage_link_requested(reg: dict, manage_url_: str, *, settings: Settings) -> int | None:
+    """Someone registered this address again: the link goes to the address, never to the requester; None when
+    it went there less than ``LINK_REQUEST_MINUTES`` ago. Concurrent repeats compute the same once-only key."""
+    prefix = f"manage_link_requested:{reg['id']}:"
+    earlier = await OutboxMessage.select(OutboxMessage.created_at).where(
+        OutboxMessage.dedupe_key.like(f"{prefix}%")
+    ).order_by(OutboxMessage.created_at, ascending=False)
+    if earlier and datetime.now(UTC) - earlier[0]["created_at"] < timedelta(minutes=LINK_REQUEST_MINUTES):
+        return None
+    message = registrant_message(
+        "manage_link_resent", reg, settings, sequence=await invite_sequence(reg), resent_manage_url=manage_url_
+    )
+    return await enqueue(**message, mail_from=settings.mail_from, dedupe_key=f"{prefix}{len(earlier)}")
 
 
 async def notify_invitation_sent(invitation: dict, *, settings: Settings) -> int:

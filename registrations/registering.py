@@ -294,8 +294,44 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
     return Outcome(RegistrationCreated(reg["id"], reg["status"], url, position, reg["participation_mode"]), True)
 
 
+async def _register_again(session_id: int, data: RegistrationCreate, email: str, settings: Settings) -> Outcome | None:
+    """Someone who cancelled registers again: their row takes a place anew with what they give now, as a new
+    registration would, under a new manage link (earlier links stop working). None when the address holds no
+    cancelled registration (or a concurrent repeat took it first)."""
+    engine = Registration._meta.db
+    async with write_transaction(engine):
+        if isinstance(engine, PostgresEngine):
+            # The session row first, as every registration takes it (another order deadlocks); then touching the
+            # registration locks it: a concurrent repeat waits, then finds it taken. SQLite's write lock does both.
+            await Session.raw("SELECT id FROM event_session WHERE id = {} FOR UPDATE", session_id)
+        touched = await Registration.update({Registration.updated_at: datetime.now(UTC)}).where(
+            (Registration.session == session_id) & (Registration.email == email)
+            & (Registration.status == Registration.Status.cancelled.value) & Registration.anonymised_at.is_null()
+        ).returning(Registration.id)
+        if not touched:
+            return None
+        session = (await Session.raw(_SESSION_QUERY, session_id))[0]
+        await _admit(data, session)
+        mode = data.participation_mode or Registration.Mode.online.value
+        status, order = await _place(session, mode)
+        row = {**_row(data, session, email, status, order), "id": touched[0]["id"]}
+        await Registration.update({
+            **{getattr(Registration, name): value for name, value in row.items() if name not in ("id", "session")},
+            Registration.consented_at: datetime.now(UTC),
+        }).where(Registration.id == row["id"])
+        await record_change(row["id"], "cancelled", status, actor="registrant", reason="registered_again")
+        await Need.delete().where(Need.registration == row["id"])
+        if needs := need_rows(data, row["id"]):
+            await Need.insert(*needs)
+        position = await waitlist_position(session_id, mode, order)
+        await _notify_new(row, position, await notifications.invite_sequence(row), settings)
+    url = manage_url(settings, row["id"], row["manage_nonce"])
+    return Outcome(RegistrationCreated(row["id"], status, url, position, mode), created=True)
+
+
 async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | None:
-    """The address is registered already: answer with its id and status, and mail the link to the address."""
+    """The address is registered already: answer with its id and status, and mail the link to the address
+    (at most once in a while, so repeats cannot flood the inbox)."""
     reg = await Registration.select().where(
         (Registration.session == session_id) & (Registration.email == email)
     ).first()
@@ -303,7 +339,7 @@ async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | 
         return None
     async with write_transaction(Registration._meta.db):
         url = manage_url(settings, reg["id"], reg["manage_nonce"])
-        await notifications.notify_manage_link_resent(reg, url, settings=settings)
+        await notifications.notify_manage_link_requested(reg, url, settings=settings)
     position = await waitlist_position(session_id, reg["participation_mode"], reg["waitlist_order"])
     reply = RegistrationCreated(reg["id"], reg["status"], None, position, reg["participation_mode"])
     return Outcome(reply, created=False)
@@ -318,6 +354,8 @@ async def register(session_id: int, data: RegistrationCreate, *, settings: Setti
         # The address is registered already (perhaps by a concurrent request, or before the window closed):
         # answer as a repeat. Only an address that passed validation gets here.
         email = validate_email(data.email.strip(), check_deliverability=False).normalized.lower()
+        if (again := await _register_again(session_id, data, email, settings)) is not None:
+            return again
         repeat = await _repeat(session_id, email, settings)
         if repeat is None:
             raise

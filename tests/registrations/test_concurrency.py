@@ -94,4 +94,19 @@ async def test_concurrent_repeats_of_one_email_make_one_registration(client):
     session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
     assert session["seats_taken"] == 1
     assert await OutboxMessage.count().where(OutboxMessage.template == "registration_confirmed") == 1
-    assert await OutboxMessage.count().where(OutboxMessage.template == "manage_link_resent") == 49
+    assert await OutboxMessage.count().where(OutboxMessage.template == "manage_link_resent") == 1  # throttled
+
+
+async def test_concurrent_registrations_again_after_cancelling_take_one_place(client):
+    session_id = await make_session(capacity=10)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    first = (await client.post(url, json=submission())).json()
+    await client.delete(first["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/"))
+
+    responses = await asyncio.gather(*(client.post(url, json=submission()) for _ in range(20)))
+
+    assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
+    assert {(r.json()["id"], r.json()["status"]) for r in responses} == {(first["id"], "confirmed")}
+    session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
+    assert session["seats_taken"] == 1
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_confirmed") == 2

@@ -302,3 +302,64 @@ async def test_register_repeat_after_window_closed_answers_like_any_repeat(clien
     assert (newcomer.status_code, [e["field"] for e in newcomer.json()["errors"]]) == (409, ["registration_window"])
     templates = await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)
     assert [t["template"] for t in templates] == ["registration_confirmed", "manage_link_resent"]
+
+
+async def test_repeats_mail_the_link_once_per_window(client):
+    session_id = await make_session()
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    await client.post(url, json=submission())
+
+    for _ in range(3):
+        assert (await client.post(url, json=submission())).status_code == 200
+    await OutboxMessage.update({OutboxMessage.created_at: datetime.now(UTC) - timedelta(minutes=11)}).where(
+        OutboxMessage.template == "manage_link_resent"
+    )
+    later = await client.post(url, json=submission())
+
+    assert later.status_code == 200
+    rows = await OutboxMessage.select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.template == "manage_link_resent"
+    ).order_by(OutboxMessage.id)
+    assert rows == [{"dedupe_key": "manage_link_requested:1:0"}, {"dedupe_key": "manage_link_requested:1:1"}]
+
+
+async def test_who_cancelled_may_register_again_with_a_new_link(client):
+    session_id = await make_session(capacity=1)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    first = (await client.post(url, json=submission(interpretation_language="fr"))).json()
+    old_link = first["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+    assert (await client.delete(old_link)).status_code == 200
+    await client.post(url, json=submission(email="other@example.org"))  # takes the freed seat
+
+    again = await client.post(url, json=submission(name="Amina D.", interpretation_language="ar"))
+
+    assert again.status_code == 201
+    body = again.json()
+    assert (body["id"], body["status"], body["waitlist_position"]) == (first["id"], "waitlisted", 1)
+    assert body["manage_url"] != first["manage_url"]
+    assert (await client.get(old_link)).status_code == 404
+    view = (await client.get(body["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/"))).json()
+    assert (view["name"], view["interpretation_language"]) == ("Amina D.", "ar")
+    assert [(h["from_status"], h["to_status"], h["reason"]) for h in view["history"]] == [
+        ("", "confirmed", ""), ("confirmed", "cancelled", ""), ("cancelled", "waitlisted", "registered_again"),
+    ]
+    assert [n["code"] for n in view["needs"]] == ["ar"]
+    assert await Registration.count() == 2
+    templates = await OutboxMessage.select(OutboxMessage.template).where(
+        OutboxMessage.to_address == "amina.diallo@example.org"
+    ).order_by(OutboxMessage.id)
+    assert [t["template"] for t in templates] == [
+        "registration_confirmed", "registration_cancelled", "registration_waitlisted",
+    ]
+
+
+async def test_who_was_declined_cannot_register_again(client, admin):
+    session_id = await make_session()
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    first = (await client.post(url, json=submission())).json()
+    await client.post(f"{url}/decline", json={"registration_ids": [first["id"]], "reason": "Not eligible"},
+                      headers=admin.headers)
+
+    again = await client.post(url, json=submission())
+
+    assert (again.status_code, again.json()["status"], again.json()["manage_url"]) == (200, "declined", None)
