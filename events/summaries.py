@@ -126,6 +126,17 @@ async def summary_for(session_id: int, language: str, floor_language: str) -> di
     return None
 
 
+async def _refuse_unless_held(session_id: int) -> None:
+    """A summary follows a session that took place: not one still ahead, nor one cancelled."""
+    session = await Session.select(Session.status, Session.starts_at).where(Session.id == session_id).first()
+    if session["status"] == Session.Status.cancelled.value:
+        message = _("The session was cancelled: there is nothing to summarise.")
+        raise Conflict(message, [FieldError("status", message)])
+    if session["starts_at"] > datetime.now(UTC):
+        message = _("The session has not started yet: send its summary once it has taken place.")
+        raise Conflict(message, [FieldError("status", message)])
+
+
 async def send_summary(user: StaffUser, session_id: int, audience: str) -> int:
     """Queue the summary for ``audience``; each person gets a session's summary once. Returns how many."""
     await ensure_can_manage(user, session_id)
@@ -133,6 +144,7 @@ async def send_summary(user: StaffUser, session_id: int, audience: str) -> int:
         raise InvalidInput.field("audience", _("Choose attendees, all registrants or absentees."))
     if not await SessionSummary.exists().where(SessionSummary.session == session_id):
         raise Conflict(_("Write the summary first."), [FieldError("summary", _("No summary written yet."))])
+    await _refuse_unless_held(session_id)
     async with write_transaction(SummarySending._meta.db):
         sending = (await SummarySending.insert(
             SummarySending(session=session_id, audience=audience, sent_by=user.id)

@@ -4,12 +4,14 @@ with List-Unsubscribe that works without an account."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from events.tables import SessionOrganiser, SummaryOptOut
 from server.mail.worker import deliver_due
 from server.settings import Settings
+from server.tables import OutboxMessage
 from tests.conftest import Staff, login_cookie_client
 from tests.mail_data import make_registration, make_session
 from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
@@ -23,7 +25,8 @@ from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, th
 
 
 async def _session_with_people() -> dict:
-    session = await make_session(status="completed")
+    held = datetime(2026, 11, 5, 13, tzinfo=UTC)  # a Thursday, already past
+    session = await make_session(status="completed", starts_at=held, ends_at=held + timedelta(hours=1))
     await make_registration(session["id"], "came@example.org", attendance="attended", preferred_language="fr")
     await make_registration(session["id"], "partly@example.org", attendance="partial", preferred_language="es")
     await make_registration(session["id"], "away@example.org", attendance="absent")
@@ -168,9 +171,9 @@ async def test_summary_page_shows_a_preview(client: httpx.AsyncClient, admin: St
     assert page.status_code == 200
     assert "Nous avons parlé." in page.text
     preview = re.search(r"<pre lang=\"fr\" dir=\"ltr\">(.*?)</pre>", page.text, re.S).group(1)
-    assert preview.startswith("Madame, Monsieur Participant,")  # as a French reader gets it, not the staff's English
+    assert preview.startswith("Bonjour Participant,")  # as a French reader gets it, not the staff's English
     assert "Données migratoires pour les politiques" in preview
-    assert "jeudi 3 décembre 2026" in preview
+    assert "jeudi 5 novembre 2026" in preview
 
 
 async def test_sending_before_writing_is_a_conflict(client: httpx.AsyncClient, admin: Staff):
@@ -180,3 +183,24 @@ async def test_sending_before_writing_is_a_conflict(client: httpx.AsyncClient, a
     response = await _send(client, session["id"], "attendees")
 
     assert response.status_code == 409
+
+
+async def test_a_summary_waits_until_the_session_took_place(client: httpx.AsyncClient, admin: Staff):
+    ahead = await make_session(status="published", starts_at=datetime.now(UTC) + timedelta(days=2),
+                               ends_at=datetime.now(UTC) + timedelta(days=2, hours=1))
+    cancelled = await make_session(status="cancelled", starts_at=datetime.now(UTC) - timedelta(days=2),
+                                   ends_at=datetime.now(UTC) - timedelta(days=2) + timedelta(hours=1))
+    await make_registration(ahead["id"], "early@example.org")
+    await make_registration(cancelled["id"], "none@example.org")
+    await login_cookie_client(client, admin)
+    for session in (ahead, cancelled):
+        assert (await _write(client, session["id"], "en", summary="Notes")).status_code == 303
+
+    early = await _send(client, ahead["id"], "registrants")
+    void = await _send(client, cancelled["id"], "registrants")
+
+    assert early.status_code == 409
+    assert "The session has not started yet: send its summary once it has taken place." in early.text
+    assert void.status_code == 409
+    assert "The session was cancelled: there is nothing to summarise." in void.text
+    assert await OutboxMessage.count() == 0
