@@ -29,7 +29,7 @@ async def test_session_calendar_has_no_attendees_and_no_join_details(client: htt
     assert parsed["method"] == "PUBLISH"
     assert (event["uid"], event["sequence"], event["status"]) == (f"session-{session['id']}@convene.test", 4,
                                                                    "CONFIRMED")
-    assert (event["start"], event["end"]) == ("2026-12-03T13:00:00.000Z", "2026-12-03T14:30:00.000Z")
+    assert (event["start"], event["end"]) == ("2037-12-03T13:00:00.000Z", "2037-12-03T14:30:00.000Z")
     assert (event["summary"], event["location"]) == ("Migration data for policy", "Palais des Nations, Geneva")
     assert event["attendees"] == []
     assert b"meet.example.org" not in body and b"secret-pass" not in body

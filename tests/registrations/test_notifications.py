@@ -82,7 +82,7 @@ async def test_invite_read_by_ical_js_matches(mail_settings: Settings, smtp: Smt
     assert parsed["method"] == "REQUEST"
     assert (event["uid"], event["sequence"], event["status"]) == (f"session-{session['id']}@convene.test", 0,
                                                                    "CONFIRMED")
-    assert (event["start"], event["end"]) == ("2026-12-03T13:00:00.000Z", "2026-12-03T14:30:00.000Z")
+    assert (event["start"], event["end"]) == ("2037-12-03T13:00:00.000Z", "2037-12-03T14:30:00.000Z")
     assert (event["start_is_utc"], event["dtstamp_is_utc"]) == (True, True)
     assert (event["organizer"], event["organizer_cn"]) == ("mailto:events@convene.test", "Convene Secretariat")
     assert event["attendees"] == [{"value": "mailto:ana@example.org", "cn": "Ana Pérez"}]
@@ -103,7 +103,7 @@ async def test_message_in_recipients_language_and_time_zone(mail_settings: Setti
     assert '<html lang="fr" dir="ltr">' in html
     assert "Données migratoires pour les politiques" in message["Subject"]
     # 13:00 UTC is 08:00 in Montreal (EST), named with its zone.
-    assert "jeudi 3 décembre 2026, 08:00–09:30 (America/Montreal, UTC-05:00)" in text_of(message, "plain")
+    assert "jeudi 3 décembre 2037, 08:00–09:30 (America/Montreal, UTC-05:00)" in text_of(message, "plain")
 
 
 async def test_arabic_message_is_right_to_left(mail_settings: Settings, smtp: SmtpServer):
@@ -245,10 +245,10 @@ async def test_rescheduled_invite_says_what_changed(mail_settings: Settings, smt
 
     message = smtp.sink.take(1)[0].message
     text = text_of(message, "plain")
-    assert "Was: Thursday, December 3, 2026, 2:00\u202fPM–3:30\u202fPM (Europe/Zurich, UTC+01:00)" in text
-    assert "Now: Friday, December 4, 2026, 2:00\u202fPM–3:00\u202fPM (Europe/Zurich, UTC+01:00)" in text
+    assert "Was: Thursday, December 3, 2037, 2:00\u202fPM–3:30\u202fPM (Europe/Zurich, UTC+01:00)" in text
+    assert "Now: Friday, December 4, 2037, 2:00\u202fPM–3:00\u202fPM (Europe/Zurich, UTC+01:00)" in text
     event = ical_js(calendar_part(message)[1])["events"][0]
-    assert (event["sequence"], event["start"]) == (1, "2026-12-04T13:00:00.000Z")
+    assert (event["sequence"], event["start"]) == (1, "2037-12-04T13:00:00.000Z")
 
 
 async def test_reminders_go_once_per_person_to_confirmed_only(mail_settings: Settings, smtp: SmtpServer):
@@ -278,7 +278,7 @@ async def test_reminder_after_downtime_sends_only_the_latest(mail_settings: Sett
 
     assert queued == 1
     row = await OutboxMessage.select(OutboxMessage.dedupe_key).first()
-    assert row["dedupe_key"] == f"reminder:{session['id']}:20261203T1300:60:1"
+    assert row["dedupe_key"] == f"reminder:{session['id']}:20371203T1300:60:1"
     await deliver(mail_settings)
     smtp.sink.take(1)
 
@@ -354,4 +354,4 @@ async def test_invitation_is_in_the_sessions_language_and_zone(mail_settings: Se
     text = text_of(received.message, "plain")
     assert received.message["Subject"] == "Invitation à s'inscrire : Données migratoires pour les politiques"
     assert "Vous êtes invité(e) à vous inscrire à cette séance." in text
-    assert "Date et heure : jeudi 3 décembre 2026, 10:00–11:30 (America/Santiago, UTC-03:00)" in text
+    assert "Date et heure : jeudi 3 décembre 2037, 10:00–11:30 (America/Santiago, UTC-03:00)" in text
