@@ -185,8 +185,8 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
     for field in ("preferred_language", "timezone", "personal_assistant", "consent_listed", "consent_recorded"):
         if getattr(data, field) is not None:
             values[getattr(Registration, field)] = getattr(data, field)
-    if data.consent_listed is not None or data.consent_recorded is not None:
-        values[Registration.consented_at] = datetime.now(UTC)
+    if any(getattr(data, name) not in (None, reg[name]) for name in ("consent_listed", "consent_recorded")):
+        values[Registration.consented_at] = datetime.now(UTC)  # when the consent given last changed
     if needs is not None:
         values[Registration.interpretation_language] = needs.interpretation_language
     async with write_transaction(Registration._meta.db):

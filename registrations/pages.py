@@ -227,7 +227,8 @@ class StaffRegistrationPages(Controller):
         offset: FromQuery[int] = 0,
     ) -> Template:
         """The list with search, filters and counts, a page at a time."""
-        await ensure_can_manage(await current_staff(request), session_id)
+        user = await current_staff(request)
+        await ensure_can_manage(user, session_id)
         filters = staff.ListFilters(search, status, category, region, language, need, PAGE_SIZE, max(offset, 0))
         listed, filter_errors = filters, {}
         try:
@@ -238,7 +239,7 @@ class StaffRegistrationPages(Controller):
             page = await staff.list_registrations(session_id, listed)
         context = await session_page_context_staff(session_id)
         context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(listed, page.total),
-                       message=request.query_params.get("done"))
+                       message=request.query_params.get("done"), user=user)
         return Template("pages/staff/registrations.html", context=context)
 
     @get("/export.csv")
@@ -273,7 +274,7 @@ class StaffRegistrationPages(Controller):
             filters = staff.ListFilters(limit=PAGE_SIZE)
             page = await staff.list_registrations(session_id, filters)
             context.update(page=page, filters=filters, filter_errors={}, action_errors=_errors(error),
-                           paging=_paging(filters, page.total), message=None)
+                           paging=_paging(filters, page.total), message=None, user=user)
             return Template("pages/staff/registrations.html", context=context, status_code=400)
         return Redirect(f"/staff/sessions/{session_id}/registrations?done={done}", status_code=303)
 

@@ -23,6 +23,7 @@ from server.auth import (
     session_cookie,
 )
 from server.db import is_database_up
+from server.errors import InvalidInput
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, client_address, valid_timezone
@@ -111,7 +112,12 @@ class StaffLoginPages(Controller):
 async def set_preferences(
     data: URLEncodedBody[PreferencesForm],
 ) -> Redirect:
-    """Remember the viewer's language and time zone in cookies (the switchers on every page post here)."""
+    """Remember the viewer's language and time zone in cookies (the switchers on every page post here); a value
+    that is not one is refused rather than silently ignored (empty keeps the current one)."""
+    if data.language and data.language not in LANGUAGES:
+        raise InvalidInput.field("language", _("Choose one of the languages offered."))
+    if data.timezone and not valid_timezone(data.timezone):
+        raise InvalidInput.field("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich."))
     response = Redirect(safe_next(data.next))
     if data.language in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, data.language, max_age=ONE_YEAR, samesite="lax")

@@ -85,7 +85,7 @@ async def test_feed_refuses_unknown_region_naming_the_field(client: httpx.AsyncC
     response = await client.get("/calendar.ics", params={"region": "Mars"})
 
     assert response.status_code == 422
-    assert "region: Unknown region." in response.text
+    assert "<li><bdi>region</bdi>: Unknown region.</li>" in response.text
 
 
 async def test_feed_refuses_non_numeric_series(client: httpx.AsyncClient):

@@ -230,3 +230,18 @@ async def test_manage_refuses_changes_once_the_session_is_cancelled_or_over(clie
     assert await Registration.select(Registration.preferred_language, Registration.status).order_by(
         Registration.id
     ) == [{"preferred_language": "fr", "status": "confirmed"}, {"preferred_language": "fr", "status": "confirmed"}]
+
+
+async def test_consent_time_moves_only_when_a_consent_changes(client):
+    session_id = await make_session()
+    _, url = await _register(client, session_id, consent_listed=False)
+    given = (await Registration.select(Registration.consented_at).first())["consented_at"]
+
+    same = await client.patch(url, json={"consent_listed": False, "preferred_language": "es"})
+    kept = (await Registration.select(Registration.consented_at).first())["consented_at"]
+    changed = await client.patch(url, json={"consent_listed": True})
+    moved = (await Registration.select(Registration.consented_at).first())["consented_at"]
+
+    assert (same.status_code, changed.status_code) == (200, 200)
+    assert kept == given
+    assert moved > given

@@ -538,3 +538,12 @@ async def test_manage_page_gives_the_session_time_in_the_registrants_zone_too(cl
 
     assert ("Wednesday, March 3, 2027, 2:00\u202fPM–4:00\u202fPM (Europe/Zurich, UTC+01:00)</time><br>"
             "Your time: Wednesday, March 3, 2027, 8:00\u202fAM–10:00\u202fAM (America/Bogota, UTC-05:00)") in page.text
+
+
+async def test_staff_registrations_page_keeps_the_admins_users_link(client, admin):
+    session_id = await make_session()
+    await login_cookie_client(client, admin)
+
+    page = await client.get(f"/staff/sessions/{session_id}/registrations")
+
+    assert '<li><a href="/staff/users">Users</a></li>' in page.text

@@ -18,14 +18,26 @@ def test_valid_timezone_takes_only_real_zones(name, valid):
     assert valid_timezone(name) is valid
 
 
-@pytest.mark.parametrize("zone", ["Factory", "localtime"])
-async def test_preferences_ignore_a_pseudo_zone(client: httpx.AsyncClient, zone: str):
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "Mars/Olympus"])
+async def test_preferences_refuse_a_zone_that_is_no_place(client: httpx.AsyncClient, zone: str):
     await client.get("/staff/login")
 
     response = await client.post("/preferences", data={
         "timezone": zone, "next": "/staff/login", "_csrf_token": client.cookies["convene_csrf"]})
 
+    assert response.status_code == 422
+    assert "Unknown time zone: use an IANA name such as Europe/Zurich." in response.text
+    assert "convene_tz" not in response.cookies
+
+
+async def test_preferences_with_an_empty_zone_keep_the_zone_and_change_the_language(client: httpx.AsyncClient):
+    await client.get("/staff/login")
+
+    response = await client.post("/preferences", data={
+        "language": "fr", "timezone": "", "next": "/staff/login", "_csrf_token": client.cookies["convene_csrf"]})
+
     assert (response.status_code, response.headers["location"]) == (302, "/staff/login")
+    assert response.cookies["convene_lang"] == "fr"
     assert "convene_tz" not in response.cookies
 
 
