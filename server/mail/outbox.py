@@ -25,6 +25,8 @@ from typing import Any
 from server.auth import StaffUser
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
+from server.mail.transport import discard_copies_older_than, discard_written_copies
+from server.settings import Settings
 from server.tables import OutboxMessage
 
 
@@ -80,7 +82,9 @@ DELIVERY_LOG_DAYS = 30
 
 
 async def _forget(rows: list[dict[str, Any]]) -> None:
-    """Each row keeps only the session it was about (so organisers still see it listed)."""
+    """Each row keeps only the session it was about (so organisers still see it listed); a copy written to
+    ``var/mail`` in development goes."""
+    discard_written_copies(Settings.from_env().mail_dir, [row["message_id"] for row in rows])
     for row in rows:
         await OutboxMessage.update(
             {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
@@ -90,7 +94,8 @@ async def _forget(rows: list[dict[str, Any]]) -> None:
 async def _rows(where: Any) -> list[dict[str, Any]]:
     """Rows matching ``where``, their contexts decoded."""
     rows = await OutboxMessage.select(
-        OutboxMessage.id, OutboxMessage.status, OutboxMessage.created_at, OutboxMessage.context
+        OutboxMessage.id, OutboxMessage.status, OutboxMessage.created_at, OutboxMessage.context,
+        OutboxMessage.message_id,
     ).where(where)
     return [_loaded(row) for row in rows]
 
@@ -108,13 +113,14 @@ async def forget_mail_of(to_address: str, registration_id: int) -> None:
 
 async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
     """Sent and failed mail older than DELIVERY_LOG_DAYS, or about a session whose retention ran out, loses its
-    address and facts; returns how many messages."""
+    address and facts (and development copies in ``var/mail`` that old go); returns how many messages."""
     cutoff = now - timedelta(days=DELIVERY_LOG_DAYS)
     rows = [
         r for r in await _rows((OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued))
         if r["created_at"] < cutoff or r["context"].get("session_id") in expired_session_ids
     ]
     await _forget(rows)
+    discard_copies_older_than(Settings.from_env().mail_dir, cutoff)
     return len(rows)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 __all__ = [
     "FileTransport",
+    "discard_copies_older_than",
+    "discard_written_copies",
     "PermanentFailure",
     "ServerUnreachable",
     "SmtpTransport",
@@ -17,6 +19,7 @@ __all__ = [
 ]
 
 import re
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -133,6 +136,24 @@ class SmtpTransport:
         await self._drop()
 
 
+def _written_copy(directory: Path, message_id: str) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", message_id.strip("<>")) or "message"
+    return directory / f"{name}.eml"
+
+
+def discard_written_copies(directory: Path, message_ids: list[str]) -> None:
+    """Mail whose address is forgotten must not live on as a development ``.eml`` file either."""
+    for message_id in message_ids:
+        _written_copy(directory, message_id).unlink(missing_ok=True)
+
+
+def discard_copies_older_than(directory: Path, cutoff: datetime) -> None:
+    """Development copies outlive no delivery log: older ones go (a message erased since may have left one)."""
+    for path in directory.glob("*.eml"):
+        if datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff:
+            path.unlink(missing_ok=True)
+
+
 class FileTransport:
     """Development without SMTP: each message is written as ``<mail_dir>/<message id>.eml``."""
 
@@ -141,8 +162,7 @@ class FileTransport:
 
     async def send(self, message: EmailMessage, recipient: str) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(message["Message-ID"]).strip("<>")) or "message"
-        path = self._directory / f"{name}.eml"
+        path = _written_copy(self._directory, str(message["Message-ID"]))
         temporary = path.with_suffix(".eml.tmp")
         temporary.write_bytes(message.as_bytes())
         temporary.replace(path)  # atomic: a reader never sees half a message

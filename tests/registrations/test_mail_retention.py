@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -108,3 +109,26 @@ async def test_forgotten_message_has_no_preview_and_no_retry(
     assert (await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.id == 1).first()) == {
         "status": "failed"
     }
+
+
+async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail():
+    load_domain_modules()
+    settings = Settings.from_env()
+    assert settings.smtp_url is None  # so mail is written under var/mail
+    mail_dir = settings.mail_dir
+    earlier = set(mail_dir.glob("*.eml"))
+    session = await make_session()
+    reg = await make_registration(session["id"], "ana@example.org")
+    await notifications.notify_registration_confirmed(reg, settings=settings)
+    await deliver_due(settings, options=FAST)
+    (copy,) = set(mail_dir.glob("*.eml")) - earlier
+    old = mail_dir / "old-message.eml"
+    old.write_text("To: someone@example.org\n")
+    long_ago = (datetime.now(UTC) - timedelta(days=31)).timestamp()
+    os.utime(old, (long_ago, long_ago))
+
+    await erase(reg, settings=settings)
+    await purge_expired()
+
+    assert not copy.exists()
+    assert not old.exists()
