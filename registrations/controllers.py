@@ -27,6 +27,8 @@ from registrations.schemas import (
     RegistrationUpdate,
 )
 from server.auth import StaffUser, authenticate, require_session_manager
+from server.errors import InvalidInput
+from server.i18n import gettext as _
 
 
 async def _manager(request: Request, session_id: int) -> StaffUser:
@@ -68,6 +70,8 @@ class SessionRegistrationsApi(Controller):
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
         of every matching registration (``limit`` and ``offset`` page the JSON only)."""
         await _manager(request, session_id)
+        if format not in ("json", "csv"):
+            raise InvalidInput.field("format", _("Choose json or csv."))
         filters = staff.ListFilters(search, status, category, region, language, need, limit, offset)
         if format == "csv":
             return Response(

@@ -287,3 +287,14 @@ async def test_list_registrations_need_filter_takes_kind_provision_or_language(c
 
     assert found == {"fr": ["fr@example.org"], "easy_read": ["easy@example.org"], "accessibility": ["easy@example.org"],
                      "es-419": []}
+
+
+async def test_an_unknown_list_format_is_refused_naming_the_field(client, admin):
+    session_id = await make_session()
+
+    response = await client.get(
+        f"/api/v1/sessions/{session_id}/registrations", params={"format": "xml"}, headers=admin.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "format", "message": "Choose json or csv."}]
