@@ -223,6 +223,8 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
             _refuse_unless(status, {Session.Status.draft.value, Session.Status.published.value})  # it took place
         await _validate(after, row)
+        if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
+            _raise_if(_past_time_errors(after["starts_at"], after["ends_at"], row))
         changes = _changed(before, after)
         # Only the fields sent are written, so concurrent edits of other fields are not undone.
         all_columns = _columns(after)
@@ -303,12 +305,12 @@ async def complete(user: StaffUser, session_id: int) -> SessionOut:
     return await staff_view(session_id)
 
 
-def _past_time_errors(data: Reschedule, row: dict) -> list[FieldError]:
+def _past_time_errors(starts_at: datetime, ends_at: datetime, row: dict) -> list[FieldError]:
     """A session moves forward in time, not into the past (a running one may still end later)."""
     errors = []
-    if data.starts_at != row["starts_at"] and data.starts_at < _now():
+    if starts_at != row["starts_at"] and starts_at < _now():
         errors.append(FieldError("starts_at", _("This time has already passed.")))
-    if data.ends_at <= _now():
+    if ends_at <= _now():
         errors.append(FieldError("ends_at", _("This time has already passed.")))
     return errors
 
@@ -322,7 +324,7 @@ async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> Sess
         _refuse_unless(effective_status(row), {Session.Status.draft.value, Session.Status.published.value})
         values = {**_values_from_row(row), "starts_at": data.starts_at, "ends_at": data.ends_at}
         await _validate(values, row)
-        _raise_if(_past_time_errors(data, row))
+        _raise_if(_past_time_errors(data.starts_at, data.ends_at, row))
         if (data.starts_at, data.ends_at) != (row["starts_at"], row["ends_at"]):
             await Session.update({
                 Session.starts_at: data.starts_at, Session.ends_at: data.ends_at,

@@ -83,13 +83,17 @@ async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUs
     _refuse_control_characters("reason", reason)
     async with write_transaction(Registration._meta.db):
         regs = [r for r in await _registrations(session_id, ids) if r["status"] in _DECLINABLE]
+        declined = 0
         for reg in regs:
-            await leave(reg, "declined", settings=settings, actor="staff", reason=reason.strip(), staff_user=user.id)
+            if not await leave(reg, "declined", settings=settings, actor="staff", reason=reason.strip(),
+                               staff_user=user.id):
+                continue  # cancelled meanwhile
+            declined += 1
             await notifications.notify_registration_declined(
                 {**reg, "status": "declined"}, reason.strip(), settings=settings,
                 had_invite=reg["status"] == Registration.Status.confirmed.value,
             )
-    return len(regs)
+    return declined
 
 
 async def move(session_id: int, registration_id: int, to: str, *, user: StaffUser, settings: Settings) -> None:

@@ -126,6 +126,7 @@ def registration_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
 
 #: The mail templates under templates/emails/, as the staff outbox page names them.
 MESSAGE_KINDS = {
+    "data_erased": _l("Data erased, invite withdrawn"),
     "invitation_sent": _l("Invitation to register"),
     "manage_link_resent": _l("Manage link sent again"),
     "need_arranged": _l("Need arranged"),

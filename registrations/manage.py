@@ -49,9 +49,12 @@ async def registration_by_token(token: str, settings: Settings) -> dict[str, Any
 
 
 async def registration_view(reg: dict[str, Any]) -> RegistrationOut:
-    """The registration with its needs, history, position, and the region derived from its country."""
+    """The registration as its registrant sees it: needs, history, position, and the region derived from its
+    country. Who registers an address again sees the history from then on, not that of the earlier registration."""
     needs = await Need.select().where(Need.registration == reg["id"]).order_by(Need.id)
     history = await StatusChange.select().where(StatusChange.registration == reg["id"]).order_by(StatusChange.id)
+    again = [index for index, change in enumerate(history) if change["reason"] == "registered_again"]
+    history = history[again[-1]:] if again else history
     position = await waitlist_position(reg["session"], reg["participation_mode"], reg["waitlist_order"])
     return registration_out(reg, needs, history, position)
 
@@ -198,17 +201,21 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
 
 async def leave(
     reg: dict[str, Any], to_status: str, *, settings: Settings, actor: str, reason: str = "", staff_user=None
-) -> None:
+) -> bool:
     """Move an active registration to ``cancelled`` or ``declined`` inside the caller's transaction; a held seat
-    goes to the next in line."""
+    goes to the next in line. False, with nothing done, when its status changed meanwhile (a cancellation and a
+    decline at once must free the seat once)."""
     had_seat = reg["status"] == Registration.Status.confirmed.value
-    await Registration.update(
+    moved = await Registration.update(
         {Registration.status: to_status, Registration.waitlist_order: None, Registration.updated_at: datetime.now(UTC)}
-    ).where(Registration.id == reg["id"])
+    ).where((Registration.id == reg["id"]) & (Registration.status == reg["status"])).returning(Registration.id)
+    if not moved:
+        return False
     await record_change(reg["id"], reg["status"], to_status, actor=actor, staff_user=staff_user, reason=reason)
     if had_seat:
         await release_seat(reg["session"], reg["participation_mode"])
         await fill_freed_seats(reg["session"], reg["participation_mode"], settings=settings)
+    return True
 
 
 async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
@@ -217,14 +224,22 @@ async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(await load_row(reg["session"]))
     async with write_transaction(Registration._meta.db):
-        current = await Registration.select().where(Registration.id == reg["id"]).first()
+        current = await _locked(reg["id"])
         if current["status"] not in _ACTIVE:
             return
         had_invite = current["status"] == Registration.Status.confirmed.value
-        await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant")
+        if not await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant"):
+            return
         await notifications.notify_registration_cancelled(
             {**current, "status": "cancelled"}, settings=settings, had_invite=had_invite
         )
+
+
+async def _locked(registration_id: int) -> dict[str, Any]:
+    """The registration as it is now, held until the transaction ends (touching the row locks it on PostgreSQL;
+    SQLite's write transaction holds everything already)."""
+    await Registration.update({Registration.updated_at: datetime.now(UTC)}).where(Registration.id == registration_id)
+    return await Registration.select().where(Registration.id == registration_id).first()
 
 
 async def export(reg: dict[str, Any]) -> dict[str, Any]:
@@ -237,14 +252,17 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
     """Anonymise: personal data goes, the seat is freed; category, country and status stay for the counts.
     Whoever held a seat still gets their invite withdrawn, or their calendar would keep a session they left."""
     async with write_transaction(Registration._meta.db):
-        current = await Registration.select().where(Registration.id == reg["id"]).first()
+        current = await _locked(reg["id"])
+        if current["anonymised_at"] is not None:
+            return
         had_invite = current["status"] == Registration.Status.confirmed.value
         if current["status"] in _ACTIVE:
             await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
                         reason="erased")
         sequence = await notifications.invite_sequence(current)
         await anonymise(current["id"])
-        if had_invite:
+        # A calendar keeps an upcoming session only: a cancelled session's invite was withdrawn already.
+        if had_invite and effective_status(await load_row(current["session"])) == Session.Status.published.value:
             await notifications.notify_data_erased(current, sequence=sequence)
 
 

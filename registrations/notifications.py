@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 import os
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,21 +64,26 @@ async def _session_sequence(session_id: int) -> int:
     return row["sequence"] if row else 0
 
 
-async def _status_changes_since_made(registration_ids: list[int]) -> dict[int, int]:
-    """How often each registration's status changed after it was made (its first history row)."""
-    if not registration_ids:
-        return {}
+async def _status_changes_since_made(where: Any) -> dict[int, int]:
+    """How often each registration matching ``where`` changed status after it was made (its first history row)."""
     rows = await StatusChange.select(StatusChange.registration, Count(StatusChange.id).as_alias("changes")).where(
-        StatusChange.registration.is_in(registration_ids)
+        where
     ).group_by(StatusChange.registration)
     return {row["registration"]: max(0, row["changes"] - 1) for row in rows}
 
 
-async def _personal_sequences(session_id: int, registration_ids: list[int]) -> dict[int, int]:
-    """Each person's invite SEQUENCE: the session's plus their own changes (withdrawn, re-sent), so it only rises."""
+async def _personal_sequences(session_id: int) -> dict[int, int]:
+    """Each registrant's invite SEQUENCE: the session's plus their own changes (withdrawn, re-sent), so it only
+    rises. Registrations missing from the answer have no change of their own: the session's applies."""
     base = await _session_sequence(session_id)
-    changes = await _status_changes_since_made(registration_ids)
-    return {reg_id: base + changes.get(reg_id, 0) for reg_id in registration_ids}
+    changes = await _status_changes_since_made(StatusChange.registration.session == session_id)
+    return defaultdict(lambda: base, {reg_id: base + count for reg_id, count in changes.items()})
+
+
+async def invite_sequence(reg: dict[str, Any]) -> int:
+    """The SEQUENCE a message about ``reg``'s invite carries now."""
+    changes = await _status_changes_since_made(StatusChange.registration == reg["id"])
+    return await _session_sequence(reg["session"]) + changes.get(reg["id"], 0)
 
 
 def registrant_message(
@@ -111,11 +117,6 @@ def new_registration_message(
     if reg["status"] == "waitlisted":
         return registrant_message("registration_waitlisted", reg, settings, sequence=sequence, position=position)
     return registrant_message("registration_pending", reg, settings, sequence=sequence)
-
-
-async def invite_sequence(reg: dict[str, Any]) -> int:
-    """The SEQUENCE a message about ``reg``'s invite carries now."""
-    return (await _personal_sequences(reg["session"], [reg["id"]]))[reg["id"]]
 
 
 async def _to_registrant(
@@ -299,7 +300,7 @@ async def _to_session_registrant(
 async def notify_session_rescheduled(session_id: int, previous_starts_at: datetime, previous_ends_at: datetime) -> int:
     """New time: every confirmed registrant gets the updated invite (REQUEST), saying what it was."""
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
-    sequences = await _personal_sequences(session_id, [reg["id"] for reg in regs])
+    sequences = await _personal_sequences(session_id)
     for reg in regs:
         await _to_session_registrant(
             "session_rescheduled", reg, sequences[reg["id"]], method="REQUEST", changes=["starts_at", "ends_at"],
@@ -314,7 +315,7 @@ async def notify_session_updated(session_id: int, changes: list[str]) -> int:
     if not shown:
         return 0
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
-    sequences = await _personal_sequences(session_id, [reg["id"] for reg in regs])
+    sequences = await _personal_sequences(session_id)
     for reg in regs:
         await _to_session_registrant("session_updated", reg, sequences[reg["id"]], method="REQUEST", changes=shown)
     return len(regs)
@@ -325,7 +326,7 @@ async def notify_session_cancelled(session_id: int) -> int:
     those waiting (waitlisted, pending) are told, without an invite, as they hold none."""
     confirmed = await _registrants(session_id, (Registration.Status.confirmed,))
     waiting = await _registrants(session_id, (Registration.Status.waitlisted, Registration.Status.pending))
-    sequences = await _personal_sequences(session_id, [reg["id"] for reg in confirmed + waiting])
+    sequences = await _personal_sequences(session_id)
     for reg in confirmed:
         await _to_session_registrant(
             "session_cancelled", reg, sequences[reg["id"]], method="CANCEL", had_invite=True

@@ -136,11 +136,11 @@ async def record_change(
 
 
 async def promotion_open(session_id: int) -> bool:
-    """Promotion stops ``waitlist_cutoff_minutes`` before the start."""
-    row = await Session.select(Session.starts_at, Session.waitlist_cutoff_minutes).where(
+    """Promotion stops ``waitlist_cutoff_minutes`` before the start, and with the session's cancellation."""
+    row = await Session.select(Session.starts_at, Session.waitlist_cutoff_minutes, Session.status).where(
         Session.id == session_id
     ).first()
-    if row is None:
+    if row is None or row["status"] == Session.Status.cancelled.value:
         return False
     return datetime.now(UTC) < row["starts_at"] - timedelta(minutes=row["waitlist_cutoff_minutes"])
 

@@ -88,6 +88,11 @@ def _development_secret(var_dir: Path) -> str:
     return secret
 
 
+def var_dir_from_env(environ: dict[str, str] | None = None) -> Path:
+    """``CONVENE_VAR_DIR``, else ``var/`` in the checkout (code without settings at hand reads it here)."""
+    return Path((os.environ if environ is None else environ).get("CONVENE_VAR_DIR", str(ROOT / "var")))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything Convene reads from the environment."""
@@ -142,7 +147,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
-        var_dir = Path(env.get("CONVENE_VAR_DIR", str(ROOT / "var")))
+        var_dir = var_dir_from_env(env)
         environment = env.get("CONVENE_ENV", "development")
         secret = env.get("SECRET_KEY", "")
         if not secret and environment == "development":

@@ -26,7 +26,7 @@ from server.auth import StaffUser
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.mail.transport import discard_copies_older_than, discard_written_copies
-from server.settings import Settings
+from server.settings import var_dir_from_env
 from server.tables import OutboxMessage
 
 
@@ -84,10 +84,11 @@ DELIVERY_LOG_DAYS = 30
 async def _forget(rows: list[dict[str, Any]]) -> None:
     """Each row keeps only the session it was about (so organisers still see it listed); a copy written to
     ``var/mail`` in development goes."""
-    discard_written_copies(Settings.from_env().mail_dir, [row["message_id"] for row in rows])
+    discard_written_copies(var_dir_from_env() / "mail", [row["message_id"] for row in rows])
     for row in rows:
         await OutboxMessage.update(
-            {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+            {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")},
+             OutboxMessage.last_error: ""}  # a refusal often quotes the address
         ).where(OutboxMessage.id == row["id"])
 
 
@@ -120,7 +121,7 @@ async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
         if r["created_at"] < cutoff or r["context"].get("session_id") in expired_session_ids
     ]
     await _forget(rows)
-    discard_copies_older_than(Settings.from_env().mail_dir, cutoff)
+    discard_copies_older_than(var_dir_from_env() / "mail", cutoff)
     return len(rows)
 
 

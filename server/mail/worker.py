@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import random
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -166,6 +167,13 @@ def _forgotten_once_delivered(row: dict[str, Any]) -> dict[Any, Any]:
     return {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
 
 
+def _without_address(row: dict[str, Any], reason: str) -> str:
+    """A refusal often quotes the address: not kept for a message whose address is to be forgotten."""
+    if row["context"].get("forget_when_delivered") and row["to_address"]:
+        return re.sub(re.escape(row["to_address"]), "(erased)", reason, flags=re.IGNORECASE)
+    return reason
+
+
 async def _mark_sent(row: dict[str, Any], lease_until: datetime) -> None:
     await OutboxMessage.update(
         {
@@ -185,7 +193,7 @@ async def _mark_failed(row: dict[str, Any], lease_until: datetime, reason: str) 
             OutboxMessage.status: OutboxMessage.Status.failed,
             OutboxMessage.attempts: row["attempts"] + 1,
             OutboxMessage.lease_until: None,
-            OutboxMessage.last_error: reason[:2000],
+            OutboxMessage.last_error: _without_address(row, reason)[:2000],
             **_forgotten_once_delivered(row),
         }
     ).where(_held(row, lease_until))

@@ -355,3 +355,14 @@ async def test_staff_reschedule_into_the_past_is_refused(client: httpx.AsyncClie
     ]
     read = (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()
     assert (read["starts_at"], read["sequence"]) == (session["starts_at"], 0)
+
+
+async def test_editing_a_session_into_the_past_is_refused_too(client: httpx.AsyncClient, admin: Staff) -> None:
+    session = await create(client, admin)
+    yesterday = future(-1)
+
+    response = await client.patch(f"/api/v1/sessions/{session['id']}", headers=admin.headers, json={
+        "starts_at": yesterday.isoformat(), "ends_at": (yesterday + timedelta(hours=1)).isoformat()})
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["starts_at", "ends_at"]

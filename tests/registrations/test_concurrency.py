@@ -110,3 +110,23 @@ async def test_concurrent_registrations_again_after_cancelling_take_one_place(cl
     session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
     assert session["seats_taken"] == 1
     assert await OutboxMessage.count().where(OutboxMessage.template == "registration_confirmed") == 2
+
+
+async def test_a_cancellation_and_a_decline_at_once_free_the_seat_once(client, admin):
+    session_id = await make_session(capacity=2)
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    first = (await client.post(url, json=submission())).json()
+    await client.post(url, json=submission(email="b@example.org"))
+    manage = first["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+
+    cancelled, declined = await asyncio.gather(
+        client.delete(manage),
+        client.post(f"{url}/decline", json={"registration_ids": [first["id"]], "reason": "Duplicate"},
+                    headers=admin.headers),
+    )
+
+    assert cancelled.status_code in (200, 409)
+    assert declined.status_code == 200
+    session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
+    assert session["seats_taken"] == 1
+    assert await StatusChange.count().where(StatusChange.registration == first["id"]) == 2

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
+from registrations.tables import Registration
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -162,3 +163,44 @@ async def test_a_cancelled_session_tells_the_waitlisted_without_promising_an_att
     assert not any(part.get_content_type() == "text/calendar" for part in waiting.walk())
     assert "We are sorry: the session is cancelled.\r\n" in text_of(waiting, "plain")
     assert "attached" not in text_of(waiting, "plain")
+
+
+async def test_erasing_after_the_session_was_cancelled_sends_nothing_more_and_promotes_nobody(
+    client, admin, mail_settings: Settings, smtp: SmtpServer
+):
+    session_id = await make_session(capacity=1)
+    body = await _register(client, session_id, "a@example.org")
+    await _register(client, session_id, "b@example.org")
+    await _delivered(mail_settings, smtp, 2)  # confirmed, waitlisted
+    await client.post(f"/api/v1/sessions/{session_id}/cancel", headers=admin.headers)
+    await _delivered(mail_settings, smtp, 2)  # each one's cancellation
+    manage = body["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+
+    erased = await client.post(f"{manage}/erase")
+    await deliver_due(mail_settings, options=FAST)
+
+    assert erased.status_code == 200
+    assert smtp.sink.take(0) == []
+    assert await OutboxMessage.count().where(OutboxMessage.template == "data_erased") == 0
+    statuses = await Registration.select(Registration.status).order_by(Registration.id)
+    assert statuses == [{"status": "cancelled"}, {"status": "waitlisted"}]
+
+
+async def test_a_refused_withdrawal_keeps_no_trace_of_the_erased_address(
+    client, mail_settings: Settings, smtp: SmtpServer
+):
+    session_id = await make_session(capacity=5)
+    body = await _register(client, session_id, "a@example.org")
+    await _delivered(mail_settings, smtp, 1)
+    smtp.sink.refuse_recipients["a@example.org"] = "550 5.1.1 <A@Example.org>: Recipient address rejected"
+
+    await client.post(f"{body['manage_url'].replace('http://convene.test/manage/', '/api/v1/manage/')}/erase")
+    await deliver_due(mail_settings, options=FAST)
+
+    row = await OutboxMessage.select(
+        OutboxMessage.status, OutboxMessage.to_address, OutboxMessage.last_error
+    ).where(OutboxMessage.template == "data_erased").first()
+    assert row["status"] == "failed"
+    assert row["to_address"] == ""
+    assert "example.org" not in row["last_error"].lower()
+    assert "(erased)" in row["last_error"]
