@@ -50,6 +50,14 @@ async def _delivered(mail_settings: Settings, smtp: SmtpServer, count: int) -> d
     return received
 
 
+async def _erase_expecting_no_mail(client, manage: str, mail_settings: Settings, smtp: SmtpServer) -> None:
+    erased = await client.post(f"{manage}/erase")
+    await deliver_due(mail_settings, options=FAST)
+    assert erased.status_code == 200
+    assert smtp.sink.take(0) == []
+    assert await OutboxMessage.count().where(OutboxMessage.template == "data_erased") == 0
+
+
 async def _move(client, admin, session_id: int, registration_id: int, to: str) -> None:
     response = await client.post(
         f"/api/v1/sessions/{session_id}/registrations/{registration_id}/move", json={"to": to}, headers=admin.headers
@@ -136,12 +144,7 @@ async def test_erasing_a_waitlisted_registration_sends_nothing(client, mail_sett
     await _delivered(mail_settings, smtp, 2)
     manage = body["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
 
-    erased = await client.post(f"{manage}/erase")
-    await deliver_due(mail_settings, options=FAST)
-
-    assert erased.status_code == 200
-    assert smtp.sink.take(0) == []
-    assert await OutboxMessage.count().where(OutboxMessage.template == "data_erased") == 0
+    await _erase_expecting_no_mail(client, manage, mail_settings, smtp)
 
 
 async def test_a_cancelled_session_tells_the_waitlisted_without_promising_an_attachment(
@@ -176,12 +179,7 @@ async def test_erasing_after_the_session_was_cancelled_sends_nothing_more_and_pr
     await _delivered(mail_settings, smtp, 2)  # each one's cancellation
     manage = body["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
 
-    erased = await client.post(f"{manage}/erase")
-    await deliver_due(mail_settings, options=FAST)
-
-    assert erased.status_code == 200
-    assert smtp.sink.take(0) == []
-    assert await OutboxMessage.count().where(OutboxMessage.template == "data_erased") == 0
+    await _erase_expecting_no_mail(client, manage, mail_settings, smtp)
     statuses = await Registration.select(Registration.status).order_by(Registration.id)
     assert statuses == [{"status": "cancelled"}, {"status": "waitlisted"}]
 
