@@ -220,10 +220,11 @@ async def update_session(user: StaffUser, session_id: int, data: SessionUpdate) 
         sent = [name for name in VALUE_FIELDS if getattr(data, name) is not UNSET]
         after.update({name: _canonical(name, getattr(data, name)) for name in sent})
         after["agenda"] = [] if data.agenda is UNSET else _canonical("agenda", data.agenda)
-        if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
+        moved = (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"])
+        if moved:
             _refuse_unless(status, {Session.Status.draft.value, Session.Status.published.value})  # it took place
         await _validate(after, row)
-        if (after["starts_at"], after["ends_at"]) != (before["starts_at"], before["ends_at"]):
+        if moved:
             _raise_if(_past_time_errors(after["starts_at"], after["ends_at"], row))
         changes = _changed(before, after)
         # Only the fields sent are written, so concurrent edits of other fields are not undone.

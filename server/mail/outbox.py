@@ -8,6 +8,7 @@ __all__ = [
     "enqueue",
     "forget_delivered",
     "forget_mail_of",
+    "forgotten_fields",
     "is_forgotten",
     "is_retryable",
     "list_outbox",
@@ -81,15 +82,20 @@ async def enqueue(
 DELIVERY_LOG_DAYS = 30
 
 
+def forgotten_fields(row: dict[str, Any]) -> dict[Any, Any]:
+    """What forgetting a message writes: it keeps only the session it was about (so organisers still see it
+    listed)."""
+    return {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+
+
 async def _forget(rows: list[dict[str, Any]]) -> None:
-    """Each row keeps only the session it was about (so organisers still see it listed); a copy written to
-    ``var/mail`` in development goes."""
+    """Forget each row, its error too (a refusal often quotes the address); a copy written to ``var/mail`` in
+    development goes."""
     discard_written_copies(var_dir_from_env() / "mail", [row["message_id"] for row in rows])
     for row in rows:
-        await OutboxMessage.update(
-            {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")},
-             OutboxMessage.last_error: ""}  # a refusal often quotes the address
-        ).where(OutboxMessage.id == row["id"])
+        await OutboxMessage.update({**forgotten_fields(row), OutboxMessage.last_error: ""}).where(
+            OutboxMessage.id == row["id"]
+        )
 
 
 async def _rows(where: Any) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.db import write_transaction
 from server.jobs import registered_jobs
+from server.mail.outbox import forgotten_fields
 from server.mail.render import MessageObsolete, build_mime, render_message
 from server.mail.transport import PermanentFailure, ServerUnreachable, TemporaryFailure, Transport, transport_for
 from server.settings import Settings
@@ -162,9 +163,7 @@ def _held(row: dict[str, Any], lease_until: datetime):
 
 def _forgotten_once_delivered(row: dict[str, Any]) -> dict[Any, Any]:
     """A message to someone whose data was erased keeps the address only until it is delivered or fails."""
-    if not row["context"].get("forget_when_delivered"):
-        return {}
-    return {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+    return forgotten_fields(row) if row["context"].get("forget_when_delivered") else {}
 
 
 def _without_address(row: dict[str, Any], reason: str) -> str:
