@@ -131,9 +131,15 @@ class PublicPages(Controller):
         })
 
     @get("/sessions/{session_id:int}")
-    async def session_page(self, session_id: PathId) -> Template:
-        """One published session: times, agenda, languages and accessibility offered, how to register."""
-        return Template("pages/session.html", context=await session_page_context(session_id))
+    async def session_page(
+        self, session_id: PathId, invitation: Annotated[str, QueryParameter(max_length=500)] = ""
+    ) -> Template:
+        """One published session: times, agenda, languages and accessibility offered, how to register. The link in
+        an invitation mail adds ``?invitation=<token>``, which the registration form carries (the registration
+        checks it)."""
+        context = await session_page_context(session_id)
+        context["form"] = {"invitation": invitation} if invitation else {}
+        return Template("pages/session.html", context=context)
 
 
 async def _organiser_choices(user: StaffUser) -> list[dict]:

@@ -197,6 +197,13 @@ class ManageApi(Controller):
         await manage.cancel(reg, settings=settings)
         return await manage.registration_view(await manage.registration_by_token(token, settings))
 
+    @post("/register-again", status_code=HTTP_200_OK)
+    async def register_again(self, request: Request, token: FromPath[str]) -> RegistrationOut:
+        """Who cancelled takes a place again (confirmed, waitlisted or pending), while registration is open."""
+        settings = request.app.state.settings
+        await registering.register_again(await manage.registration_by_token(token, settings), settings=settings)
+        return await manage.registration_view(await manage.registration_by_token(token, settings))
+
     @get("/export")
     async def export(self, request: Request, token: FromPath[str]) -> Response[dict]:
         """Everything kept about the registrant, as a JSON download."""

@@ -1,19 +1,27 @@
-"""Manage links: signed, unguessable, revocable.
+"""Manage links and invitation links: signed, unguessable.
 
 The link carries ``[registration id, nonce]`` signed with ``SECRET_KEY`` (itsdangerous). Only the random
 nonce is stored; signing is deterministic, so the URL can be rebuilt from the row at any time (mail sent
 later), and replacing the nonce (``rotate``) revokes every earlier link.
+
+An invitation link carries ``[invitation id, session id]`` signed the same way under its own salt: it is the
+invitee's proof of having received the invitation mail, so knowing an invited address is not enough to register.
+Removing the invitation (or erasing it with its registration) makes its link useless.
 """
 
 from __future__ import annotations
 
-__all__ = ["manage_path", "manage_token", "manage_url", "new_nonce", "read_token"]
+__all__ = [
+    "invitation_token", "invitation_url", "manage_path", "manage_token", "manage_url", "new_nonce",
+    "read_invitation_token", "read_token",
+]
 
 import secrets
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 _SALT = "convene-manage-link"
+_INVITATION_SALT = "convene-invitation-link"
 
 
 def new_nonce() -> str:
@@ -44,3 +52,27 @@ def read_token(secret_key: str, token: str) -> tuple[int, str] | None:
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str)):
         return None
     return value[0], value[1]
+
+
+def invitation_token(secret_key: str, invitation_id: int, session_id: int) -> str:
+    return URLSafeSerializer(secret_key, salt=_INVITATION_SALT).dumps([invitation_id, session_id])
+
+
+def invitation_url(settings, invitation_id: int, session_id: int) -> str:
+    """The session page with the invitation's token (``?invitation=``), which its registration form carries."""
+    token = invitation_token(settings.secret_key, invitation_id, session_id)
+    return f"{settings.public_url.rstrip('/')}/sessions/{session_id}?invitation={token}"
+
+
+def read_invitation_token(secret_key: str, token: str, session_id: int) -> int | None:
+    """The invitation id a token proves for this session, or None when it is forged, malformed or another
+    session's."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        value = URLSafeSerializer(secret_key, salt=_INVITATION_SALT).loads(token)
+    except BadSignature:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+        return None
+    return value[0] if value[1] == session_id else None

@@ -116,6 +116,7 @@ async def registrant_content(template: str, context: dict[str, Any], settings: S
         name=clean_text(registration["name"]),
         manage_url=link,
         mode=registration["participation_mode"],
+        registration_cancelled=registration["status"] == Registration.Status.cancelled,
         **_changes(context, session),
     )
     if "need_id" in context:

@@ -48,7 +48,7 @@ from piccolo.query.functions.aggregate import Count
 
 from events.summaries import is_opted_out
 from events.tables import Session, SessionOrganiser
-from registrations.links import manage_url
+from registrations.links import invitation_url, manage_url
 from registrations.tables import Registration, StatusChange
 from server.db import write_transaction
 from server.i18n import LANGUAGES
@@ -238,7 +238,8 @@ async def notify_invitation_sent(invitation: dict, *, settings: Settings) -> int
         context={
             "invitation_id": invitation["id"],
             "session_id": session_id,
-            "register_url": f"{settings.public_url.rstrip('/')}/sessions/{session_id}",
+            # The link is the invitee's proof: registering needs its token, not just the invited address.
+            "register_url": invitation_url(settings, invitation["id"], session_id),
         },
         mail_from=settings.mail_from,
     )

@@ -30,9 +30,10 @@ from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, valid_timezone
 
 _TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
          "gender", "delegation_role", "participation_mode", "interpretation_language",
-         "interpretation_language_other", "sign_language", "accessibility_other")
+         "interpretation_language_other", "sign_language", "accessibility_other", "invitation")
 _CHECKBOXES = ("consent_processing", "consent_listed", "consent_recorded", "personal_assistant")
-_OPTIONAL = ("gender", "delegation_role", "participation_mode", "interpretation_language", "sign_language")
+_OPTIONAL = ("gender", "delegation_role", "participation_mode", "interpretation_language", "sign_language",
+             "invitation")
 #: Rows on one page of the staff list; the CSV holds every match.
 PAGE_SIZE = 200
 _FILTERS = ("search", "status", "category", "region", "language", "need")
@@ -97,6 +98,7 @@ class RegistrationPages(Controller):
             context.update(form=values, form_errors=_form_errors(error, values))
             return Template("pages/session.html", context=context, status_code=400)
         if not outcome.created:
+            # The same page for every repeat, whatever the registration's status: it tells nothing of it.
             return Template("pages/registrations/repeat.html", context={"session_id": session_id})
         token_path = outcome.reply.manage_url.split("/manage/", 1)[1]
         return Redirect(f"/manage/{token_path}?registered=1", status_code=303)
@@ -195,6 +197,17 @@ class ManagePages(Controller):
         try:
             await manage.cancel(await _registrant(token, request), settings=settings)
         except Conflict as error:  # the session was cancelled or ended meanwhile
+            context = await _manage_context(token, request, form_errors=_errors(error))
+            return Template("pages/manage.html", context=context, status_code=409)
+        return Redirect(f"/manage/{token}", status_code=303)
+
+    @post("/register-again")
+    async def register_again(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        """Who cancelled takes a place again; refused (409, said on the page) once registration has closed."""
+        settings = request.app.state.settings
+        try:
+            await registering.register_again(await _registrant(token, request), settings=settings)
+        except Conflict as error:
             context = await _manage_context(token, request, form_errors=_errors(error))
             return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)

@@ -6,7 +6,7 @@ registration row, its needs, the first history line and the outbox row of its ma
 
 from __future__ import annotations
 
-__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "check_text", "register", "validate"]
+__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "check_text", "register", "register_again", "validate"]
 
 import sqlite3
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from events.tables import Session
 from registrations import fastpath, notifications
-from registrations.links import manage_url, new_nonce
+from registrations.links import manage_url, new_nonce, read_invitation_token
 from registrations.reference import (
     GENDERS,
     PROVISIONS,
@@ -156,12 +156,23 @@ def _window_error(session: dict[str, Any], now: datetime) -> str | None:
     return None
 
 
-async def _check_audience(session: dict[str, Any], email: str) -> None:
+async def _check_audience(session: dict[str, Any], email: str, token: str | None, settings: Settings) -> None:
+    """An invitation session takes only who holds an invitation's link (its token) and registers the invited
+    address. Without a valid token the answer is the same whatever the address, so nobody learns who is invited."""
     if session["audience"] != Session.Audience.invitation.value:
         return
-    if not await Invitation.exists().where((Invitation.session == session["id"]) & (Invitation.email == email)):
+    invitation_id = read_invitation_token(settings.secret_key, token or "", session["id"])
+    invited = invitation_id is not None and await Invitation.select(Invitation.email).where(
+        (Invitation.id == invitation_id) & (Invitation.session == session["id"])
+    ).first()
+    if not invited:
+        reason = _("This session is by invitation: use the link in your invitation.")
+        raise Forbidden(reason, [FieldError("invitation", reason)])
+    if invited["email"] != email:
+        # Only the holder of the invitation mail gets here: naming the address it went to tells them nothing new.
         raise Forbidden(
-            _("This session is by invitation only."), [FieldError("email", _("This address is not invited."))]
+            _("This session is by invitation: use the link in your invitation."),
+            [FieldError("email", _("Register with the address your invitation was sent to."))],
         )
 
 
@@ -258,14 +269,16 @@ async def _insert_postgres(
     return row, position
 
 
-async def _admit(data: RegistrationCreate, session: dict[str, Any] | None) -> str:
-    """Every check before a place is taken: the session, each field, the window, the audience."""
+async def _admit(data: RegistrationCreate, session: dict[str, Any] | None, settings: Settings) -> str:
+    """Every check before a place is taken: the session, each field, the audience, the window. The audience
+    comes before the window: a closed window answers as a repeat would, which must not happen without an
+    invitation's proof."""
     if session is None or session["status"] == Session.Status.draft.value:
         raise NotFound(_("No such session."))
     email = validate(data, session)
+    await _check_audience(session, email, data.invitation, settings)
     if reason := _window_error(session, datetime.now(UTC)):
         raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
-    await _check_audience(session, email)
     return email
 
 
@@ -275,12 +288,12 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
     async with write_transaction(engine) as transaction:
         if isinstance(engine, PostgresEngine):
             session = await fastpath.read_session(transaction.connection, session_id)
-            email = await _admit(data, session)
+            email = await _admit(data, session, settings)
             reg, position = await _insert_postgres(transaction, data, session, email, settings)
         else:
             rows = await Session.raw(_SESSION_QUERY, session_id)
             session = rows[0] if rows else None
-            email = await _admit(data, session)
+            email = await _admit(data, session, settings)
             reg, position = await _insert_orm(data, session, email)
             await _notify_new(reg, position, session["sequence"], settings)
         needs = need_rows(data, reg["id"])
@@ -294,44 +307,44 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
     return Outcome(RegistrationCreated(reg["id"], reg["status"], url, position, reg["participation_mode"]), True)
 
 
-async def _register_again(session_id: int, data: RegistrationCreate, email: str, settings: Settings) -> Outcome | None:
-    """Someone who cancelled registers again: their row takes a place anew with what they give now, as a new
-    registration would, under a new manage link (earlier links stop working). None when the address holds no
-    cancelled registration (or a concurrent repeat took it first)."""
+async def register_again(reg: dict[str, Any], *, settings: Settings) -> None:
+    """Who cancelled takes a place again through their manage link (a repeat of their address mails it to them):
+    the registration keeps what it holds and its link, and takes a place as a new registration would, while the
+    session is open for registration. 409 naming ``status`` when the registration is not cancelled."""
     engine = Registration._meta.db
     async with write_transaction(engine):
         if isinstance(engine, PostgresEngine):
             # The session row first, as every registration takes it (another order deadlocks); then touching the
-            # registration locks it: a concurrent repeat waits, then finds it taken. SQLite's write lock does both.
-            await Session.raw("SELECT id FROM event_session WHERE id = {} FOR UPDATE", session_id)
+            # registration locks it: a concurrent request waits, then finds it taken. SQLite's write lock does both.
+            await Session.raw("SELECT id FROM event_session WHERE id = {} FOR UPDATE", reg["session"])
         touched = await Registration.update({Registration.updated_at: datetime.now(UTC)}).where(
-            (Registration.session == session_id) & (Registration.email == email)
-            & (Registration.status == Registration.Status.cancelled.value) & Registration.anonymised_at.is_null()
+            (Registration.id == reg["id"]) & (Registration.status == Registration.Status.cancelled.value)
+            & Registration.anonymised_at.is_null()
         ).returning(Registration.id)
         if not touched:
-            return None
-        session = (await Session.raw(_SESSION_QUERY, session_id))[0]
-        await _admit(data, session)
-        mode = data.participation_mode or Registration.Mode.online.value
-        status, order = await _place(session, mode)
-        row = {**_row(data, session, email, status, order), "id": touched[0]["id"]}
-        await Registration.update({
-            **{getattr(Registration, name): value for name, value in row.items() if name not in ("id", "session")},
-            Registration.consented_at: datetime.now(UTC),
-        }).where(Registration.id == row["id"])
-        await record_change(row["id"], "cancelled", status, actor="registrant", reason="registered_again")
-        await Need.delete().where(Need.registration == row["id"])
-        if needs := need_rows(data, row["id"]):
-            await Need.insert(*needs)
-        position = await waitlist_position(session_id, mode, order)
+            reason = _("Only a cancelled registration can be registered again.")
+            raise Conflict(reason, [FieldError("status", reason)])
+        session = (await Session.raw(_SESSION_QUERY, reg["session"]))[0]
+        if reason := _window_error(session, datetime.now(UTC)):
+            raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
+        status, order = await _place(session, reg["participation_mode"])
+        await Registration.update({Registration.status: status, Registration.waitlist_order: order}).where(
+            Registration.id == reg["id"]
+        )
+        await record_change(reg["id"], "cancelled", status, actor="registrant", reason="registered_again")
+        row = {**reg, "status": status, "waitlist_order": order}
+        position = await waitlist_position(reg["session"], reg["participation_mode"], order)
         await _notify_new(row, position, await notifications.invite_sequence(row), settings)
-    url = manage_url(settings, row["id"], row["manage_nonce"])
-    return Outcome(RegistrationCreated(row["id"], status, url, position, mode), created=True)
+
+
+#: The answer to a repeated address, whatever its registration's status: it tells nothing of that registration.
+_REPEAT_REPLY = RegistrationCreated(None, None, None, None, None)
 
 
 async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | None:
-    """The address is registered already: answer with its id and status, and mail the link to the address
-    (at most once in a while, so repeats cannot flood the inbox)."""
+    """The address is registered already (in any status, cancelled included): mail its link to the address (at
+    most once in a while, so repeats cannot flood the inbox) and answer the same for every status; who
+    cancelled registers again from that link."""
     reg = await Registration.select().where(
         (Registration.session == session_id) & (Registration.email == email)
     ).first()
@@ -340,22 +353,18 @@ async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | 
     async with write_transaction(Registration._meta.db):
         url = manage_url(settings, reg["id"], reg["manage_nonce"])
         await notifications.notify_manage_link_requested(reg, url, settings=settings)
-    position = await waitlist_position(session_id, reg["participation_mode"], reg["waitlist_order"])
-    reply = RegistrationCreated(reg["id"], reg["status"], None, position, reg["participation_mode"])
-    return Outcome(reply, created=False)
+    return Outcome(_REPEAT_REPLY, created=False)
 
 
 async def register(session_id: int, data: RegistrationCreate, *, settings: Settings) -> Outcome:
-    """Register ``data`` for the session: confirmed, waitlisted or pending; a repeated address answers its
-    existing registration (``created`` False) and gets its link by mail."""
+    """Register ``data`` for the session: confirmed, waitlisted or pending; a repeated address gets its link by
+    mail and an answer (``created`` False) that tells nothing of its registration."""
     try:
         return await _create(session_id, data, settings)
     except (RegistrationClosed, *_UNIQUE_VIOLATIONS):
         # The address is registered already (perhaps by a concurrent request, or before the window closed):
         # answer as a repeat. Only an address that passed validation gets here.
         email = validate_email(data.email.strip(), check_deliverability=False).normalized.lower()
-        if (again := await _register_again(session_id, data, email, settings)) is not None:
-            return again
         repeat = await _repeat(session_id, email, settings)
         if repeat is None:
             raise

@@ -36,16 +36,19 @@ class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     sign_language: Code | None = None
     accessibility_other: LongText = ""
     personal_assistant: bool = False
+    #: The token of the invitation link (``?invitation=`` on the session page): required by ``invitation`` sessions.
+    invitation: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 class RegistrationCreated(msgspec.Struct):
-    """The reply to a registration: ``manage_url`` is null on a repeat (the link is mailed instead)."""
+    """The reply to a registration. Every field is null on a repeat of an address: the link is mailed to the
+    address instead, and the answer tells nothing of the existing registration."""
 
-    id: int
-    status: str
+    id: int | None
+    status: str | None
     manage_url: str | None
     waitlist_position: int | None
-    participation_mode: str
+    participation_mode: str | None
 
 
 class NeedOut(msgspec.Struct):

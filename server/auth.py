@@ -32,6 +32,7 @@ __all__ = [
 
 import hashlib
 import importlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,8 +60,15 @@ BEARER_SCHEME = "BearerToken"
 STAFF_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
 OPTIONAL_SECURITY: list[dict[str, list[str]]] = [{}, {BEARER_SCHEME: []}]
 SESSION_MAX_AGE = timedelta(hours=12)
-#: Failed logins allowed in the window, per email and per client address.
-MAX_FAILURES_PER_EMAIL = 5
+#: Guessing is throttled, not the account's owner: failures count per (email, client address) pair, so the right
+#: password from another address still works while someone guesses. A pair has this many failures free; each
+#: further one waits ``PAIR_FIRST_DELAY`` doubled per failure (up to ``PAIR_MAX_DELAY``) after the last.
+FREE_FAILURES_PER_PAIR = 5
+PAIR_FIRST_DELAY = timedelta(seconds=30)
+PAIR_MAX_DELAY = timedelta(hours=1)
+#: How long a pair's failures count (a success clears them).
+PAIR_WINDOW = timedelta(hours=24)
+#: Failed logins allowed from one address over every email, in ``FAILURE_WINDOW``.
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
 
@@ -78,8 +86,14 @@ def use_password_parameters(parameters: Parameters) -> None:
 
 
 class TooManyAttempts(ConveneError):
+    """Refused for now; ``retry_after`` (whole seconds) says when to try again (the ``Retry-After`` header)."""
+
     status_code = 429
     title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -245,19 +259,36 @@ async def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None
         raise PermissionDeniedException(gettext("Admins only."))  # `_` is the handler here
 
 
+def pair_delay(failures: int) -> timedelta:
+    """How long after its last failure a pair with ``failures`` waits before its next try (zero while free)."""
+    if failures < FREE_FAILURES_PER_PAIR:
+        return timedelta(0)
+    return min(PAIR_FIRST_DELAY * 2 ** min(failures - FREE_FAILURES_PER_PAIR, 20), PAIR_MAX_DELAY)
+
+
 async def _ensure_not_throttled(email_hash: str, address: str) -> None:
-    since = datetime.now(UTC) - FAILURE_WINDOW
-    recent = LoginAttempt.created_at > since
-    by_email = await LoginAttempt.count().where(recent & (LoginAttempt.email_hash == email_hash))
-    by_address = await LoginAttempt.count().where(recent & (LoginAttempt.address == address))
-    if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyAttempts(_("Too many failed logins; try again in 15 minutes."))
+    """Refuse (429 with when to retry) a pair that must still wait, or an address that failed too often lately."""
+    now = datetime.now(UTC)
+    pair = await LoginAttempt.select(LoginAttempt.created_at).where(
+        (LoginAttempt.created_at > now - PAIR_WINDOW) & (LoginAttempt.email_hash == email_hash)
+        & (LoginAttempt.address == address)
+    ).order_by(LoginAttempt.created_at, ascending=False)
+    wait = pair[0]["created_at"] + pair_delay(len(pair)) - now if pair else timedelta(0)
+    by_address = await LoginAttempt.select(LoginAttempt.created_at).where(
+        (LoginAttempt.created_at > now - FAILURE_WINDOW) & (LoginAttempt.address == address)
+    ).order_by(LoginAttempt.created_at, ascending=False).limit(MAX_FAILURES_PER_ADDRESS)
+    if len(by_address) >= MAX_FAILURES_PER_ADDRESS:
+        wait = max(wait, by_address[-1]["created_at"] + FAILURE_WINDOW - now)
+    if wait > timedelta(0):
+        raise TooManyAttempts(
+            _("Too many failed logins; wait a while before trying again."), math.ceil(wait.total_seconds())
+        )
 
 
 @periodic("forget_old_login_attempts")
 async def forget_old_login_attempts() -> None:
-    """Failed logins older than the window no longer count; the worker deletes them so the table stays small."""
-    await LoginAttempt.delete().where(LoginAttempt.created_at < datetime.now(UTC) - FAILURE_WINDOW)
+    """Failed logins older than the pair window no longer count; the worker deletes them so the table stays small."""
+    await LoginAttempt.delete().where(LoginAttempt.created_at < datetime.now(UTC) - PAIR_WINDOW)
 
 
 #: Who may manage a session is a rule of events/; named, not imported, as server/ depends on no domain package.
@@ -279,8 +310,9 @@ async def require_session_manager(connection: ASGIConnection, _handler: BaseRout
 async def login(email: str, password: str, address: str, *, rate_limit: bool = True) -> tuple[StaffUser, int]:
     """Check a password; returns the user and the session version for the cookie.
 
-    Failures are counted per email and per address in the database, so the limit holds across workers;
-    ``rate_limit=False`` (``RATE_LIMIT=off``, for benchmarks) neither counts nor checks them.
+    Failures are counted per (email, address) pair and per address in the database, so the limit holds across
+    workers, and a success clears its pair's; ``rate_limit=False`` (``RATE_LIMIT=off``, for benchmarks) neither
+    counts nor checks them.
     """
     email = email.strip().lower()
     email_hash = _sha256(email)
@@ -293,5 +325,7 @@ async def login(email: str, password: str, address: str, *, rate_limit: bool = T
         if rate_limit:
             await LoginAttempt.insert(LoginAttempt(address=address, email_hash=email_hash))
         raise NotAuthorizedException("Wrong email or password")
+    if rate_limit:
+        await LoginAttempt.delete().where((LoginAttempt.email_hash == email_hash) & (LoginAttempt.address == address))
     await User.update({User.last_login_at: datetime.now(UTC)}).where(User.id == row["id"])
     return _staff(row), row["session_version"]

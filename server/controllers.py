@@ -63,11 +63,12 @@ class PreferencesForm(msgspec.Struct):
     next: Annotated[str, msgspec.Meta(max_length=2000)] = "/"
 
 
-def _login_failed(data: LoginForm, error: str, status_code: int) -> Template:
+def _login_failed(data: LoginForm, error: str, status_code: int, headers: dict[str, str] | None = None) -> Template:
     return Template(
         "pages/staff/login.html",
         context={"next": safe_next(data.next, "/staff"), "error": error, "email": data.email},
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -93,7 +94,7 @@ class StaffLoginPages(Controller):
         except NotAuthorizedException:
             return _login_failed(data, _("Wrong email or password."), 401)
         except TooManyAttempts as error:
-            return _login_failed(data, error.detail, 429)
+            return _login_failed(data, error.detail, 429, headers={"Retry-After": str(error.retry_after)})
         response = Redirect(safe_next(data.next, "/staff"))
         response.set_cookie(session_cookie(settings, user.id, version))
         return response

@@ -63,7 +63,8 @@ class WorkerOptions:
     """Temporary refusals (4xx) after which a message is marked failed: about two days of retries, as mail
     servers do. An unreachable server is never counted against a message: an outage only delays mail."""
     backoff_seconds: float = 30.0
-    """First retry delay; doubled on every attempt, with jitter."""
+    """First retry delay; doubled on every counted attempt, with jitter. While the server is unreachable every
+    retry waits this first delay: the outage is not the message's, and mail goes soon after it ends."""
     backoff_max_seconds: float = 3600.0
     lease_margin_seconds: float = 120.0
     """A batch whose lease has less than this left renews it before the next send (longer than one send can
@@ -205,16 +206,18 @@ def retry_delay(attempts: int, options: WorkerOptions) -> float:
 
 
 async def _schedule_retry(
-    row: dict[str, Any], lease_until: datetime, reason: str, options: WorkerOptions, *, may_give_up: bool = True
+    row: dict[str, Any], lease_until: datetime, reason: str, options: WorkerOptions, *, counted: bool = True
 ) -> None:
-    attempts = row["attempts"] + 1
-    if may_give_up and attempts >= options.max_attempts:
+    """Try again later. A counted attempt (the server answered 4xx) moves toward giving up and lengthens the
+    backoff; an uncounted one (server unreachable, database away) does neither: it retries after the first delay."""
+    attempts = row["attempts"] + 1 if counted else row["attempts"]
+    if counted and attempts >= options.max_attempts:
         await _mark_failed(row, lease_until, f"gave up after {attempts} attempts: {reason}")
         return
     await OutboxMessage.update(
         {
             OutboxMessage.attempts: attempts,
-            OutboxMessage.next_attempt_at: _now() + timedelta(seconds=retry_delay(attempts, options)),
+            OutboxMessage.next_attempt_at: _now() + timedelta(seconds=retry_delay(attempts if counted else 1, options)),
             OutboxMessage.lease_until: None,
             OutboxMessage.last_error: reason[:2000],
         }
@@ -232,7 +235,7 @@ async def _deliver(
         return False
     except _TRANSIENT as error:  # the database was away for a moment: not the message's fault
         logger.warning("mail %s (%s): rendering interrupted, will retry: %s", row["id"], row["template"], error)
-        await _schedule_retry(row, lease_until, f"rendering interrupted: {error}", options, may_give_up=False)
+        await _schedule_retry(row, lease_until, f"rendering interrupted: {error}", options, counted=False)
         return False
     except Exception as error:  # a template or data bug must not stop the other messages
         logger.exception("mail %s (%s): rendering failed", row["id"], row["template"])
@@ -246,9 +249,7 @@ async def _deliver(
         return False
     except TemporaryFailure as error:
         logger.info("mail %s (%s): will retry: %s", row["id"], row["template"], error)
-        await _schedule_retry(
-            row, lease_until, str(error), options, may_give_up=not isinstance(error, ServerUnreachable)
-        )
+        await _schedule_retry(row, lease_until, str(error), options, counted=not isinstance(error, ServerUnreachable))
         return False
     await _mark_sent(row, lease_until)
     return True

@@ -3,6 +3,9 @@ keyboard-only registration, visible focus and reflow at 320 CSS pixels (what 200
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import httpx
 import pytest
 
 from tests.browser.harness import describe_violations, log_in, run_axe
@@ -83,6 +86,51 @@ async def test_registration_form_errors_meet_wcag_21_aa(live_server, page, langu
     )
     assert described == []  # every invalid field points at its message
     assert await check_page(page, language) == {}
+
+
+async def _cancelled_manage_path_and_invitation_session(live_server, language: str) -> tuple[str, int]:
+    """A registration cancelled by its registrant (in ``language``), and a published invitation-only session."""
+    headers = {"Authorization": f"Bearer {live_server.staff_token}"}
+    starts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=8)
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=10) as http:
+        registered = await http.post(f"/api/v1/sessions/{live_server.session_id}/registrations", json={
+            "name": "Omar Khalil", "email": f"omar.{language}@example.org", "stakeholder_category": "academia",
+            "country": "LB", "preferred_language": language, "timezone": "Asia/Beirut", "consent_processing": True,
+        })
+        manage_path = httpx.URL(registered.json()["manage_url"]).path
+        assert (await http.delete(f"/api/v1{manage_path}")).status_code == 200
+        created = await http.post("/api/v1/sessions", headers=headers, json={
+            "kind": "briefing", "title": {"en": "Briefing for invited delegations", "ar": "إحاطة للوفود المدعوة"},
+            "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat(),
+            "timezone": "Europe/Zurich", "floor_language": "en", "audience": "invitation",
+        })
+        assert created.status_code == 201, created.text
+        session_id = created.json()["id"]
+        assert (await http.post(f"/api/v1/sessions/{session_id}/publish", headers=headers)).status_code == 200
+    return manage_path, session_id
+
+
+async def test_repeat_register_again_and_invitation_pages_meet_wcag_21_aa(live_server, page, language):
+    manage_path, invitation_session = await _cancelled_manage_path_and_invitation_session(live_server, language)
+    problems = {}
+    for path in (manage_path, f"/sessions/{invitation_session}", f"/sessions/{invitation_session}?invitation=x"):
+        await open_page(page, live_server.base_url + path)
+        if found := await check_page(page, language):
+            problems[path] = found
+    assert await page.locator("input[type=hidden][name=invitation]").count() == 1  # the link's token is carried
+    # The page a repeat of an address leads to (the harness's registrant registers again).
+    await open_page(page, f"{live_server.base_url}/sessions/{live_server.session_id}")
+    await page.fill("#field-name", "Amina Haddad")
+    await page.fill("#field-email", "amina.haddad@example.org")
+    await page.select_option("#field-stakeholder_category", "civil_society")
+    await page.select_option("#field-country", "JO")
+    await page.check("#field-consent_processing")
+    async with page.expect_navigation():
+        await page.locator("form[action$='/register'] [type=submit]").first.click()
+    assert await page.locator("h1").count() == 1
+    if found := await check_page(page, language):
+        problems["repeat"] = found
+    assert problems == {}
 
 
 async def test_staff_pages_meet_wcag_21_aa(live_server, page, language):

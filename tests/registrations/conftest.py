@@ -8,6 +8,12 @@ from typing import Any
 import pytest
 
 from events.tables import Session, SessionOrganiser
+from registrations.links import invitation_token
+from registrations.tables import Invitation
+from tests.conftest import TEST_SECRET
+
+#: The answer to a repeat of an address, whatever its registration's status (DESIGN.md).
+REPEAT = {"id": None, "status": None, "manage_url": None, "waitlist_position": None, "participation_mode": None}
 
 
 async def make_session(**overrides: Any) -> int:
@@ -32,6 +38,12 @@ async def make_session(**overrides: Any) -> int:
 
 async def assign(session_id: int, user_id: int) -> None:
     await SessionOrganiser.insert(SessionOrganiser(session=session_id, user=user_id))
+
+
+async def invite(session_id: int, email: str) -> str:
+    """Invite ``email`` directly in the database; returns the token its invitation mail's link carries."""
+    rows = await Invitation.insert(Invitation(session=session_id, email=email)).returning(Invitation.id)
+    return invitation_token(TEST_SECRET, rows[0]["id"], session_id)
 
 
 def submission(**overrides: Any) -> dict[str, Any]:

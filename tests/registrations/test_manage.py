@@ -5,7 +5,7 @@ from __future__ import annotations
 from events.tables import Session
 from registrations.tables import Invitation, Need, Registration
 from server.tables import OutboxMessage
-from tests.registrations.conftest import make_session, submission
+from tests.registrations.conftest import invite, make_session, submission
 
 
 async def _register(client, session_id: int, **overrides) -> tuple[dict, str]:
@@ -192,9 +192,9 @@ async def test_manage_partial_update_checked_against_the_needs_kept(client):
 
 async def test_erase_anonymises_the_invitation_too(client):
     session_id = await make_session(audience="invitation")
-    await Invitation.insert(Invitation(session=session_id, email="amina.diallo@example.org"),
-                            Invitation(session=session_id, email="other@example.org"))
-    body, url = await _register(client, session_id)
+    token = await invite(session_id, "amina.diallo@example.org")
+    await invite(session_id, "other@example.org")
+    body, url = await _register(client, session_id, invitation=token)
 
     erased = await client.post(f"{url}/erase")
 

@@ -8,7 +8,8 @@ import icalendar
 
 from events.tables import Session
 from registrations import approvals, notifications
-from registrations.tables import Registration
+from registrations.links import invitation_token
+from registrations.tables import Invitation, Registration
 from server import signals
 from server.db import write_transaction
 from server.mail.worker import WorkerOptions, deliver_due
@@ -355,3 +356,7 @@ async def test_invitation_is_in_the_sessions_language_and_zone(mail_settings: Se
     assert received.message["Subject"] == "Invitation à s'inscrire : Données migratoires pour les politiques"
     assert "Vous êtes invité(e) à vous inscrire à cette séance." in text
     assert "Date et heure : jeudi 3 décembre 2037, 10:00–11:30 (America/Santiago, UTC-03:00)" in text
+    # The link carries the invitation's proof: registering needs it, not just the invited address.
+    (invitation,) = await Invitation.select(Invitation.id)
+    token = invitation_token(mail_settings.secret_key, invitation["id"], session["id"])
+    assert f"http://convene.test/sessions/{session['id']}?invitation={token}" in text

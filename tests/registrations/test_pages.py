@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from events.tables import Session
+from registrations.links import manage_token
 from registrations.tables import Need, Registration, StatusChange
 from server.i18n import format_datetime, use_locale
 from server.tables import OutboxMessage
-from tests.conftest import login_cookie_client
-from tests.registrations.conftest import assign, make_session, submission
+from tests.conftest import TEST_SECRET, login_cookie_client
+from tests.registrations.conftest import assign, invite, make_session, submission
 
 
 async def _csrf(client, path: str) -> str:
@@ -85,9 +86,37 @@ async def test_form_repeat_shows_link_mailed_page(client):
     again = await client.post(f"/sessions/{session_id}/register", data=_form(csrf))
 
     assert again.status_code == 200
-    assert "already registered" in again.text
+    assert "If this address is registered for this session, we have emailed it the link" in again.text
     assert "/manage/" not in again.text
     assert await Registration.count() == 1
+
+
+def _main(page) -> str:
+    """The page's main content (the rest carries per-request tokens)."""
+    return page.text.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+async def test_form_repeat_page_is_the_same_whatever_the_registrations_status(client, admin):
+    session_id = await make_session(capacity=1)
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+    for email in ("confirmed@example.org", "waitlisted@example.org", "declined@example.org", "cancelled@example.org"):
+        await client.post(f"/sessions/{session_id}/register", data=_form(csrf, email=email))
+    ids = {r["email"]: r["id"] for r in await Registration.select(Registration.id, Registration.email)}
+    await client.post(f"/api/v1/sessions/{session_id}/registrations/decline", headers=admin.headers,
+                      json={"registration_ids": [ids["declined@example.org"]], "reason": "Not eligible"})
+    nonce = (await Registration.select(Registration.manage_nonce).where(
+        Registration.id == ids["cancelled@example.org"]
+    ))[0]["manage_nonce"]
+    token = manage_token(TEST_SECRET, ids["cancelled@example.org"], nonce)
+    await client.post(f"/manage/{token}/cancel", data={"_csrf_token": csrf})
+    statuses = {r["email"]: r["status"] for r in await Registration.select(Registration.email, Registration.status)}
+    assert statuses == {"confirmed@example.org": "confirmed", "waitlisted@example.org": "waitlisted",
+                        "declined@example.org": "declined", "cancelled@example.org": "cancelled"}
+
+    pages = [await client.post(f"/sessions/{session_id}/register", data=_form(csrf, email=email)) for email in statuses]
+
+    assert [page.status_code for page in pages] == [200] * 4
+    assert len({_main(page) for page in pages}) == 1
 
 
 async def test_form_without_csrf_refused(client):
@@ -196,7 +225,10 @@ async def test_staff_page_invites_and_declines(client, admin):
         data={"_csrf_token": csrf, "emails": "amina.diallo@example.org\nbad-address"},
     )
     fixed = await client.post(f"{url}/invite", data={"_csrf_token": csrf, "emails": "amina.diallo@example.org"})
-    registered = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
+    mailed = await OutboxMessage.select(OutboxMessage.context).output(load_json=True)
+    token = mailed[0]["context"]["register_url"].split("?invitation=", 1)[1]
+    registered = await client.post(f"/api/v1/sessions/{session_id}/registrations",
+                                   json=submission(invitation=token))
     no_reason = await client.post(f"{url}/decline", data={"_csrf_token": csrf, "registration_ids": "1"})
     declined = await client.post(
         f"{url}/decline", data={"_csrf_token": csrf, "registration_ids": "1", "reason": "Seats are for delegates"}
@@ -547,3 +579,51 @@ async def test_staff_registrations_page_keeps_the_admins_users_link(client, admi
     page = await client.get(f"/staff/sessions/{session_id}/registrations")
 
     assert '<li><a href="/staff/users">Users</a></li>' in page.text
+
+
+async def test_invitation_form_needs_the_link_from_the_invitation(client):
+    session_id = await make_session(audience="invitation", join_url="https://meet.example.org/j/123")
+    token = await invite(session_id, "amina.diallo@example.org")
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+
+    bare = await client.get(f"/sessions/{session_id}")
+    linked = await client.get(f"/sessions/{session_id}?invitation={token}")
+    invited_no_token = await client.post(f"/sessions/{session_id}/register", data=_form(csrf))
+    uninvited = await client.post(f"/sessions/{session_id}/register", data=_form(csrf, email="x@example.org"))
+    forged = await client.post(f"/sessions/{session_id}/register", data=_form(csrf, invitation=token[:-2] + "xx"))
+    accepted = await client.post(f"/sessions/{session_id}/register", data=_form(csrf, invitation=token))
+
+    message = "This session is by invitation: use the link in your invitation."
+    assert message in bare.text and 'name="email"' not in bare.text
+    assert f'<input type="hidden" id="field-invitation" name="invitation" value="{token}">' in linked.text
+    assert 'name="email"' in linked.text
+    for refused in (invited_no_token, uninvited, forged):
+        assert refused.status_code == 400
+        assert f'<li><a href="#field-invitation">{message}</a></li>' in refused.text
+    # The invited address and any other get the same page (only the address typed back differs).
+    assert _main(invited_no_token).replace("amina.diallo@example.org", "x@example.org") == _main(uninvited)
+    assert accepted.status_code == 303
+    manage_page = await client.get(accepted.headers["location"])
+    assert "https://meet.example.org/j/123" in manage_page.text
+    assert await Registration.select(Registration.email) == [{"email": "amina.diallo@example.org"}]
+
+
+async def test_manage_page_lets_who_cancelled_register_again(client):
+    session_id = await make_session(capacity=1)
+    csrf = await _csrf(client, f"/sessions/{session_id}")
+    manage_path = (await client.post(f"/sessions/{session_id}/register", data=_form(csrf))).headers["location"]
+    manage_path = manage_path.split("?", 1)[0]
+    await client.post(f"{manage_path}/cancel", data={"_csrf_token": csrf})
+
+    cancelled_page = await client.get(manage_path)
+    again = await client.post(f"{manage_path}/register-again", data={"_csrf_token": csrf})
+    twice = await client.post(f"{manage_path}/register-again", data={"_csrf_token": csrf})
+
+    assert f'action="{manage_path}/register-again"' in cancelled_page.text
+    assert (again.status_code, again.headers["location"]) == (303, manage_path)
+    page = await client.get(manage_path)
+    assert "<strong>Confirmée</strong>" in page.text
+    assert "/register-again" not in page.text
+    assert twice.status_code == 409
+    assert "<li>Seule une inscription annulée peut être renouvelée.</li>" in twice.text
+    assert await Registration.select(Registration.status) == [{"status": "confirmed"}]

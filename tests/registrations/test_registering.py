@@ -9,7 +9,7 @@ import pytest
 from events.tables import Session
 from registrations.tables import Invitation, Need, Registration, StatusChange
 from server.tables import OutboxMessage, User
-from tests.registrations.conftest import assign, make_session, submission
+from tests.registrations.conftest import REPEAT, assign, invite, make_session, submission
 
 
 async def test_register_open_session_confirms_and_queues_invite(client):
@@ -48,10 +48,7 @@ async def test_register_repeat_email_answers_200_without_link(client):
     )
 
     assert again.status_code == 200
-    assert again.json() == {
-        "id": first.json()["id"], "status": "confirmed", "manage_url": None,
-        "waitlist_position": None, "participation_mode": "online",
-    }
+    assert again.json() == REPEAT
     assert await Registration.count() == 1
     templates = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.context).order_by(
         OutboxMessage.id
@@ -245,19 +242,54 @@ async def test_register_draft_session_not_found(client):
     assert response.status_code == 404
 
 
-async def test_register_invitation_session_only_invited(client):
+async def test_register_invitation_session_needs_the_invitation_link(client):
     session_id = await make_session(audience="invitation")
-    await Invitation.insert(Invitation(session=session_id, email="invited@example.org"))
+    token = await invite(session_id, "invited@example.org")
+    other_token = await invite(await make_session(audience="invitation"), "invited@example.org")
+    url = f"/api/v1/sessions/{session_id}/registrations"
 
-    refused = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())
-    accepted = await client.post(
-        f"/api/v1/sessions/{session_id}/registrations", json=submission(email="Invited@example.org")
-    )
+    uninvited = await client.post(url, json=submission())
+    without_token = await client.post(url, json=submission(email="invited@example.org"))
+    forged = await client.post(url, json=submission(email="invited@example.org", invitation=token[:-2] + "xx"))
+    other_sessions = await client.post(url, json=submission(email="invited@example.org", invitation=other_token))
+    wrong_address = await client.post(url, json=submission(invitation=token))
+    accepted = await client.post(url, json=submission(email="Invited@example.org", invitation=token))
 
-    assert refused.status_code == 403
-    assert [e["field"] for e in refused.json()["errors"]] == ["email"]
+    # Without a valid token the answer is the same whoever the address: nobody can probe the invitation list.
+    reason = "This session is by invitation: use the link in your invitation."
+    refusal = {
+        "type": "about:blank", "title": "Forbidden", "status": 403, "detail": reason,
+        "errors": [{"field": "invitation", "message": reason}],
+    }
+    for response in (uninvited, without_token, forged, other_sessions):
+        assert (response.status_code, response.json()) == (403, refusal)
+    assert (wrong_address.status_code, [e["field"] for e in wrong_address.json()["errors"]]) == (403, ["email"])
     assert (accepted.status_code, accepted.json()["status"]) == (201, "confirmed")
-    assert await Invitation.select(Invitation.used) == [{"used": True}]
+    assert await Invitation.select(Invitation.used).where(Invitation.session == session_id) == [{"used": True}]
+    assert await Registration.select(Registration.email) == [{"email": "invited@example.org"}]
+
+
+async def test_register_invitation_session_someone_else_cannot_take_the_place_or_probe_it(client):
+    session_id = await make_session(audience="invitation", join_url="https://meet.example.org/j/123")
+    token = await invite(session_id, "invited@example.org")
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    invitee = await client.post(url, json=submission(email="invited@example.org", invitation=token))
+
+    squatter = await client.post(url, json=submission(email="invited@example.org", name="Squatter"))
+    await Session.update({Session.registration_closes_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        Session.id == session_id
+    )
+    after_close = await client.post(url, json=submission(email="invited@example.org", name="Squatter"))
+    repeat = await client.post(url, json=submission(email="invited@example.org", invitation=token))
+
+    assert invitee.status_code == 201
+    # Registered or not, open or closed: without the link the answer is the refusal, and no mail goes out.
+    assert [(r.status_code, r.json()["errors"][0]["field"]) for r in (squatter, after_close)] == [
+        (403, "invitation"), (403, "invitation")
+    ]
+    assert (repeat.status_code, repeat.json()) == (200, REPEAT)
+    templates = await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)
+    assert [t["template"] for t in templates] == ["registration_confirmed", "manage_link_resent"]
 
 
 async def test_register_hybrid_session_separate_pools(client):
@@ -294,11 +326,9 @@ async def test_register_repeat_after_window_closed_answers_like_any_repeat(clien
     newcomer = await client.post(f"/api/v1/sessions/{session_id}/registrations",
                                  json=submission(email="late@example.org"))
 
+    assert first.status_code == 201
     assert again.status_code == 200
-    assert again.json() == {
-        "id": first.json()["id"], "status": "confirmed", "manage_url": None,
-        "waitlist_position": None, "participation_mode": "online",
-    }
+    assert again.json() == REPEAT
     assert (newcomer.status_code, [e["field"] for e in newcomer.json()["errors"]]) == (409, ["registration_window"])
     templates = await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)
     assert [t["template"] for t in templates] == ["registration_confirmed", "manage_link_resent"]
@@ -323,34 +353,85 @@ async def test_repeats_mail_the_link_once_per_window(client):
     assert rows == [{"dedupe_key": "manage_link_requested:1:0"}, {"dedupe_key": "manage_link_requested:1:1"}]
 
 
-async def test_who_cancelled_may_register_again_with_a_new_link(client):
+async def _status_of_registration(client, admin, status: str) -> tuple[int, str]:
+    """A session where amina.diallo@example.org holds a registration in ``status``; returns the session and
+    the registration's manage link (API form)."""
+    session_id = await make_session(capacity=1, audience="approval" if status == "pending" else "open")
+    url = f"/api/v1/sessions/{session_id}/registrations"
+    if status == "waitlisted":
+        await client.post(url, json=submission(email="first@example.org"))
+    created = (await client.post(url, json=submission())).json()
+    link = created["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+    if status == "declined":
+        await client.post(f"{url}/decline", json={"registration_ids": [created["id"]], "reason": "Not eligible"},
+                          headers=admin.headers)
+    elif status == "cancelled":
+        await client.delete(link)
+    assert (await client.get(link)).json()["status"] == status
+    return session_id, link
+
+
+@pytest.mark.parametrize("status", ["confirmed", "waitlisted", "pending", "declined", "cancelled"])
+async def test_a_repeat_answers_the_same_whatever_the_registrations_status(client, admin, status):
+    session_id, link = await _status_of_registration(client, admin, status)
+    before = await OutboxMessage.count()
+
+    again = await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(name="Someone else"))
+
+    assert (again.status_code, again.json()) == (200, REPEAT)
+    mailed = await OutboxMessage.select(OutboxMessage.template, OutboxMessage.to_address,
+                                        OutboxMessage.context).where(OutboxMessage.id > before).output(load_json=True)
+    assert [(m["template"], m["to_address"]) for m in mailed] == [("manage_link_resent", "amina.diallo@example.org")]
+    assert mailed[0]["context"]["resent_manage_url"] == link.replace("/api/v1/manage/", "http://convene.test/manage/")
+    assert (await client.get(link)).json()["status"] == status  # the repeat changed nothing
+    assert await Registration.select(Registration.name).where(Registration.email == "amina.diallo@example.org") == [
+        {"name": "Amina Diallo"}
+    ]
+
+
+async def test_who_cancelled_registers_again_through_the_mailed_link(client):
     session_id = await make_session(capacity=1)
     url = f"/api/v1/sessions/{session_id}/registrations"
     first = (await client.post(url, json=submission(interpretation_language="fr"))).json()
-    old_link = first["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
-    assert (await client.delete(old_link)).status_code == 200
+    link = first["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+    assert (await client.delete(link)).status_code == 200
     await client.post(url, json=submission(email="other@example.org"))  # takes the freed seat
+    repeat = await client.post(url, json=submission(name="Amina D.", interpretation_language="ar"))
 
-    again = await client.post(url, json=submission(name="Amina D.", interpretation_language="ar"))
+    again = await client.post(f"{link}/register-again")
+    twice = await client.post(f"{link}/register-again")
 
-    assert again.status_code == 201
-    body = again.json()
-    assert (body["id"], body["status"], body["waitlist_position"]) == (first["id"], "waitlisted", 1)
-    assert body["manage_url"] != first["manage_url"]
-    assert (await client.get(old_link)).status_code == 404
-    view = (await client.get(body["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/"))).json()
-    assert (view["name"], view["interpretation_language"]) == ("Amina D.", "ar")
+    assert (repeat.status_code, repeat.json()) == (200, REPEAT)
+    assert again.status_code == 200
+    view = again.json()
+    assert (view["id"], view["status"], view["waitlist_position"]) == (first["id"], "waitlisted", 1)
+    # What the registration held stays: the repeat's body changed nothing.
+    assert (view["name"], view["interpretation_language"]) == ("Amina Diallo", "fr")
     assert [(h["from_status"], h["to_status"], h["reason"]) for h in view["history"]] == [
-        ("cancelled", "waitlisted", "registered_again"),  # not the earlier registration's history
+        ("cancelled", "waitlisted", "registered_again"),
     ]
-    assert [n["code"] for n in view["needs"]] == ["ar"]
-    assert await Registration.count() == 2
+    assert (twice.status_code, [e["field"] for e in twice.json()["errors"]]) == (409, ["status"])
     templates = await OutboxMessage.select(OutboxMessage.template).where(
         OutboxMessage.to_address == "amina.diallo@example.org"
     ).order_by(OutboxMessage.id)
     assert [t["template"] for t in templates] == [
-        "registration_confirmed", "registration_cancelled", "registration_waitlisted",
+        "registration_confirmed", "registration_cancelled", "manage_link_resent", "registration_waitlisted",
     ]
+
+
+async def test_who_cancelled_cannot_register_again_once_registration_closed(client):
+    session_id = await make_session()
+    first = (await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission())).json()
+    link = first["manage_url"].replace("http://convene.test/manage/", "/api/v1/manage/")
+    await client.delete(link)
+    await Session.update({Session.registration_closes_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        Session.id == session_id
+    )
+
+    again = await client.post(f"{link}/register-again")
+
+    assert (again.status_code, [e["field"] for e in again.json()["errors"]]) == (409, ["registration_window"])
+    assert (await client.get(link)).json()["status"] == "cancelled"
 
 
 async def test_who_was_declined_cannot_register_again(client, admin):
@@ -362,4 +443,4 @@ async def test_who_was_declined_cannot_register_again(client, admin):
 
     again = await client.post(url, json=submission())
 
-    assert (again.status_code, again.json()["status"], again.json()["manage_url"]) == (200, "declined", None)
+    assert (again.status_code, again.json()) == (200, REPEAT)

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from server.app import create_app
+from server.auth import pair_delay
 from server.jobs import registered_jobs
 from server.tables import LoginAttempt
 from tests.conftest import login_cookie_client
-from tests.server.helpers import csrf_token, post_form, running, try_login
+from tests.server.helpers import browser, csrf_token, post_form, running, try_login
 
 
 async def test_login_sets_httponly_samesite_lax_session_cookie(client, organiser):
@@ -93,15 +94,66 @@ async def test_staff_landing_redirects_anonymous_to_login(client):
     assert (response.status_code, response.headers["location"]) == (302, "/staff/login")
 
 
-async def test_sixth_failed_login_for_an_email_is_429_even_with_right_password(client, organiser):
+async def _age_failures(seconds: int) -> None:
+    """Move every recorded failure ``seconds`` into the past (as if that much time had gone by)."""
+    await LoginAttempt.update(
+        {LoginAttempt.created_at: LoginAttempt.created_at - timedelta(seconds=seconds)}, force=True
+    )
+
+
+def _retry_after(page) -> int:
+    assert page.status_code == 429, page.status_code
+    return int(page.headers["retry-after"])
+
+
+async def test_guessing_an_admins_password_does_not_lock_the_admin_out(app, client, admin):
     for _attempt in range(5):
+        assert (await try_login(client, admin.email, "guess")).status_code == 401
+
+    guesser = await try_login(client, admin.email, admin.password)
+    async with browser(app, "198.51.100.7") as owner_client:
+        owner = await try_login(owner_client, admin.email, admin.password)
+        owner_page = await owner_client.get("/staff")
+
+    # The guessing address waits (even with the right password); the owner, elsewhere, signs in.
+    assert 29 <= _retry_after(guesser) <= 30
+    assert "Too many failed logins; wait a while before trying again." in guesser.text
+    assert '<form method="post" action="/staff/login"' in guesser.text
+    assert (owner.status_code, owner_page.status_code) == (302, 200)
+    assert "(Admin)." in owner_page.text
+
+
+async def test_each_further_wrong_guess_from_an_address_doubles_its_wait(client, organiser):
+    for _attempt in range(5):
+        await try_login(client, organiser.email, "guess")
+    waits = []
+    for _round in range(3):
+        waits.append(_retry_after(await try_login(client, organiser.email, "guess")))
+        await _age_failures(waits[-1] + 1)
         assert (await try_login(client, organiser.email, "guess")).status_code == 401
 
-    page = await try_login(client, organiser.email, organiser.password)
+    # 30, 60 and 120 seconds after the last failure, less the time the test took (under a second).
+    assert [expected - 1 <= wait <= expected for wait, expected in zip(waits, (30, 60, 120), strict=True)] == [True] * 3
+    assert 239 <= _retry_after(await try_login(client, organiser.email, "guess")) <= 240
+    assert await LoginAttempt.count() == 8  # a refused try is no failure: it does not lengthen the wait
 
-    assert page.status_code == 429
-    assert "Too many failed logins; try again in 15 minutes." in page.text
-    assert '<form method="post" action="/staff/login"' in page.text
+
+async def test_the_right_password_once_the_wait_is_over_clears_the_addresses_failures(client, organiser):
+    for _attempt in range(6):
+        await try_login(client, organiser.email, "guess")
+    await _age_failures(61)
+
+    right = await try_login(client, organiser.email, organiser.password)
+    wrong_after = await try_login(client, organiser.email, "guess")
+
+    assert (right.status_code, wrong_after.status_code) == (302, 401)
+    assert await LoginAttempt.count() == 1
+
+
+def test_the_wait_grows_from_30_seconds_to_at_most_an_hour():
+    assert [pair_delay(n).total_seconds() for n in (4, 5, 6, 7, 10, 11, 12, 60)] == [
+        0, 30, 60, 120, 960, 1920, 3600, 3600,
+    ]
 
 
 async def test_failed_logins_are_counted_in_the_database_without_the_email(client, organiser):
@@ -120,7 +172,7 @@ async def test_twenty_failures_from_one_address_lock_that_address(client, organi
 
     page = await try_login(client, organiser.email, organiser.password)
 
-    assert page.status_code == 429
+    assert 899 <= _retry_after(page) <= 900
 
 
 async def test_rate_limit_off_lets_every_attempt_through(settings, database, organiser):
@@ -190,7 +242,7 @@ async def test_session_cookie_is_secure_when_served_over_https(settings, databas
 
 async def test_worker_job_forgets_failed_logins_older_than_the_window(database):
     now = datetime.now(UTC)
-    for minutes in (16, 14):
+    for minutes in (24 * 60 + 1, 24 * 60 - 1):
         await LoginAttempt.insert(
             LoginAttempt(address="10.0.0.1", email_hash="0" * 64, created_at=now - timedelta(minutes=minutes))
         )
@@ -198,4 +250,4 @@ async def test_worker_job_forgets_failed_logins_older_than_the_window(database):
     await registered_jobs()["forget_old_login_attempts"]()
 
     remaining = await LoginAttempt.select(LoginAttempt.created_at)
-    assert remaining == [{"created_at": now - timedelta(minutes=14)}]
+    assert remaining == [{"created_at": now - timedelta(minutes=24 * 60 - 1)}]

@@ -93,9 +93,9 @@ async def test_refused_connection_delays_mail_until_server_returns(mail_settings
     await make_due()
     await deliver_due(mail_settings, options=FAST)
 
-    assert while_down == [("person0@example.org", "queued", 1), ("person1@example.org", "queued", 1)]
+    assert while_down == [("person0@example.org", "queued", 0), ("person1@example.org", "queued", 0)]
     assert sorted(r.recipients[0] for r in smtp.sink.take(2)) == ["person0@example.org", "person1@example.org"]
-    assert await statuses() == [("person0@example.org", "sent", 2), ("person1@example.org", "sent", 2)]
+    assert await statuses() == [("person0@example.org", "sent", 1), ("person1@example.org", "sent", 1)]
 
 
 async def test_550_for_one_address_fails_it_with_reason_and_others_go(mail_settings: Settings, smtp: SmtpServer):
@@ -318,6 +318,39 @@ async def test_unreachable_server_never_fails_a_message(mail_settings: Settings,
     smtp.start()
     await deliver_due(mail_settings, options=options)
 
-    assert while_down == [("person0@example.org", "queued", 3)]
+    assert while_down == [("person0@example.org", "queued", 0)]
     assert [r.recipients for r in smtp.sink.take(1)] == [["person0@example.org"]]
-    assert await statuses() == [("person0@example.org", "sent", 4)]
+    assert await statuses() == [("person0@example.org", "sent", 1)]
+
+
+async def test_an_outage_neither_counts_toward_giving_up_nor_grows_the_backoff(
+    mail_settings: Settings, smtp: SmtpServer
+):
+    await queue_pending(1)
+    options = WorkerOptions(backoff_seconds=10, backoff_max_seconds=1000, max_attempts=2)
+    smtp.stop()  # the port now refuses connections
+
+    waits = []
+    for _round in range(5):
+        await deliver_due(mail_settings, options=options)
+        row = await OutboxMessage.select(OutboxMessage.next_attempt_at, OutboxMessage.last_error).first()
+        waits.append((row["next_attempt_at"] - datetime.now(UTC)).total_seconds())
+        await make_due()
+    smtp.start()
+    smtp.sink.temporary_failures = 1
+    await deliver_due(mail_settings, options=options)  # the server is back and answers 451 once
+    after_451 = await statuses()
+    await make_due()
+    await deliver_due(mail_settings, options=options)
+
+    # Each retry during the outage waits the first delay (5 to 10 seconds with jitter), never more.
+    assert [4 <= wait <= 10 for wait in waits] == [True] * 5
+    port = smtp.port
+    assert row["last_error"] == (
+        f"SMTPConnectError: Error connecting to 127.0.0.1 on port {port}: [Errno 111] Connect call failed "
+        f"('127.0.0.1', {port})"
+    )
+    # Five refused connections did not count: the 451 is the first attempt, far from max_attempts=2.
+    assert after_451 == [("person0@example.org", "queued", 1)]
+    assert [r.recipients for r in smtp.sink.take(1)] == [["person0@example.org"]]
+    assert await statuses() == [("person0@example.org", "sent", 2)]

@@ -45,6 +45,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("DELETE", "/api/v1/manage/{}"),
     ("GET", "/api/v1/manage/{}/export"),
     ("POST", "/api/v1/manage/{}/erase"),
+    ("POST", "/api/v1/manage/{}/register-again"),
     ("GET", "/manage/{}*"),
     ("POST", "/manage/{}*"),
     ("GET", "/unsubscribe/*"),
