@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from piccolo.engine.postgres import PostgresEngine
 
 from events.tables import Session
-from registrations import fastpath, notifications
+from registrations import fastpath, notifications, speakers
 from registrations.links import manage_url, new_nonce
 from registrations.reference import (
     GENDERS,
@@ -29,7 +29,7 @@ from registrations.reference import (
     is_sign_language,
 )
 from registrations.schemas import RegistrationCreate, RegistrationCreated
-from registrations.tables import Invitation, Need, Registration
+from registrations.tables import Invitation, Need, Registration, Speaker
 from registrations.waitlist import claim_seat, record_change, take_waitlist_place, waitlist_position
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
@@ -259,13 +259,16 @@ async def _insert_postgres(
 
 
 async def _admit(data: RegistrationCreate, session: dict[str, Any] | None) -> str:
-    """Every check before a place is taken: the session, each field, the window, the audience."""
+    """Every check before a place is taken: the session, each field, the window, the audience, and the request
+    to speak that may come with the registration."""
     if session is None or session["status"] == Session.Status.draft.value:
         raise NotFound(_("No such session."))
     email = validate(data, session)
     if reason := _window_error(session, datetime.now(UTC)):
         raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
     await _check_audience(session, email)
+    if data.speaking_request is not None:
+        await speakers.prepare_request(session["id"], data.speaking_request, prefix="speaking_request.")
     return email
 
 
@@ -286,6 +289,8 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
         needs = need_rows(data, reg["id"])
         if needs:
             await Need.insert(*needs)
+        if data.speaking_request is not None:
+            await speakers.add_request(session["id"], reg["id"], data.speaking_request)
         if session["audience"] == Session.Audience.invitation.value:
             await Invitation.update({Invitation.used: True}).where(
                 (Invitation.session == session["id"]) & (Invitation.email == email)
@@ -323,6 +328,9 @@ async def _register_again(session_id: int, data: RegistrationCreate, email: str,
         await Need.delete().where(Need.registration == row["id"])
         if needs := need_rows(data, row["id"]):
             await Need.insert(*needs)
+        await Speaker.delete().where(Speaker.registration == row["id"])
+        if data.speaking_request is not None:
+            await speakers.add_request(session_id, row["id"], data.speaking_request)
         position = await waitlist_position(session_id, mode, order)
         await _notify_new(row, position, await notifications.invite_sequence(row), settings)
     url = manage_url(settings, row["id"], row["manage_nonce"])

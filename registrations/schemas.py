@@ -269,3 +269,14 @@ class SpeakerListSettings(msgspec.Struct, forbid_unknown_fields=True):
     offset_minutes: int | None = None
     default_minutes: int | None = None
     published: bool | None = None
+
+
+class SpeakerListSettingsOut(msgspec.Struct):
+    """The list's settings as they apply (defaults filled in) and the time the accepted speakers take."""
+
+    requests_close_at: datetime
+    slot_minutes: int
+    offset_minutes: int
+    default_minutes: int
+    published: bool
+    minutes_on_list: int
