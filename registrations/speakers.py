@@ -414,6 +414,8 @@ async def _settle(session: dict[str, Any], settings: Settings, before: dict[int,
     them: newly accepted (place, minutes, expected time), newly declined (the reason), or moved when the
     expected time they were told last moved by more than ``MOVE_THRESHOLD``."""
     await _renumber(session["id"])
+    if session["ends_at"] <= datetime.now(UTC):
+        return  # the session is over: the list is a record now, nobody is told of places they no longer take
     on_list = await _on_list(session["id"])
     current = _effective(session, await _settings_row(session["id"]))
     expected = _expected_times(session, await _settings_row(session["id"]), on_list)
@@ -497,7 +499,8 @@ async def change_speaker(session_id: int, speaker_id: int, data: SpeakerChange, 
             values[Speaker.position] = None
         await Speaker.update(values).where(Speaker.id == speaker_id)
         if status == Speaker.Status.declined.value and row["status"] != status:
-            await _tell("speaker_declined", row, settings, reason=(data.reason or row["reason"]).strip())
+            if session["ends_at"] > datetime.now(UTC):
+                await _tell("speaker_declined", row, settings, reason=(data.reason or row["reason"]).strip())
         await _settle(session, settings, before={speaker_id: row})
     return next(s for s in await list_speakers(session_id) if s.id == speaker_id)
 
