@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from registrations.manage import anonymise
 from registrations.speakers import speaker_counts
 from registrations.tables import Registration, Speaker
 from tests.registrations.conftest import assign, make_session, submission
@@ -312,3 +313,38 @@ async def test_settings_and_publication(client, organiser):
         "slot_minutes": 45, "default_minutes": 4, "published": True, "minutes_on_list": 0}
     assert (refused.status_code, _errors(refused)) == (
         422, [("slot_minutes", "Give a number of minutes from 1 to 1440.")])
+
+
+async def test_export_shows_the_request_and_leaving_drops_it(client, organiser):
+    session_id = await make_session(**LISTENING)
+    await assign(session_id, organiser.id)
+    first = _token(await _register(client, session_id, speaking_request=REQUEST))
+    second = _token(await _register(client, session_id, email="b@example.org",
+                                    speaking_request={**REQUEST, "topic": "Second"}))
+    ids = [row["id"] for row in await Speaker.select(Speaker.id).order_by(Speaker.id)]
+    await client.put(f"/api/v1/sessions/{session_id}/speakers/order", headers=organiser.headers, json={"ids": ids})
+
+    exported = (await client.get(f"/api/v1/manage/{first}/export")).json()["speaking_request"]
+    await client.delete(f"/api/v1/manage/{first}")
+    listed = (await client.get(f"/api/v1/sessions/{session_id}/speakers", headers=organiser.headers)).json()
+    await client.post(f"/api/v1/manage/{second}/erase")
+
+    assert (exported["topic"], exported["status"], exported["position"]) == (
+        "Decent work for migrant domestic workers", "accepted", 1)
+    assert [(item["topic"], item["position"]) for item in listed["items"]] == [("Second", 1)]
+    assert await Speaker.count() == 0  # erasure drops it too
+
+
+async def test_retention_keeps_who_spoke_but_not_what_they_wrote(client, organiser):
+    session_id = await make_session(**LISTENING)
+    await assign(session_id, organiser.id)
+    body = await _register(client, session_id, speaking_request=REQUEST)
+    speaker_id = (await Speaker.select(Speaker.id).first())["id"]
+    await client.patch(f"/api/v1/sessions/{session_id}/speakers/{speaker_id}", headers=organiser.headers,
+                       json={"status": "accepted", "quote": "A quote"})
+
+    await anonymise(body["id"])
+
+    row = await Speaker.select(Speaker.status, Speaker.topic, Speaker.summary, Speaker.on_behalf_of,
+                               Speaker.quote).first()
+    assert row == {"status": "accepted", "topic": "", "summary": "", "on_behalf_of": "", "quote": ""}
