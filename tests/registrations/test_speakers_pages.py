@@ -115,6 +115,11 @@ async def test_organiser_accepts_declines_and_moves_without_javascript(client, o
                     {"id": ids[1], "status": "accepted", "position": 2},
                     {"id": ids[2], "status": "accepted", "position": 1}]
     assert "The list takes 6 of 120 minutes." in after.text
+    assert f'<input type="hidden" name="ids" value="{ids[2]},{ids[1]}">' in after.text  # what dragging submits
+    reordered = await client.post(f"{base}/order", data={"_csrf_token": csrf, "ids": f"{ids[1]},{ids[2]}"})
+    assert reordered.status_code == 303
+    assert [r["id"] for r in await Speaker.select(Speaker.id).where(Speaker.position.is_not_null())
+            .order_by(Speaker.position)] == [ids[1], ids[2]]
     # Balance: migrants are a third of the requests and half of the list.
     assert '<tr><th scope="row">Migrants</th><td>1 (33 %)</td><td>1 (50 %)</td></tr>' in after.text
 
