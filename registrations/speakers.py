@@ -88,11 +88,14 @@ def _check_text(data: Any, prefix: str, errors: list[FieldError]) -> None:
 def check_request(session: dict[str, Any], data: SpeakingRequest | SpeakingRequestUpdate, *, prefix: str = "",
                   now: datetime | None = None, settings_row: dict[str, Any] | None = None) -> None:
     """Refuse a request the session cannot take, naming the field (``prefix`` names it inside a registration):
-    other kinds of session (409 ``kind``), past the deadline (409 ``deadline``), an empty topic or a language the
-    session does not offer (422)."""
+    other kinds of session (409 ``kind``), a session not published or cancelled (409 ``status``), past the deadline
+    (409 ``deadline``), an empty topic or a language the session does not offer (422)."""
     if session["kind"] not in SPEAKING_KINDS:
         message = _("Only listening sessions and regional reviews take requests to speak.")
         raise Conflict(message, [_field_error(prefix, "kind", message)])
+    if session["status"] != Session.Status.published.value:
+        message = _("The session is not open for requests to speak.")
+        raise Conflict(message, [_field_error(prefix, "status", message)])
     if (now or datetime.now(UTC)) >= _deadline(session, settings_row):
         message = _("Requests to speak for this session have closed.")
         raise SpeakerClosed(message, [_field_error(prefix, "deadline", message)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from events.tables import Session
 from registrations.manage import anonymise
 from registrations.speakers import speaker_counts
 from registrations.tables import Registration, Speaker
@@ -348,3 +349,15 @@ async def test_retention_keeps_who_spoke_but_not_what_they_wrote(client, organis
     row = await Speaker.select(Speaker.status, Speaker.topic, Speaker.summary, Speaker.on_behalf_of,
                                Speaker.quote).first()
     assert row == {"status": "accepted", "topic": "", "summary": "", "on_behalf_of": "", "quote": ""}
+
+
+async def test_a_cancelled_session_takes_no_request(client):
+    session_id = await make_session(**LISTENING)
+    token = _token(await _register(client, session_id))
+    await Session.update({Session.status: "cancelled"}).where(Session.id == session_id)
+
+    response = await client.post(f"/api/v1/manage/{token}/speaking", json=REQUEST)
+
+    assert (response.status_code, _errors(response)) == (
+        409, [("status", "The session is not open for requests to speak.")])
+    assert await Speaker.count() == 0
