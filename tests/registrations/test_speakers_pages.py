@@ -157,3 +157,27 @@ async def test_published_list_names_only_those_who_consented(client, organiser):
     assert "<li>Civil society, African Group</li>" in after.text
     assert "Private Person" not in after.text and "Topic of Private Person" not in after.text
     assert "<li>المجتمع المدني، مجموعة الدول الأفريقية</li>" in arabic.text
+
+
+async def test_hostile_text_is_escaped_and_line_breaks_refused(client, organiser):
+    session_id = await make_session(**LISTENING)
+    await assign(session_id, organiser.id)
+    hostile = "<script>alert(1)</script>"
+    reply = (await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(
+        consent_listed=True, speaking_request={"topic": hostile, "language": "en", "on_behalf_of": hostile}))).json()
+    token = reply["manage_url"].split("/manage/", 1)[1]
+    broken = await client.patch(f"/api/v1/manage/{token}/speaking", json={"topic": "A\r\nBCC: x@example.org"})
+    await client.put(f"/api/v1/sessions/{session_id}/speakers/order", headers=organiser.headers,
+                     json={"ids": [(await Speaker.select(Speaker.id).first())["id"]]})
+    await client.patch(f"/api/v1/sessions/{session_id}/speakers/settings", headers=organiser.headers,
+                       json={"published": True})
+    await login_cookie_client(client, organiser)
+
+    public = await client.get(f"/sessions/{session_id}")
+    staff = await client.get(f"/staff/sessions/{session_id}/speakers")
+
+    assert (broken.status_code, broken.json()["errors"]) == (
+        422, [{"field": "topic", "message": "Remove line breaks and control characters."}])
+    for page in (public, staff):
+        assert hostile not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
