@@ -26,6 +26,7 @@ from events.labels import (
 from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effective_status, load_row, now
 from events.schemas import SessionPublicOut
 from events.tables import Series, Session
+from server import signals
 from server.auth import StaffUser, require_session_manager, require_staff
 from server.errors import InvalidInput
 from server.i18n import (
@@ -102,7 +103,11 @@ async def session_page_context(session_id: int) -> dict[str, Any]:
     The registrations package re-renders the page with ``form`` and ``form_errors`` added.
     """
     session = await queries.read_session(session_id, None)
-    return {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {}}
+    # Other packages add what they show on the page (the registrations package: the published speakers' list).
+    extras: dict[str, Any] = {}
+    await signals.send("session_page_requested", session_id=session_id, extras=extras)
+    return {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {},
+            "extras": extras}
 
 
 def _choices() -> dict[str, Any]:

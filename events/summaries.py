@@ -199,6 +199,15 @@ def summary_values(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def summary_speakers(session_id: int) -> list[dict[str, Any]]:
+    """The speakers the summary lists, as the current language's reader sees them: the registrations package
+    answers ``summary_speakers_requested`` with ``{"label", "consent_recorded", "topic", "quote", …}`` each, the
+    label a name only for those who consented to be recorded and quoted by name."""
+    found: list[dict[str, Any]] = []
+    await signals.send("summary_speakers_requested", session_id=session_id, speakers_out=found)
+    return found
+
+
 async def preview(session_id: int, language: str, settings: Settings) -> RenderedMessage | None:
     """The summary message as a participant reading ``language`` would get it (sample name and link)."""
     session = await Session.select().where(Session.id == session_id).output(load_json=True).first()
@@ -211,6 +220,7 @@ async def preview(session_id: int, language: str, settings: Settings) -> Rendere
             **summary_values(summary),
             "name": _("Participant"),
             "unsubscribe_url": f"{settings.public_url}/unsubscribe/preview",
+            "speakers": await summary_speakers(session_id),
         }
     return render_content("summary", MailContent(values=values), language=language, timezone=session["timezone"],
                           settings=settings)
@@ -242,7 +252,10 @@ class SummaryPages(Controller):
         sendings = await SummarySending.select().where(SummarySending.session == session_id).order_by(
             SummarySending.id)
         title, _lang = pick_text(session["title"], session["floor_language"])
+        with use_locale(language, session["timezone"]):  # the speakers as the chosen language's reader sees them
+            speakers = await summary_speakers(session_id)
         return Template("pages/staff/summary.html", status_code=status, context={
+            "speakers": speakers,
             "user": me, "session": session, "session_title": title, "language": language, "written": written,
             "values": values, "errors": {}, "sendings": sendings,
             "preview": await preview(session_id, language, request.app.state.settings), **context,

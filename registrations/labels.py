@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REASONS",
-    "REGIONAL_GROUPS", "STATUSES",
+    "REGIONAL_GROUPS", "SPEAKER_STATUSES", "STATUSES",
     "country_choices", "country_name", "describe_need", "reason_label",
 ]
 
@@ -49,6 +49,13 @@ STATUSES = {
     "waitlisted": _l("On the waitlist"),
     "declined": _l("Declined"),
     "cancelled": _l("Cancelled"),
+}
+SPEAKER_STATUSES = {
+    "requested": _l("Requested"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "spoke": _l("Spoke"),
+    "absent": _l("Absent"),
 }
 NEED_STATUSES = {"requested": _l("Requested"), "arranged": _l("Arranged"), "not_possible": _l("Not possible")}
 #: Reasons Convene itself records in a registration's history (stored as these codes, shown translated). Organisers'
@@ -142,6 +149,9 @@ MESSAGE_KINDS = {
     "session_cancelled": _l("Session cancelled"),
     "session_rescheduled": _l("Session rescheduled"),
     "session_updated": _l("Session details changed"),
+    "speaker_accepted": _l("Request to speak accepted"),
+    "speaker_declined": _l("Request to speak declined"),
+    "speaker_moved": _l("Speaking time changed"),
     "staff_approval_needed": _l("Approval needed (notice to staff)"),
     "summary": _l("Post-session summary"),
 }
@@ -153,6 +163,7 @@ def template_globals() -> dict:
         "registration_choices": registration_choices,
         "registration_status_label": lambda code: str(STATUSES.get(code, code)),
         "need_status_label": lambda code: str(NEED_STATUSES.get(code, code)),
+        "speaker_status_label": lambda code: str(SPEAKER_STATUSES.get(code, code)),
         "reason_label": reason_label,
         "describe_need": lambda need: describe_need(need.kind, need.code, need.text),
         "category_label": lambda code: str(CATEGORIES.get(code, code)),

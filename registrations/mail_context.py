@@ -7,7 +7,10 @@ The calendar SEQUENCE and METHOD come from the outbox row (fixed when the messag
 
 from __future__ import annotations
 
-__all__ = ["erased_content", "invitation_content", "registrant_content", "staff_content", "summary_content"]
+__all__ = [
+    "erased_content", "invitation_content", "registrant_content", "speaker_content", "staff_content",
+    "summary_content",
+]
 
 from datetime import datetime
 from typing import Any
@@ -15,11 +18,11 @@ from typing import Any
 from babel.core import UnknownLocaleError
 
 from events.calendar import Invite, build_calendar, clean_text, session_mail_values
-from events.summaries import is_opted_out, summary_for, summary_values, unsubscribe_token
+from events.summaries import is_opted_out, summary_for, summary_speakers, summary_values, unsubscribe_token
 from events.tables import Session
 from registrations.links import manage_url
-from registrations.tables import Invitation, Need, Registration
-from server.i18n import current_locale, format_time_range, language_name
+from registrations.tables import Invitation, Need, Registration, Speaker
+from server.i18n import current_locale, format_datetime, format_time_range, language_name
 from server.i18n import lazy_gettext as _l
 from server.mail.render import MailContent, MessageObsolete, register_context_builder
 from server.settings import Settings
@@ -152,6 +155,31 @@ async def erased_content(template: str, context: dict[str, Any], settings: Setti
     return MailContent(values=values, calendar=calendar, calendar_method="CANCEL")
 
 
+#: What a speaker message needs of the request when it is sent, or it is outdated (a later decision supersedes it).
+_SPEAKER_STILL = {
+    "speaker_accepted": ("accepted", "spoke", "absent"),
+    "speaker_moved": ("accepted", "spoke", "absent"),
+    "speaker_declined": ("declined",),
+}
+
+
+@register_context_builder("speaker_")
+async def speaker_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
+    """A decision on a request to speak: the session, and the place, minutes and expected time (in the
+    recipient's zone) or the reason. A message a later decision superseded is not sent."""
+    speaker = await Speaker.select(Speaker.status, Speaker.topic).where(Speaker.id == context["speaker_id"]).first()
+    if speaker is None or speaker["status"] not in _SPEAKER_STILL.get(template, ()):
+        raise MessageObsolete("the request to speak was withdrawn or decided again")
+    content = await registrant_content(template, context, settings)
+    values = content.values
+    values.update(topic=clean_text(speaker["topic"]), position=context.get("position"),
+                  minutes=context.get("minutes"))
+    for name in ("expected_at", "previous_expected_at"):
+        if context.get(name):
+            values[name.replace("_at", "_when")] = format_datetime(datetime.fromisoformat(context[name]))
+    return content
+
+
 @register_context_builder("invitation_sent")
 async def invitation_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """An invitation to register: the session, and where to register (no registration exists yet)."""
@@ -180,6 +208,7 @@ async def summary_content(template: str, context: dict[str, Any], settings: Sett
         **summary_values(summary),
         "name": clean_text(registration["name"]),
         "unsubscribe_url": unsubscribe_url,
+        "speakers": await summary_speakers(session["id"]),
     }
     # Only the web link (RFC 8058 one-click): nothing reads mail sent to MAIL_FROM, so a mailto would do nothing.
     headers = {

@@ -18,12 +18,12 @@ import msgspec
 
 from events.queries import effective_status, load_row
 from events.tables import Session
-from registrations import notifications
+from registrations import notifications, speakers
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, check_text, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
-from registrations.tables import Invitation, Need, Registration, StatusChange
+from registrations.tables import Invitation, Need, Registration, Speaker, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -212,6 +212,7 @@ async def leave(
     if not moved:
         return False
     await record_change(reg["id"], reg["status"], to_status, actor=actor, staff_user=staff_user, reason=reason)
+    await speakers.drop_for_registration(reg["id"], settings=settings)  # who leaves no longer asks to speak
     if had_seat:
         await release_seat(reg["session"], reg["participation_mode"])
         await fill_freed_seats(reg["session"], reg["participation_mode"], settings=settings)
@@ -245,7 +246,8 @@ async def _locked(registration_id: int) -> dict[str, Any]:
 async def export(reg: dict[str, Any]) -> dict[str, Any]:
     """Everything kept about the registrant, as JSON."""
     view = await registration_view(reg)
-    return msgspec.to_builtins(view)
+    return {**msgspec.to_builtins(view),
+            "speaking_request": msgspec.to_builtins(await speakers.own_request(reg))}
 
 
 async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
@@ -289,6 +291,8 @@ async def anonymise(registration_id: int) -> None:
         }
     ).where(Registration.id == registration_id)
     await Need.update({Need.text: "", Need.note: ""}).where(Need.registration == registration_id)
+    await Speaker.update({Speaker.topic: "", Speaker.summary: "", Speaker.on_behalf_of: "", Speaker.needs: "",
+                          Speaker.quote: "", Speaker.reason: ""}).where(Speaker.registration == registration_id)
     await StatusChange.update({StatusChange.reason: ""}).where(StatusChange.registration == registration_id)
 
 

@@ -34,6 +34,9 @@ __all__ = [
     "notify_session_cancelled",
     "notify_session_rescheduled",
     "notify_session_updated",
+    "notify_speaker_accepted",
+    "notify_speaker_declined",
+    "notify_speaker_moved",
     "notify_staff_approval_needed",
     "notify_summary",
     "send_reminders",
@@ -452,3 +455,25 @@ async def notify_staff_approval_needed(reg: dict, *, settings: Settings) -> int:
             mail_from=settings.mail_from,
         )
     return len(staff)
+
+
+# --- The speakers' list: the worker renders these with registrations/mail_context.py's speaker builder. -------
+
+async def notify_speaker_accepted(reg: dict, *, settings: Settings, speaker_id: int, position: int, minutes: int,
+                                  expected_at: str) -> int:
+    """Their request to speak is accepted: their place (``position``), ``minutes`` and ``expected_at`` (ISO)."""
+    return await _to_registrant("speaker_accepted", reg, settings, speaker_id=speaker_id, position=position,
+                                minutes=minutes, expected_at=expected_at)
+
+
+async def notify_speaker_declined(reg: dict, *, settings: Settings, speaker_id: int, reason: str) -> int:
+    """Their request to speak is declined, with the organiser's ``reason``."""
+    return await _to_registrant("speaker_declined", reg, settings, speaker_id=speaker_id, reason=reason)
+
+
+async def notify_speaker_moved(reg: dict, *, settings: Settings, speaker_id: int, position: int, minutes: int,
+                               expected_at: str, previous_expected_at: str) -> int:
+    """Their place moved and with it their expected time, by more than the threshold the speakers' list sets
+    (``speakers.MOVE_THRESHOLD``): the new place and time, and the time told before."""
+    return await _to_registrant("speaker_moved", reg, settings, speaker_id=speaker_id, position=position,
+                                minutes=minutes, expected_at=expected_at, previous_expected_at=previous_expected_at)

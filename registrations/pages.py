@@ -21,7 +21,8 @@ from events.pages import session_page_context
 from registrations import approvals, manage, registering, staff
 from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
-from registrations.schemas import RegistrationCreate, RegistrationUpdate
+from registrations.schemas import RegistrationCreate, RegistrationUpdate, SpeakingRequest
+from registrations.speakers_pages import manage_speaking_context, request_form_values, request_struct
 from server.auth import require_session_manager
 from server.errors import Conflict, ConveneError, FieldError, InvalidInput
 from server.i18n import LANGUAGES, set_request_locale
@@ -73,7 +74,7 @@ def _errors(error: ConveneError) -> dict[str, str]:
 def _form_errors(error: ConveneError, values: dict[str, Any]) -> dict[str, str]:
     """Field errors of the registration form: a language typed in the "another language" field is checked as
     the interpretation language, and its error belongs beside that field, not the list."""
-    errors = _errors(error)
+    errors = {name.replace("speaking_request.", "speaking_"): message for name, message in _errors(error).items()}
     if values.get("interpretation_language_other") and "interpretation_language" in errors:
         errors["interpretation_language_other"] = errors.pop("interpretation_language")
     return errors
@@ -87,9 +88,14 @@ class RegistrationPages(Controller):
     @post("/sessions/{session_id:int}/register", guards=[limit_public_writes])
     async def submit(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
         """Register; on errors show the session page again with the messages beside the fields (400)."""
-        values = form_values(await request.form())
+        form = await request.form()
+        values = form_values(form)
+        speaking = request_form_values(form, "speaking_")
+        values.update({f"speaking_{name}": value for name, value in speaking.items()})
         try:
             data = _struct(values, RegistrationCreate, tuple(RegistrationCreate.__struct_fields__))
+            if speaking["topic"] or speaking["summary"] or speaking["on_behalf_of"] or speaking["needs"]:
+                data.speaking_request = request_struct(speaking, SpeakingRequest, "speaking_request.")
             outcome = await registering.register(session_id, data, settings=request.app.state.settings)
         except (InvalidInput, registering.RegistrationClosed, ConveneError) as error:
             if error.status_code == 404:
@@ -127,9 +133,10 @@ async def _manage_context(token: str, request: Request, **extra: Any) -> dict[st
     reg = await _registrant(token, request)
     view = await manage.registration_view(reg)
     context = await session_page_context(reg["session"])
+    speaking = await manage_speaking_context(reg, context["session"])
     return {"registration": view, "session": context["session"], "token": token, "join": await _join_details(view),
             "manage_path": manage_path(settings.secret_key, reg["id"], reg["manage_nonce"]),
-            "form": _manage_form(view), "form_errors": {}, **extra}
+            "form": _manage_form(view), "form_errors": {}, "speaking_errors": {}, **speaking, **extra}
 
 
 def _manage_form(view: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from piccolo.engine.postgres import PostgresEngine
 
 from events.tables import Session
-from registrations import fastpath, notifications
+from registrations import fastpath, notifications, speakers
 from registrations.links import manage_url, new_nonce, read_invitation_token
 from registrations.reference import (
     GENDERS,
@@ -270,15 +270,17 @@ async def _insert_postgres(
 
 
 async def _admit(data: RegistrationCreate, session: dict[str, Any] | None, settings: Settings) -> str:
-    """Every check before a place is taken: the session, each field, the audience, the window. The audience
-    comes before the window: a closed window answers as a repeat would, which must not happen without an
-    invitation's proof."""
+    """Every check before a place is taken: the session, each field, the audience, the window, and the request
+    to speak that may come with the registration. The audience comes before the window: a closed window answers
+    as a repeat would, which must not happen without an invitation's proof."""
     if session is None or session["status"] == Session.Status.draft.value:
         raise NotFound(_("No such session."))
     email = validate(data, session)
     await _check_audience(session, email, data.invitation, settings)
     if reason := _window_error(session, datetime.now(UTC)):
         raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
+    if data.speaking_request is not None:
+        await speakers.prepare_request(session["id"], data.speaking_request, prefix="speaking_request.")
     return email
 
 
@@ -299,6 +301,8 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
         needs = need_rows(data, reg["id"])
         if needs:
             await Need.insert(*needs)
+        if data.speaking_request is not None:
+            await speakers.add_request(session["id"], reg["id"], data.speaking_request)
         if session["audience"] == Session.Audience.invitation.value:
             await Invitation.update({Invitation.used: True}).where(
                 (Invitation.session == session["id"]) & (Invitation.email == email)

@@ -15,6 +15,18 @@ LongText = Annotated[str, msgspec.Meta(max_length=2000)]
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
+class SpeakingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """A request to take the floor (listening sessions and regional reviews): ``language`` is one the session
+    offers (its floor language or an interpretation language); ``on_behalf_of`` names the organisation or network
+    spoken for (empty: in one's own name); ``needs`` is what the speaker needs while speaking."""
+
+    topic: Annotated[str, msgspec.Meta(max_length=300)]
+    language: Code
+    summary: LongText = ""
+    on_behalf_of: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    needs: LongText = ""
+
+
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A registrant's submission (DESIGN.md field names). Codes are checked by the service, which names the field."""
 
@@ -38,6 +50,7 @@ class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     personal_assistant: bool = False
     #: The token of the invitation link (``?invitation=`` on the session page): required by ``invitation`` sessions.
     invitation: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    speaking_request: SpeakingRequest | None = None
 
 
 class RegistrationCreated(msgspec.Struct):
@@ -160,3 +173,113 @@ class InvitationResult(msgspec.Struct):
 
 class DecisionResult(msgspec.Struct):
     updated: int
+
+
+class SpeakingRequestUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """The registrant changes their request to speak: fields left out stay as they were."""
+
+    topic: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    language: Code | None = None
+    summary: LongText | None = None
+    on_behalf_of: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    needs: LongText | None = None
+
+
+class SpeakingCreated(msgspec.Struct):
+    id: int
+    status: str
+
+
+class SpeakingOut(msgspec.Struct):
+    """A request to speak as its registrant sees it: where it stands, and when they are expected to speak."""
+
+    id: int
+    status: str
+    topic: str
+    summary: str
+    language: str
+    on_behalf_of: str
+    needs: str
+    position: int | None
+    minutes: int | None
+    expected_at: datetime | None
+    reason: str
+    requested_at: datetime
+    counts: bool
+
+
+class SpeakerOut(msgspec.Struct):
+    """One request on the speakers' list (DESIGN.md fields, then what organisers see besides)."""
+
+    id: int
+    registration_id: int
+    name: str
+    stakeholder_category: str
+    country: str
+    regional_group: str
+    language: str
+    topic: str
+    status: str
+    position: int | None
+    minutes: int | None
+    requested_at: datetime
+    summary: str
+    on_behalf_of: str
+    needs: str
+    gender: str | None
+    registration_status: str
+    consent_listed: bool
+    consent_recorded: bool
+    minutes_used: int | None
+    reason: str
+    quote: str
+    expected_at: datetime | None
+
+
+class SpeakerPage(msgspec.Struct):
+    items: list[SpeakerOut]
+    total: int
+
+
+class SpeakerSuggestion(msgspec.Struct):
+    items: list[SpeakerOut]
+
+
+class SpeakerOrder(msgspec.Struct, forbid_unknown_fields=True):
+    """Accept these requests, in this order (positions 1, 2, …); requests accepted before and not listed leave
+    the list."""
+
+    ids: Annotated[list[int], msgspec.Meta(max_length=1000)]
+
+
+class SpeakerChange(msgspec.Struct, forbid_unknown_fields=True):
+    """An organiser changes one request: ``status`` (requested, accepted, declined, spoke, absent), ``minutes``
+    given, ``reason`` (required to decline), ``position`` on the list, ``minutes_used`` and ``quote``."""
+
+    status: Code | None = None
+    minutes: int | None = None
+    reason: Reason | None = None
+    position: int | None = None
+    minutes_used: int | None = None
+    quote: LongText | None = None
+
+
+class SpeakerListSettings(msgspec.Struct, forbid_unknown_fields=True):
+    """The list's settings: when requests close, the slot, where it starts, default minutes, publication."""
+
+    requests_close_at: datetime | None | UnsetType = UNSET
+    slot_minutes: int | None | UnsetType = UNSET
+    offset_minutes: int | None = None
+    default_minutes: int | None = None
+    published: bool | None = None
+
+
+class SpeakerListSettingsOut(msgspec.Struct):
+    """The list's settings as they apply (defaults filled in) and the time the accepted speakers take."""
+
+    requests_close_at: datetime
+    slot_minutes: int
+    offset_minutes: int
+    default_minutes: int
+    published: bool
+    minutes_on_list: int

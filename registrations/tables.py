@@ -162,3 +162,66 @@ class Invitation(Table):
     invited_at = Timestamptz(default=TimestamptzNow())
     #: Whether a registration used it.
     used = Boolean(default=False)
+
+
+class SpeakerList(Table):
+    """The speakers' list settings of one session (a row appears when an organiser first changes them)."""
+
+    id: Serial
+    #: The listening session or regional review (one row per session; unique index in the migration).
+    session = ForeignKey(references=Session, null=False, on_delete=OnDelete.cascade)
+    #: When requests to speak close; null: 48 hours before the start.
+    requests_close_at = Timestamptz(null=True, default=None)
+    #: Minutes the speakers' list may take; null: the whole session.
+    slot_minutes = Integer(null=True, default=None)
+    #: Minutes after the start at which the first speaker takes the floor.
+    offset_minutes = Integer(default=0)
+    #: Minutes a speaker gets unless the organiser sets their own.
+    default_minutes = Integer(default=3)
+    #: When the list was published on the session page; null while it is not.
+    published_at = Timestamptz(null=True, default=None)
+
+
+class Speaker(Table):
+    """A registrant's request to take the floor, and their place on the speakers' list once accepted."""
+
+    class Status(str, Enum):
+        requested = "requested"
+        accepted = "accepted"
+        declined = "declined"
+        spoke = "spoke"
+        absent = "absent"
+
+    id: Serial
+    #: The session (denormalised from the registration for the list's queries).
+    session = ForeignKey(references=Session, null=False, on_delete=OnDelete.cascade, index=True)
+    #: Who asks; one request per registration (unique index in the migration).
+    registration = ForeignKey(references=Registration, null=False, on_delete=OnDelete.cascade)
+    #: What they will speak about.
+    topic = Varchar(length=300)
+    #: A short summary of the intervention.
+    summary = Text(default="")
+    #: Language they will speak: the session's floor language or one of its interpretation languages.
+    language = Varchar(length=35)
+    #: The organisation or network they speak for; empty when they speak for themselves.
+    on_behalf_of = Varchar(length=300, default="")
+    #: What they need while speaking (e.g. sign-language interpretation of their own intervention).
+    needs = Text(default="")
+    #: requested, accepted, declined, spoke or absent.
+    status = Varchar(length=12, choices=Status, default=Status.requested)
+    #: Place on the list from 1 while accepted (and kept once they spoke or were absent); null before.
+    position = Integer(null=True, default=None)
+    #: Minutes given to the speaker; null: the list's default.
+    minutes = Integer(null=True, default=None)
+    #: Minutes they actually used, recorded during the session.
+    minutes_used = Integer(null=True, default=None)
+    #: The organiser's reason for a decline, sent to the requester.
+    reason = Text(default="")
+    #: The organiser's quotation of the intervention for the summary (attributed as consent allows).
+    quote = Text(default="")
+    #: The expected time the speaker was last told (accepted or moved mail); null while not told.
+    notified_expected_at = Timestamptz(null=True, default=None)
+    #: When they asked (the order of requests).
+    requested_at = Timestamptz(default=TimestamptzNow())
+    #: Last change.
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -39,7 +39,39 @@
     }
   }
 
+  // Lets organisers drag the rows of the speakers' list (table[data-order-form]) into a new order; dropping a row
+  // submits the list's order form with the ids in their new order. The Up and Down buttons do the same without
+  // JavaScript and from the keyboard.
+  function dragSpeakers() {
+    document.querySelectorAll("table[data-order-form]").forEach(function (table) {
+      var form = document.getElementById(table.getAttribute("data-order-form"));
+      var body = table.tBodies[0];
+      var dragged = null;
+      if (!form || !body) { return; }
+      Array.prototype.forEach.call(body.rows, function (row) {
+        row.draggable = true;
+        row.addEventListener("dragstart", function (event) {
+          dragged = row;
+          event.dataTransfer.effectAllowed = "move";
+          event.dataTransfer.setData("text/plain", row.getAttribute("data-speaker-id"));
+        });
+        row.addEventListener("dragover", function (event) { if (dragged) { event.preventDefault(); } });
+        row.addEventListener("drop", function (event) {
+          event.preventDefault();
+          if (!dragged || dragged === row) { return; }
+          var after = event.clientY > row.getBoundingClientRect().top + row.offsetHeight / 2;
+          body.insertBefore(dragged, after ? row.nextSibling : row);
+          var ids = Array.prototype.map.call(body.rows, function (r) { return r.getAttribute("data-speaker-id"); });
+          form.elements.ids.value = ids.join(",");
+          form.submit();
+        });
+        row.addEventListener("dragend", function () { dragged = null; });
+      });
+    });
+  }
+
   detectTimezone();
   suggestTimezones();
   focusErrorSummary();
+  dragSpeakers();
 })();

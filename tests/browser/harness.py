@@ -155,6 +155,7 @@ def start_server() -> LiveServer:
         server.staff_token = re.search(r"^token: (.+)$", created, re.M).group(1)
         server.session_id = _create_session(server)
         server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
+        _publish_speakers_list(server)
         paths = _concrete_paths(_page_routes(env), server)
         server.staff_paths = [path for path in paths if path.startswith("/staff")]
         server.public_paths = [path for path in paths if not path.startswith("/staff")] + ["/staff/login"]
@@ -206,12 +207,30 @@ def _register_for_manage_path(base_url: str, session_id: int | None) -> str | No
             "name": "Amina Haddad", "email": "amina.haddad@example.org", "organisation": "Migrant Forum",
             "stakeholder_category": "civil_society", "country": "JO", "preferred_language": "ar",
             "timezone": "Asia/Amman", "consent_processing": True,
+            "speaking_request": {"topic": "العمال المهاجرون في منطقة ESCWA", "language": "ar",
+                                 "on_behalf_of": "Migrant Forum"},
         },
         timeout=10,
     )
     if response.status_code not in (200, 201) or not response.json().get("manage_url"):
         return None
     return httpx.URL(response.json()["manage_url"]).path
+
+
+def _publish_speakers_list(server: LiveServer) -> None:
+    """A second speaker who gives no consent to be listed, both placed and the list published, so the session,
+    manage and speakers' list pages show a list."""
+    headers = {"Authorization": f"Bearer {server.staff_token}"}
+    registered = httpx.post(f"{server.base_url}/api/v1/sessions/{server.session_id}/registrations", json={
+        "name": "Jean Dupont", "email": "jean.dupont@example.org", "stakeholder_category": "academia",
+        "country": "FR", "preferred_language": "fr", "timezone": "Europe/Paris", "consent_processing": True,
+        "speaking_request": {"topic": "Data", "language": "fr"},
+    }, timeout=10)
+    registered.raise_for_status()
+    url = f"{server.base_url}/api/v1/sessions/{server.session_id}/speakers"
+    requests = httpx.get(url, headers=headers, timeout=10).json()["items"]
+    httpx.put(f"{url}/order", json={"ids": [requests[0]["id"]]}, headers=headers, timeout=10).raise_for_status()
+    httpx.patch(f"{url}/settings", json={"published": True}, headers=headers, timeout=10).raise_for_status()
 
 
 def _concrete_paths(routes: list[str], server: LiveServer) -> list[str]:

@@ -178,6 +178,12 @@ async def test_staff_pages_were_found(live_server):
     assert {"/staff", "/staff/sessions"} <= set(live_server.staff_paths)
 
 
+async def test_speakers_list_pages_are_among_the_checked(live_server):
+    """The organisers' speakers' list (with a placed and a waiting request) and the manage page's request."""
+    assert f"/staff/sessions/{live_server.session_id}/speakers" in live_server.staff_paths
+    assert live_server.manage_path in live_server.public_paths
+
+
 KEYBOARD_VALUES = {
     "name": "Kwame Mensah",
     "email": "kwame.mensah@example.org",

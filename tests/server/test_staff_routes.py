@@ -46,6 +46,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/api/v1/manage/{}/export"),
     ("POST", "/api/v1/manage/{}/erase"),
     ("POST", "/api/v1/manage/{}/register-again"),
+    ("POST", "/api/v1/manage/{}/speaking"),  # ask to take the floor (DESIGN.md); see, change, withdraw it
+    ("GET", "/api/v1/manage/{}/speaking"),
+    ("PATCH", "/api/v1/manage/{}/speaking"),
+    ("DELETE", "/api/v1/manage/{}/speaking"),
     ("GET", "/manage/{}*"),
     ("POST", "/manage/{}*"),
     ("GET", "/unsubscribe/*"),

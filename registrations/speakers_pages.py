@@ -1,0 +1,269 @@
+"""HTML of the speakers' list: the registrant's request on the manage page, the organisers' page, the published
+list on the session page and the speakers a post-session summary names (both through ``server.signals``, as the
+events package may not import this one)."""
+
+from __future__ import annotations
+
+__all__ = ["ManageSpeakingPages", "StaffSpeakerPages", "balance", "manage_speaking_context"]
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from events.access import current_staff
+from events.tables import Session
+from registrations import speakers
+from registrations.labels import CATEGORIES, REGIONAL_GROUPS
+from registrations.schemas import SpeakerChange, SpeakerListSettings, SpeakingRequest, SpeakingRequestUpdate
+from server.auth import require_session_manager
+from server.errors import ConveneError, FieldError, InvalidInput
+from server.i18n import format_datetime, language_name, pick_text
+from server.i18n import gettext as _
+from server.signals import connect
+
+_REQUEST_FIELDS = ("topic", "summary", "language", "on_behalf_of", "needs")
+
+
+def request_form_values(form: FormMultiDict, prefix: str = "") -> dict[str, str]:
+    """The request-to-speak fields of a form (``prefix`` ``speaking_`` on the registration form)."""
+    return {name: str(form.get(prefix + name) or "").replace("\r\n", "\n").strip() for name in _REQUEST_FIELDS}
+
+
+def request_struct(values: dict[str, str], target: type, field_prefix: str = "") -> Any:
+    """Form values as ``target``; msgspec's refusal (too long) names the field."""
+    data = {k: v for k, v in values.items() if v or target is SpeakingRequest}
+    try:
+        return msgspec.convert(data, target)
+    except msgspec.ValidationError as error:
+        field = str(error).rpartition("$.")[2].rstrip("`") or "topic"
+        raise InvalidInput.field(field_prefix + field, str(error).split(" - at ")[0]) from error
+
+
+def describe(category: str, regional_group: str) -> str:
+    """How a speaker who gave no consent to be named is shown: their category and regional group."""
+    category_label = str(CATEGORIES.get(category, category))
+    if regional_group == "none":
+        return category_label
+    return _("%(category)s, %(region)s", category=category_label,
+             region=str(REGIONAL_GROUPS.get(regional_group, regional_group)))
+
+
+async def manage_speaking_context(reg: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+    """What the manage page shows of the request to speak: the request, whether one may be made or changed now,
+    the deadline and the languages offered."""
+    if session["kind"] not in speakers.SPEAKING_KINDS:
+        return {"speaking_offered": False}
+    own = await speakers.own_request(reg)
+    deadline = await speakers.request_deadline(reg["session"])
+    offered = [session["floor_language"], *session["interpretation_languages"]]
+    return {
+        "speaking_offered": True,
+        "speaking": own,
+        "speaking_open": datetime.now(deadline.tzinfo) < deadline and reg["status"] in (
+            "confirmed", "waitlisted", "pending"),
+        "speaking_deadline": format_datetime(deadline),
+        "speaking_languages": [(code, language_name(code)) for code in offered],
+        "speaking_expected": format_datetime(own.expected_at) if own and own.expected_at else None,
+    }
+
+
+class ManageSpeakingPages(Controller):
+    """The request to speak on the manage page: ask or change (one form), withdraw."""
+
+    path = "/manage/{token:str}/speaking"
+    include_in_schema = False
+
+    @post("")
+    async def save(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        """Ask to speak, or change the request made before."""
+        from registrations.pages import _manage_context, _registrant
+
+        reg = await _registrant(token, request)
+        values = request_form_values(await request.form())
+        try:
+            if await speakers.own_request(reg) is None:
+                await speakers.request_to_speak(reg, request_struct(values, SpeakingRequest))
+            else:
+                await speakers.change_request(reg, request_struct(values, SpeakingRequestUpdate))
+        except ConveneError as error:
+            if error.status_code == 404:
+                raise
+            errors = {f"speaking_{e.field}": e.message for e in error.errors or [FieldError("topic", error.detail)]}
+            context = await _manage_context(token, request, speaking_form=values, speaking_errors=errors)
+            return Template("pages/manage.html", context=context, status_code=error.status_code)
+        return Redirect(f"/manage/{token}#speaking-heading", status_code=303)
+
+    @post("/withdraw")
+    async def withdraw(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        """Withdraw the request to speak."""
+        from registrations.pages import _manage_context, _registrant
+
+        reg = await _registrant(token, request)
+        try:
+            await speakers.withdraw_request(reg, settings=request.app.state.settings)
+        except ConveneError as error:
+            if error.status_code == 404:
+                raise
+            errors = {f"speaking_{e.field}": e.message for e in error.errors}
+            context = await _manage_context(token, request, speaking_errors=errors)
+            return Template("pages/manage.html", context=context, status_code=error.status_code)
+        return Redirect(f"/manage/{token}#speaking-heading", status_code=303)
+
+
+# --- The organisers' page ------------------------------------------------------------------------------------
+
+def _shares(items: list[Any], key: str) -> dict[str, int]:
+    return dict(Counter(getattr(item, key) for item in items))
+
+
+def balance(items: list[Any]) -> list[dict[str, Any]]:
+    """Shares of categories, regional groups and languages among speakers on the list, against all requests
+    (declined ones included: they were asked for). Each dimension: rows ``{key, label, requested, requested_pct,
+    accepted, accepted_pct}`` sorted by requests."""
+    on_list = [s for s in items if s.position is not None]
+    dimensions = (
+        ("stakeholder_category", _("Stakeholder categories"), lambda code: str(CATEGORIES.get(code, code))),
+        ("regional_group", _("Regional groups"), lambda code: str(REGIONAL_GROUPS.get(code, code))),
+        ("language", _("Languages"), language_name),
+    )
+    result = []
+    for key, caption, label in dimensions:
+        requested, accepted = _shares(items, key), _shares(on_list, key)
+        rows = [
+            {"key": code, "label": label(code), "requested": count,
+             "requested_pct": round(100 * count / len(items)), "accepted": accepted.get(code, 0),
+             "accepted_pct": round(100 * accepted.get(code, 0) / len(on_list)) if on_list else 0}
+            for code, count in sorted(requested.items(), key=lambda pair: (-pair[1], pair[0]))
+        ]
+        result.append({"key": key, "caption": caption, "rows": rows})
+    return result
+
+
+async def _page_context(session_id: int, user: Any, **extra: Any) -> dict[str, Any]:
+    session = await Session.select().where(Session.id == session_id).output(load_json=True).first()
+    items = await speakers.list_speakers(session_id)
+    current = await speakers.list_settings(session_id)
+    title, title_lang = pick_text(session["title"], session["floor_language"])
+    used = await speakers.minutes_on_list(session_id)
+    zone = ZoneInfo(session["timezone"])
+    return {
+        "user": user, "session_row": session, "session_title": title, "session_title_lang": title_lang,
+        "on_list": [s for s in items if s.position is not None],
+        "requests": [s for s in items if s.position is None],
+        "suggested": await speakers.suggestion(session_id),
+        "balance": balance(items), "list_settings": current, "minutes_used": used,
+        "over_slot": used > current.slot_minutes,
+        "deadline_local": current.requests_close_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "expected": {s.id: format_datetime(s.expected_at, session["timezone"]) for s in items if s.expected_at},
+        "describe": describe, "errors": {}, "message": None, **extra,
+    }
+
+
+def _int(form: FormMultiDict, name: str, *, optional: bool = False) -> int | None:
+    text = str(form.get(name) or "").strip()
+    if not text and optional:
+        return None
+    try:
+        return int(text)
+    except ValueError as error:
+        raise InvalidInput.field(name, _("Give a whole number.")) from error
+
+
+def _local_time(text: str, zone: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+    except ValueError as error:
+        raise InvalidInput.field("requests_close_at", _("Give a date and time.")) from error
+
+
+async def _act(action: str, session_id: int, form: FormMultiDict, settings: Any) -> None:
+    """One form of the organisers' page."""
+    speaker_id = _int(form, "speaker_id", optional=True) or 0
+    if action == "apply_suggestion":
+        await speakers.set_order(session_id, [s.id for s in await speakers.suggestion(session_id)], settings=settings)
+    elif action == "order":
+        ids = [int(v) for v in str(form.get("ids") or "").split(",") if v.strip().isdigit()]
+        await speakers.set_order(session_id, ids, settings=settings)
+    elif action in ("up", "down"):
+        await speakers.move_speaker(session_id, speaker_id, -1 if action == "up" else 1, settings=settings)
+    elif action in ("accept", "decline", "requeue", "spoke", "absent"):
+        status = {"accept": "accepted", "decline": "declined", "requeue": "requested"}.get(action, action)
+        change = SpeakerChange(status=status, reason=str(form.get("reason") or "")[:2000] or None,
+                               minutes_used=_int(form, "minutes_used", optional=True))
+        await speakers.change_speaker(session_id, speaker_id, change, settings=settings)
+    elif action == "minutes":
+        change = SpeakerChange(minutes=_int(form, "minutes"), quote=str(form.get("quote") or "")[:2000])
+        await speakers.change_speaker(session_id, speaker_id, change, settings=settings)
+    elif action == "settings":
+        zone = (await Session.select(Session.timezone).where(Session.id == session_id).first())["timezone"]
+        await speakers.update_settings(session_id, SpeakerListSettings(
+            requests_close_at=_local_time(str(form.get("requests_close_at") or ""), zone),
+            slot_minutes=_int(form, "slot_minutes", optional=True),
+            offset_minutes=_int(form, "offset_minutes", optional=True),
+            default_minutes=_int(form, "default_minutes", optional=True),
+        ), settings=settings)
+    elif action in ("publish", "unpublish"):
+        await speakers.update_settings(session_id, SpeakerListSettings(published=action == "publish"),
+                                       settings=settings)
+    else:
+        raise InvalidInput.field("action", _("No such action."))
+
+
+class StaffSpeakerPages(Controller):
+    """Organisers build the speakers' list: requests, balance, order, minutes, publication, who spoke."""
+
+    path = "/staff/sessions/{session_id:int}/speakers"
+    include_in_schema = False
+    guards = [require_session_manager]
+
+    @get("")
+    async def list_page(self, request: Request, session_id: FromPath[int]) -> Template:
+        """The requests, the list in its order, the balance beside it, the suggestion and the settings."""
+        user = await current_staff(request)
+        context = await _page_context(session_id, user, message=request.query_params.get("done"))
+        return Template("pages/staff/speakers.html", context=context)
+
+    @post("/{action:str}")
+    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
+        """The page's forms: accept, decline, requeue, up, down, minutes, spoke, absent, apply_suggestion, order,
+        settings, publish, unpublish."""
+        user = await current_staff(request)
+        try:
+            await _act(action, session_id, await request.form(), request.app.state.settings)
+        except ConveneError as error:
+            errors = {e.field: e.message for e in error.errors or [FieldError("form", error.detail)]}
+            context = await _page_context(session_id, user, errors=errors)
+            return Template("pages/staff/speakers.html", context=context, status_code=error.status_code)
+        return Redirect(f"/staff/sessions/{session_id}/speakers?done={action}", status_code=303)
+
+
+# --- What the events package shows: the published list, the speakers of a summary --------------------------
+
+@connect("session_page_requested")
+async def _published_list(session_id: int, extras: dict[str, Any], **_: Any) -> None:
+    """The session page shows the published list: names of those who consented to be listed, the others as
+    their category and regional group."""
+    listed = await speakers.public_list(session_id)
+    if listed is not None:
+        extras["speakers"] = [
+            {**item, "label": item["name"] or describe(item["stakeholder_category"], item["regional_group"])}
+            for item in listed
+        ]
+
+
+@connect("summary_speakers_requested")
+async def _summary_speakers(session_id: int, speakers_out: list[dict[str, Any]], **_: Any) -> None:
+    """The speakers a summary lists, each as a reader sees them: the name of those who consented to be recorded
+    and quoted by name, the others as their category and regional group (``label``, in the current language)."""
+    for item in await speakers.summary_speakers(session_id):
+        speakers_out.append({**item, "label": item["name"] or describe(item["stakeholder_category"],
+                                                                        item["regional_group"])})
