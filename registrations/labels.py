@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "ATTENDANCE", "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "LAYOUTS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REASONS",
-    "REGIONAL_GROUPS", "STATUSES",
+    "ATTENDANCE", "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "LAYOUTS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES",
+    "REASONS", "REGIONAL_GROUPS", "STATUSES",
     "country_choices", "country_name", "describe_need", "reason_label",
 ]
 
