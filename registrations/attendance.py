@@ -216,11 +216,17 @@ async def _earlier(session_id: int, digest: str) -> dict[str, Any] | None:
 
 # --- Applying -----------------------------------------------------------------------------------------------
 
-async def _record(reg_id: int, minutes: int, threshold: int, now: datetime) -> None:
-    await Registration.update({
-        Registration.attendance: status_for(minutes, threshold), Registration.minutes_attended: minutes,
-        Registration.updated_at: now,
-    }).where(Registration.id == reg_id)
+async def _record(minutes_by_registration: dict[int, int], threshold: int, now: datetime) -> None:
+    """Minutes and status of each registration found, one statement per distinct figure (not per person)."""
+    by_minutes: dict[int, list[int]] = defaultdict(list)
+    for reg_id, minutes in minutes_by_registration.items():
+        by_minutes[minutes].append(reg_id)
+    for minutes, ids in by_minutes.items():
+        for start in range(0, len(ids), 500):
+            await Registration.update({
+                Registration.attendance: status_for(minutes, threshold), Registration.minutes_attended: minutes,
+                Registration.updated_at: now,
+            }).where(Registration.id.is_in(ids[start : start + 500]))
 
 
 async def _mark_absent(session_id: int, seen: set[int], now: datetime) -> int:
@@ -281,8 +287,7 @@ async def _apply(
             hosts += 1
     now = datetime.now(zone)
     threshold = session_threshold(session)
-    for reg_id, rows in found.items():
-        await _record(reg_id, minutes_of(rows, zone), threshold, now)
+    await _record({reg_id: minutes_of(rows, zone) for reg_id, rows in found.items()}, threshold, now)
     absent = await _mark_absent(session["id"], set(found), now)
     walk_ins = {reg["id"] for reg in registrations if reg["walk_in"]}
     values = {

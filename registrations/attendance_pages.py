@@ -167,12 +167,15 @@ class AttendancePages(Controller):
 
 
 async def _review_context(session_id: int, user: StaffUser, **extra: Any) -> dict[str, Any]:
+    # The candidates: registrations nobody saw yet (absent or unknown), not every registration (a list of thousands
+    # in every row's menu would make the page unusable).
     registrations = await Registration.select(
         Registration.id, Registration.name, Registration.email, Registration.organisation
     ).where(
         (Registration.session == session_id) & Registration.anonymised_at.is_null()
         & Registration.status.is_in([Registration.Status.confirmed, Registration.Status.waitlisted,
                                      Registration.Status.pending])
+        & (Registration.attendance.is_null() | (Registration.attendance == Registration.Attendance.absent))
     ).order_by(Registration.name)
     return {
         **await _session_context(session_id), "rows": await checkin.review_rows(session_id),

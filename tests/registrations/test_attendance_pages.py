@@ -231,3 +231,17 @@ async def test_session_page_links_to_attendance(client, organiser):
     page = await client.get(f"/staff/sessions/{session_id}")
 
     assert f'<a href="/staff/sessions/{session_id}/attendance">Attendance</a>' in page.text
+
+
+async def test_staff_registrations_page_shows_attendance_and_minutes(client, organiser):
+    session_id = await zoom_session(organiser)
+    await client.post(
+        f"/api/v1/sessions/{session_id}/attendance/import", headers=organiser.headers,
+        files={"file": ("z.csv", (FILES / "zoom_meeting_participants.csv").read_bytes(), "text/csv")},
+    )
+    await login_cookie_client(client, organiser)
+
+    page = await client.get(f"/staff/sessions/{session_id}/registrations")
+
+    assert "Confirmed<br>Attended in part, 5 minutes</td>" in page.text  # Aroha Ngata
+    assert "Confirmed<br>Absent, 0 minutes</td>" in page.text  # Not Seen
