@@ -216,6 +216,33 @@ async def _earlier(session_id: int, digest: str) -> dict[str, Any] | None:
 
 # --- Applying -----------------------------------------------------------------------------------------------
 
+def _identity(person: _Person | dict[str, Any]) -> tuple[str, str]:
+    """Who a row of the review list is, across imports: name as compared, and address."""
+    if isinstance(person, _Person):
+        return normalise_name(person.first.name), person.first.email
+    return normalise_name(person["name"]), person["email"]
+
+
+async def _settled(session_id: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """How organisers settled the review list so far, by person: a later file applies the same decisions."""
+    rows = await UnmatchedAttendee.select(
+        UnmatchedAttendee.name, UnmatchedAttendee.email, UnmatchedAttendee.registration
+    ).where((UnmatchedAttendee.session == session_id) & UnmatchedAttendee.outcome.is_not_null()).order_by(
+        UnmatchedAttendee.id
+    )
+    return {_identity(row): row for row in rows}
+
+
+async def _drop_superseded(session_id: int, identities: set[tuple[str, str]]) -> None:
+    """A person still unsettled from an earlier import whom this one lists again is listed once: the new row."""
+    waiting = await UnmatchedAttendee.select(
+        UnmatchedAttendee.id, UnmatchedAttendee.name, UnmatchedAttendee.email
+    ).where((UnmatchedAttendee.session == session_id) & UnmatchedAttendee.outcome.is_null())
+    ids = [row["id"] for row in waiting if _identity(row) in identities]
+    if ids:
+        await UnmatchedAttendee.delete().where(UnmatchedAttendee.id.is_in(ids))
+
+
 async def _record(minutes_by_registration: dict[int, int], threshold: int, now: datetime) -> None:
     """Minutes and status of each registration found, one statement per distinct figure (not per person)."""
     by_minutes: dict[int, list[int]] = defaultdict(list)
@@ -258,10 +285,17 @@ async def import_attendance(
     report = _read(data)
     _check_day(report, session, zone)
     digest = hashlib.sha256(data).hexdigest()
-    async with write_transaction(Registration._meta.db):
+    try:
+        async with write_transaction(Registration._meta.db):
+            if (earlier := await _earlier(session_id, digest)) is not None:
+                return _summary(earlier, True)
+            row = await _apply(session, report, zone, zone_name, digest, user)
+    except Exception:
+        # The same file uploaded twice at once (PostgreSQL: both saw no earlier import): the unique index refused
+        # the second, whose transaction rolled back; it answers what the first did.
         if (earlier := await _earlier(session_id, digest)) is not None:
             return _summary(earlier, True)
-        row = await _apply(session, report, zone, zone_name, digest, user)
+        raise
     return _summary(row, False)
 
 
@@ -273,18 +307,24 @@ async def _apply(
         Registration.id, Registration.name, Registration.email, Registration.walk_in
     ).where((Registration.session == session["id"]) & Registration.anonymised_at.is_null())
     directory = _Directory(registrations)
+    settled = await _settled(session["id"])
     people = _people(report.rows)
     found: dict[int, list[ParticipantRow]] = defaultdict(list)
     unmatched: list[_Person] = []
     hosts = 0
     for person in people:
         reg = directory.find(person)
-        if reg is not None:
+        decided = settled.get(_identity(person))
+        if reg is None and decided is not None:  # an organiser settled this person after an earlier import
+            if decided["registration"] is not None:
+                found[decided["registration"]].extend(person.rows)
+        elif reg is not None:
             found[reg["id"]].extend(person.rows)
         elif person.role in _ATTENDEE_ROLES:
             unmatched.append(person)
         else:
             hosts += 1
+    await _drop_superseded(session["id"], {_identity(person) for person in unmatched})
     now = datetime.now(zone)
     threshold = session_threshold(session)
     await _record({reg_id: minutes_of(rows, zone) for reg_id, rows in found.items()}, threshold, now)

@@ -3,6 +3,7 @@ idempotence, the day check, broken files written nowhere; the summary's audience
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -272,3 +273,38 @@ async def test_staff_list_and_csv_carry_attendance_and_minutes(client, organiser
     header = lines[0].lstrip("\ufeff").split(",")
     aroha = next(line for line in lines if "Aroha" in line).split(",")
     assert (aroha[header.index("attendance")], aroha[header.index("minutes_attended")]) == ("partial", "5")
+
+
+async def test_a_later_file_keeps_the_review_decisions_and_lists_each_person_once(client, organiser):
+    session_id = await zoom_session(organiser)
+    original = (FILES / "zoom_meeting_participants.csv").read_bytes()
+    corrected = original.replace(b"round 2", b"round 2 (corrected)")
+    await upload(client, organiser, session_id, "zoom_meeting_participants.csv")
+
+    second = await client.post(f"/api/v1/sessions/{session_id}/attendance/import", headers=organiser.headers,
+                               files={"file": ("corrected.csv", corrected, "text/csv")})
+    waiting = await UnmatchedAttendee.select(UnmatchedAttendee.name).where(UnmatchedAttendee.outcome.is_null())
+    await UnmatchedAttendee.update({UnmatchedAttendee.outcome: "dismissed"}).where(
+        UnmatchedAttendee.outcome.is_null())
+    third = await client.post(f"/api/v1/sessions/{session_id}/attendance/import", headers=organiser.headers,
+                              files={"file": ("again.csv", corrected.replace(b"corrected", b"final"), "text/csv")})
+
+    assert (second.json()["already_imported"], second.json()["unmatched"]) == (False, 1)
+    assert waiting == [{"name": "Phone User (Tablet)"}]  # listed once, not once per import
+    assert third.json()["unmatched"] == 0  # dismissed before: not asked again
+    assert await UnmatchedAttendee.count() == 1
+    assert await attendance_of(session_id) == ZOOM_EXPECTED
+
+
+async def test_the_same_file_uploaded_twice_at_once_is_applied_once(client, organiser):
+    session_id = await zoom_session(organiser)
+
+    first, second = await asyncio.gather(
+        upload(client, organiser, session_id, "zoom_meeting_participants.csv"),
+        upload(client, organiser, session_id, "zoom_meeting_participants.csv"),
+    )
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert sorted([first.json()["already_imported"], second.json()["already_imported"]]) == [False, True]
+    assert await AttendanceImport.count() == 1 and await UnmatchedAttendee.count() == 1
+    assert await attendance_of(session_id) == ZOOM_EXPECTED
