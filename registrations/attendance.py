@@ -25,14 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.tables import Session
-from registrations.attendance_import import (
-    Join,
-    ParsedReport,
-    ParticipantRow,
-    ReportError,
-    normalise_name,
-    parse_report,
-)
+from registrations.attendance_cells import ReportError, normalise_name
+from registrations.attendance_import import Join, ParsedReport, ParticipantRow, parse_report
 from registrations.tables import AttendanceImport, Registration, UnmatchedAttendee
 from server.auth import StaffUser
 from server.db import write_transaction

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from registrations.attendance import _people, minutes_of
-from registrations.attendance_import import ReportError, parse_report
+from registrations.attendance_cells import ReportError
+from registrations.attendance_import import parse_report
 
 pytestmark = pytest.mark.engine_independent
 
