@@ -136,19 +136,25 @@ def _join(cells: list[str], header: Header, clock: Clock, number: int, duration_
 
 def _zoom_meeting(rows: list[tuple[int, list[str]]], clock: Clock) -> ParsedReport:
     start = _key_values(rows, clock, ("Start Time",))
-    host_email = ""
+    host_email, host_at = "", None
     report = ParsedReport("zoom_meeting", start)
     header: Header | None = None
     for position, (number, cells) in enumerate(rows):
         lowered = [c.casefold() for c in cells]
-        if "user email" in lowered and "meeting id" in lowered and position + 1 < len(rows):
+        participant_header = "join time" in lowered or "name (original name)" in lowered
+        if "user email" in lowered and "meeting id" in lowered and not participant_header and position + 1 < len(rows):
+            # The meeting block: its User Email is the host's.
             host_email = cell(rows[position + 1][1], lowered.index("user email")).lower()
             continue
         if header is None:
             if "user email" in lowered and ("join time" in lowered or "total duration (minutes)" in lowered):
                 header = Header(cells, number)
                 header.need("Name (Original Name)", "Name", "Participant")
+                # The admin usage report repeats the meeting's columns on every row: its first User Email is the host's.
+                host_at = lowered.index("user email") if lowered.count("user email") > 1 else None
             continue
+        if host_at is not None:
+            host_email = cell(cells, host_at).lower()
         if blank(cells):
             continue
         report.rows_read += 1

@@ -169,3 +169,26 @@ def test_broken_files_say_what_and_where(data, message, line):
         parse_report(data)
 
     assert (caught.value.message, caught.value.line) == (message, line)
+
+
+def test_zoom_admin_usage_report_repeats_the_meeting_on_every_row():
+    """The account admin's usage-report export: meeting columns (Topic, User Email of the host, Duration…) on every
+    row before the participant's own, which repeat some names (User Email, Duration (Minutes))."""
+    header = ("Topic,Meeting ID,User Name,User Email,Department,Group,Has Zoom Rooms,Creation Time,Start Time,"
+              "End Time,Duration (Minutes),Participants,Name (Original Name),User Email,Join Time,Leave Time,"
+              "Duration (Minutes),Guest,Recording Consent,In Waiting Room,Marketing Opt-In")
+    meeting = ("Briefing,852 1848 6288,Helena Sjöberg,helena.sjoberg@migrationnetwork.example,Secretariat,GCM,No,"
+               "11/20/2026 09:00,12/03/2026 14:00,12/03/2026 15:30,90,3")
+    rows = [
+        f"{meeting},Helena Sjöberg,helena.sjoberg@migrationnetwork.example,12/03/2026 14:00,12/03/2026 15:30,90,"
+        "No,,No,-",
+        f"{meeting},Li Na,li.na@example.org,12/03/2026 14:02,12/03/2026 15:29,88,No,,No,-",
+        f"{meeting},Li Na,li.na@example.org,12/03/2026 15:29,12/03/2026 15:30,1,No,,No,-",
+    ]
+    report = parse_report(("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode())
+
+    assert (report.layout, report.meeting_start, report.rows_read) == ("zoom_meeting", datetime(2026, 12, 3, 14), 3)
+    assert _minutes(report) == {
+        "Helena Sjöberg": ("helena.sjoberg@migrationnetwork.example", "host", 90),
+        "Li Na": ("li.na@example.org", "attendee", 89),
+    }
