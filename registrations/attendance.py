@@ -9,6 +9,8 @@ The rules:
 - Hosts and panelists are not attendees: matched, they get their minutes; unmatched, they are left aside.
 - Whom the file found is ``attended``, or ``partial`` under the session's threshold; every confirmed registration it
   did not find is ``absent``, unless an organiser already recorded its attendance (check-in, excused).
+- The unmatched go to the review list; an organiser's decision there (match, walk-in, dismiss) holds for later
+  files of the session listing the same name and address, and a person still waiting is listed once.
 - The whole import is one transaction; the same file again (same bytes) changes nothing and answers the first
   summary.
 """
