@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from events.tables import Session
 from registrations.notifications import _summary_audience
 from registrations.tables import AttendanceImport, Registration, UnmatchedAttendee
 from tests.registrations.conftest import assign, make_session
@@ -307,4 +308,14 @@ async def test_the_same_file_uploaded_twice_at_once_is_applied_once(client, orga
     assert (first.status_code, second.status_code) == (200, 200)
     assert sorted([first.json()["already_imported"], second.json()["already_imported"]]) == [False, True]
     assert await AttendanceImport.count() == 1 and await UnmatchedAttendee.count() == 1
+    assert await attendance_of(session_id) == ZOOM_EXPECTED
+
+
+async def test_an_import_is_accepted_whatever_the_sessions_status(client, organiser):
+    session_id = await zoom_session(organiser)
+    await Session.update({Session.status: "cancelled"}).where(Session.id == session_id)
+
+    response = await upload(client, organiser, session_id, "zoom_meeting_participants.csv")
+
+    assert (response.status_code, response.json()["matched"]) == (200, 7)
     assert await attendance_of(session_id) == ZOOM_EXPECTED
