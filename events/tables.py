@@ -119,6 +119,8 @@ class Session(Table, tablename="event_session"):
     reminder_offsets = JSON(default="[1440, 60]")
     #: Days after the end that personal data is kept.
     retention_days = Integer(default=365)
+    #: Attendance under this many minutes is ``partial``; null means half the scheduled length.
+    attendance_threshold_minutes = Integer(null=True, default=None)
     #: Who made it.
     created_by = ForeignKey(references=User, null=True, default=None)
     #: When it was made.

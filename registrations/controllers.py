@@ -11,10 +11,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from registrations import approvals, manage, registering, speakers, staff
+from registrations import approvals, attendance, manage, registering, speakers, staff
+from registrations.attendance_pages import AttendancePages
 from registrations.pages import ManagePages, RegistrationPages, StaffRegistrationPages
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import (
+    AttendanceImportOut,
     BulkDecision,
     DecisionResult,
     InvitationCreate,
@@ -181,6 +183,30 @@ class SessionInvitationsApi(Controller):
         return InvitationResult(invited=invited, already_invited=known)
 
 
+class SessionAttendanceApi(Controller):
+    """Attendance of one session from the meeting platform's export."""
+
+    path = "/api/v1/sessions/{session_id:int}/attendance"
+    tags = ["attendance"]
+    guards = [require_session_manager]
+
+    @post("/import", status_code=HTTP_200_OK)
+    async def import_report(
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> AttendanceImportOut:
+        """Import a Zoom webinar attendee report, a Zoom meeting participants export or a Teams attendance report
+        (multipart, field ``file``; optional ``timezone`` of the report's times, default the session's). Answers
+        the summary; the same file again changes nothing (``already_imported``)."""
+        user = await _manager(request, session_id)
+        content = await attendance.read_upload(data.get("file"))
+        timezone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
+        summary = await attendance.import_attendance(session_id, content, timezone=timezone, user=user)
+        return AttendanceImportOut(**summary.__dict__)
+
+
 class ManageApi(Controller):
     """The registrant's own registration, through the manage link (no account, no cookies)."""
 
@@ -333,6 +359,7 @@ async def _own(reg: dict[str, Any]) -> SpeakingOut:
 
 
 route_handlers: list = [
-    SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, ManageApi, SessionSpeakersApi, ManageSpeakingApi,
-    RegistrationPages, ManagePages, StaffRegistrationPages, ManageSpeakingPages, StaffSpeakerPages,
+    SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, SessionAttendanceApi, ManageApi,
+    SessionSpeakersApi, ManageSpeakingApi, RegistrationPages, ManagePages, StaffRegistrationPages, AttendancePages,
+    ManageSpeakingPages, StaffSpeakerPages,
 ]

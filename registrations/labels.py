@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REASONS",
-    "REGIONAL_GROUPS", "SPEAKER_STATUSES", "STATUSES",
+    "ATTENDANCE", "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "LAYOUTS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES",
+    "REASONS", "REGIONAL_GROUPS", "SPEAKER_STATUSES", "STATUSES",
     "country_choices", "country_name", "describe_need", "reason_label",
 ]
 
@@ -57,6 +57,17 @@ SPEAKER_STATUSES = {
     "spoke": _l("Spoke"),
     "absent": _l("Absent"),
 }
+ATTENDANCE = {
+    "attended": _l("Attended"),
+    "partial": _l("Attended in part"),
+    "absent": _l("Absent"),
+    "excused": _l("Excused"),
+}
+LAYOUTS = {
+    "zoom_webinar": _l("Zoom webinar attendee report"),
+    "zoom_meeting": _l("Zoom meeting participants export"),
+    "teams": _l("Microsoft Teams attendance report"),
+}
 NEED_STATUSES = {"requested": _l("Requested"), "arranged": _l("Arranged"), "not_possible": _l("Not possible")}
 #: Reasons Convene itself records in a registration's history (stored as these codes, shown translated). Organisers'
 #: own words (a decline reason) are stored and shown as they wrote them. The spelled-out keys are rows written
@@ -66,6 +77,7 @@ REASONS = {
     "moved_by_organiser": _l("Moved by an organiser"),
     "erased": _l("Personal data erased"),
     "registered_again": _l("Registered again"),
+    "walk_in": _l("Came without registering (walk-in)"),
     "seat freed": _l("A seat was freed"),
     "moved by organiser": _l("Moved by an organiser"),
 }
@@ -164,6 +176,8 @@ def template_globals() -> dict:
         "registration_status_label": lambda code: str(STATUSES.get(code, code)),
         "need_status_label": lambda code: str(NEED_STATUSES.get(code, code)),
         "speaker_status_label": lambda code: str(SPEAKER_STATUSES.get(code, code)),
+        "attendance_label": lambda code: str(ATTENDANCE[code]) if code in ATTENDANCE else str(_l("Not recorded")),
+        "layout_label": lambda code: str(LAYOUTS.get(code, code)),
         "reason_label": reason_label,
         "describe_need": lambda need: describe_need(need.kind, need.code, need.text),
         "category_label": lambda code: str(CATEGORIES.get(code, code)),

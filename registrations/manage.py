@@ -98,6 +98,7 @@ def registration_out(
         commissions=commissions_of(reg["country"]),
         attendance=reg["attendance"],
         minutes_attended=reg["minutes_attended"],
+        walk_in=bool(reg.get("walk_in")),
     )
 
 

@@ -402,7 +402,9 @@ async def send_reminders(now: datetime | None = None) -> int:
 
 #: Who each summary audience is, among a session's registrations.
 def _summary_audience(audience: str):
-    confirmed = Registration.status == Registration.Status.confirmed
+    # Walk-ins who left no address hold a placeholder one (checkin.WALK_IN_DOMAIN): nothing to send them.
+    confirmed = (Registration.status == Registration.Status.confirmed) & Registration.email.not_like(
+        "%@walk-in.invalid")
     attended = Registration.attendance.is_in([Registration.Attendance.attended, Registration.Attendance.partial])
     if audience == "attendees":
         return confirmed & attended

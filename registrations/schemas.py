@@ -115,6 +115,7 @@ class RegistrationOut(msgspec.Struct):
     commissions: list[str]
     attendance: str | None
     minutes_attended: int | None
+    walk_in: bool = False
 
 
 class RegistrationPage(msgspec.Struct):
@@ -283,3 +284,21 @@ class SpeakerListSettingsOut(msgspec.Struct):
     default_minutes: int
     published: bool
     minutes_on_list: int
+class AttendanceImportOut(msgspec.Struct):
+    """What an attendance import did: ``rows_read`` (participant rows of the file), ``matched`` (registrations
+    found), ``merged_rejoins`` (rows folded into the same person's earlier row), ``unmatched`` (put on the review
+    list), ``walk_ins`` (matched registrations that are walk-ins), ``hosts`` (hosts and panelists matched to no
+    registration, left aside), ``absent`` (confirmed registrations the file did not find); ``already_imported``
+    when this very file was imported before (nothing changed; the counts are the first import's)."""
+
+    id: int
+    layout: str
+    timezone: str
+    rows_read: int
+    matched: int
+    merged_rejoins: int
+    unmatched: int
+    walk_ins: int
+    hosts: int
+    absent: int
+    already_imported: bool

@@ -34,7 +34,7 @@ CSV_COLUMNS = (
     "regional_group", "commissions", "preferred_language", "timezone", "gender", "delegation_role",
     "participation_mode", "interpretation_language", "accessibility_needs", "personal_assistant", "consent_listed",
     "consent_recorded", "attendance", "minutes_attended", "created_at", "accessibility_other", "sign_language",
-    "needs_status",
+    "needs_status", "walk_in",
 )
 # A spreadsheet runs a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

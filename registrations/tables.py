@@ -88,10 +88,12 @@ class Registration(Table):
     waitlist_order = Integer(null=True, default=None)
     #: Random nonce signed into the manage link; replacing it revokes every earlier link.
     manage_nonce = Varchar(length=64)
-    #: Attendance once known (later issue), else null.
+    #: attended, partial (under the session's threshold), absent or excused once known, else null.
     attendance = Varchar(length=10, null=True, default=None, choices=Attendance)
-    #: Minutes attended once known, else null.
+    #: Minutes attended as the meeting platform's report counted them (rejoins merged), else null.
     minutes_attended = Integer(null=True, default=None)
+    #: Came without being registered: recorded at check-in or from an import's review list (took no seat).
+    walk_in = Boolean(default=False)
     #: When personal data was erased (by the registrant or retention); null while kept.
     anonymised_at = Timestamptz(null=True, default=None)
     #: When it was made.
@@ -225,3 +227,64 @@ class Speaker(Table):
     requested_at = Timestamptz(default=TimestamptzNow())
     #: Last change.
     updated_at = Timestamptz(default=TimestamptzNow())
+class AttendanceImport(Table):
+    """One meeting platform's attendance file imported for a session (unique per session and content), with the
+    summary it gave; the same file again changes nothing."""
+
+    id: Serial
+    #: The session.
+    session = ForeignKey(references=Session, null=False, on_delete=OnDelete.cascade, index=True)
+    #: SHA-256 (hex) of the file's bytes.
+    content_sha256 = Varchar(length=64)
+    #: ``zoom_webinar``, ``zoom_meeting`` or ``teams``, as detected from the content.
+    layout = Varchar(length=20)
+    #: IANA zone the report's times were read in.
+    timezone = Varchar(length=64)
+    #: Participant rows in the file (joins; waiting-room and no-show rows included).
+    rows_read = Integer(default=0)
+    #: Registrations the file's people were matched to.
+    matched = Integer(default=0)
+    #: Rows folded into an earlier row of the same person (rejoins).
+    merged_rejoins = Integer(default=0)
+    #: People no registration matched, put on the review list.
+    unmatched = Integer(default=0)
+    #: Matched registrations that are walk-ins.
+    walk_ins = Integer(default=0)
+    #: Hosts and panelists no registration matched (not attendees: left aside).
+    hosts = Integer(default=0)
+    #: Confirmed registrations the file did not find, marked absent.
+    absent = Integer(default=0)
+    #: Who imported it.
+    imported_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    #: When.
+    imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class UnmatchedAttendee(Table):
+    """A person of an imported file whom no registration matched: on the session's review list until an organiser
+    matches them to a registration, records them as a walk-in or dismisses them."""
+
+    class Outcome(str, Enum):
+        matched = "matched"
+        walk_in = "walk_in"
+        dismissed = "dismissed"
+
+    id: Serial
+    #: The import that found them.
+    attendance_import = ForeignKey(references=AttendanceImport, null=False, on_delete=OnDelete.cascade, index=True)
+    #: The session (the review list is read by session).
+    session = ForeignKey(references=Session, null=False, on_delete=OnDelete.cascade, index=True)
+    #: First line of the file about them.
+    line = Integer()
+    #: Name as the file shows it.
+    name = Varchar(length=200)
+    #: Address as the file gives it, lower-cased; empty when none.
+    email = Varchar(length=254, default="")
+    #: Minutes in the meeting (rejoins merged).
+    minutes = Integer(default=0)
+    #: Null while on the review list; then matched, walk_in or dismissed.
+    outcome = Varchar(length=10, null=True, default=None, choices=Outcome)
+    #: The registration they were matched to or recorded as.
+    registration = ForeignKey(references=Registration, null=True, default=None, on_delete=OnDelete.set_null)
+    #: When an organiser settled it.
+    settled_at = Timestamptz(null=True, default=None)

@@ -70,7 +70,30 @@
     });
   }
 
+  // Filters a list as one types in a search field marked data-filter-rows (the id of the rows' container, each
+  // row carrying its searchable text in data-search); the field's GET form still searches on the server. The count
+  // goes to the element named by data-filter-status, written with its data-template ("{n}" for the number).
+  function filterRows() {
+    document.querySelectorAll("input[data-filter-rows]").forEach(function (input) {
+      var body = document.getElementById(input.getAttribute("data-filter-rows"));
+      var status = document.getElementById(input.getAttribute("data-filter-status"));
+      if (!body) { return; }
+      var template = status ? status.getAttribute("data-template") || "" : "";
+      input.addEventListener("input", function () {
+        var term = input.value.trim().toLowerCase();
+        var shown = 0;
+        body.querySelectorAll("tr[data-search]").forEach(function (row) {
+          var match = !term || row.getAttribute("data-search").indexOf(term) !== -1;
+          row.hidden = !match;
+          if (match) { shown += 1; }
+        });
+        if (status && template) { status.textContent = template.replace("{n}", String(shown)); }
+      });
+    });
+  }
+
   detectTimezone();
+  filterRows();
   suggestTimezones();
   focusErrorSummary();
   dragSpeakers();

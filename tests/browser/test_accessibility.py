@@ -175,7 +175,8 @@ async def test_staff_session_form_errors_meet_wcag_21_aa(live_server, page, lang
 
 
 async def test_staff_pages_were_found(live_server):
-    assert {"/staff", "/staff/sessions"} <= set(live_server.staff_paths)
+    attendance = f"/staff/sessions/{live_server.session_id}/attendance"
+    assert {"/staff", "/staff/sessions", attendance, f"{attendance}/review"} <= set(live_server.staff_paths)
 
 
 async def test_speakers_list_pages_are_among_the_checked(live_server):
