@@ -17,13 +17,12 @@ __all__ = [
     "visible_message",
 ]
 
-import importlib
 import json
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.auth import StaffUser
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.mail.transport import discard_copies_older_than, discard_written_copies
@@ -147,35 +146,30 @@ def _loaded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def _managed_session_ids(user: StaffUser) -> set[int] | None:
-    """Sessions ``user`` organises (None: an admin, who sees all); events is loaded by name (server imports
-    no domain package at module level)."""
-    access = importlib.import_module("events.access")
-    ids = await access.managed_session_ids(user)
-    return None if ids is None else set(ids)
+#: ``sessions`` below: the ids of the sessions whose mail the viewer may see, None for all (an admin). Who organises
+#: what is a rule of events/, which the caller asks (server/ imports no domain).
+Sessions = Collection[int] | None
 
 
-async def list_outbox(user: StaffUser, status: str | None = None) -> list[dict[str, Any]]:
-    """Newest messages first; organisers see only mail about the sessions they organise."""
+async def list_outbox(sessions: Sessions, status: str | None = None) -> list[dict[str, Any]]:
+    """Newest messages first; only mail about ``sessions`` (an organiser's own)."""
     query = OutboxMessage.select().order_by(OutboxMessage.id, ascending=False)
     if status:
         if status not in {s.value for s in OutboxMessage.Status}:
             raise InvalidInput.field("status", _("Unknown status."))
         query = query.where(OutboxMessage.status == status)
-    sessions = await _managed_session_ids(user)
     if sessions is None:
         return [_loaded(row) for row in await query.limit(PAGE_LIMIT)]
     rows = [_loaded(row) for row in await query]
     return [row for row in rows if row["context"].get("session_id") in sessions][:PAGE_LIMIT]
 
 
-async def visible_message(user: StaffUser, message_id: int) -> dict[str, Any]:
-    """One message ``user`` may see, else NotFound (an organiser learns nothing of other sessions' mail)."""
+async def visible_message(sessions: Sessions, message_id: int) -> dict[str, Any]:
+    """One message about ``sessions``, else NotFound (an organiser learns nothing of other sessions' mail)."""
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     if row is None:
         raise NotFound(_("No such message."))
     row = _loaded(row)
-    sessions = await _managed_session_ids(user)
     if sessions is not None and row["context"].get("session_id") not in sessions:
         raise NotFound(_("No such message."))
     return row
@@ -191,9 +185,10 @@ def is_retryable(row: dict[str, Any]) -> bool:
             and not _being_sent(row, datetime.now(UTC)))
 
 
-async def retry(user: StaffUser, message_id: int) -> None:
-    """Queue a failed (or waiting) message again, to go at once with a fresh count of attempts."""
-    row = await visible_message(user, message_id)
+async def retry(sessions: Sessions, message_id: int) -> None:
+    """Queue a failed (or waiting) message about ``sessions`` again, to go at once with a fresh count of
+    attempts."""
+    row = await visible_message(sessions, message_id)
     if row["status"] == OutboxMessage.Status.sent:
         raise Conflict(_("This message was already sent."), [FieldError("status", _("Already sent."))])
     if is_forgotten(row):
