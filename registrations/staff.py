@@ -191,8 +191,17 @@ async def list_registrations(session_id: int, filters: ListFilters) -> Registrat
     regs = await (
         Registration.select().where(where).order_by(Registration.id).limit(filters.limit).offset(filters.offset)
     )
-    total = await Registration.count().where(where)
-    return RegistrationPage(items=await _out(session_id, regs), total=total, counts=await status_counts(session_id))
+    counts = await status_counts(session_id)
+    return RegistrationPage(items=await _out(session_id, regs), total=await _total(where, filters, counts),
+                            counts=counts)
+
+
+async def _total(where: Combinable, f: ListFilters, counts: dict[str, int]) -> int:
+    """How many match: read off the counts by status when no other filter applies (the list's first view), else
+    counted."""
+    if f.search or f.category or f.region or f.language or f.need:
+        return await Registration.count().where(where)
+    return counts[f.status] if f.status else sum(counts.values())
 
 
 async def matching_registrations(session_id: int, filters: ListFilters) -> list[RegistrationOut]:
