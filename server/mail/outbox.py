@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __all__ = [
     "DELIVERY_LOG_DAYS",
+    "about",
     "enqueue",
     "forget_delivered",
     "forget_mail_of",
@@ -23,6 +24,8 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.mail.transport import discard_copies_older_than, discard_written_copies
@@ -37,6 +40,12 @@ def _domain(mail_from: str) -> str:
 def new_message_id(mail_from: str) -> str:
     """A fresh Message-ID in the sender's domain (also for hot paths that write the outbox row in SQL)."""
     return f"<{uuid.uuid4().hex}@{_domain(mail_from)}>"
+
+
+def about(context: dict[str, Any], key: str) -> int | None:
+    """The id ``context`` names under ``key`` (``session_id``, ``registration_id``), for the row's own column."""
+    value = context.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def enqueue(
@@ -63,6 +72,8 @@ async def enqueue(
             language=language,
             timezone=timezone,
             context=context,
+            session_id=about(context, "session_id"),
+            registration_id=about(context, "registration_id"),
             message_id=message_id,
             dedupe_key=dedupe_key,
         )
@@ -84,7 +95,11 @@ DELIVERY_LOG_DAYS = 30
 def forgotten_fields(row: dict[str, Any]) -> dict[Any, Any]:
     """What forgetting a message writes: it keeps only the session it was about (so organisers still see it
     listed)."""
-    return {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+    return {
+        OutboxMessage.to_address: "",
+        OutboxMessage.context: {"session_id": row["context"].get("session_id")},
+        OutboxMessage.registration_id: None,
+    }
 
 
 async def _forget(rows: list[dict[str, Any]]) -> None:
@@ -109,8 +124,7 @@ async def _rows(where: Any) -> list[dict[str, Any]]:
 async def forget_mail_of(to_address: str, registration_id: int) -> None:
     """A registrant's data is erased: their mail not yet sent is dropped, their sent and failed mail loses
     address and facts."""
-    rows = [r for r in await _rows(OutboxMessage.to_address == to_address)
-            if r["context"].get("registration_id") == registration_id]
+    rows = await _rows((OutboxMessage.registration_id == registration_id) & (OutboxMessage.to_address == to_address))
     queued = [r["id"] for r in rows if r["status"] == OutboxMessage.Status.queued]
     if queued:
         await OutboxMessage.delete().where(OutboxMessage.id.is_in(queued))
@@ -121,10 +135,12 @@ async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
     """Sent and failed mail older than DELIVERY_LOG_DAYS, or about a session whose retention ran out, loses its
     address and facts (and development copies in ``var/mail`` that old go); returns how many messages."""
     cutoff = now - timedelta(days=DELIVERY_LOG_DAYS)
-    rows = [
-        r for r in await _rows((OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued))
-        if r["created_at"] < cutoff or r["context"].get("session_id") in expired_session_ids
-    ]
+    due = OutboxMessage.created_at < cutoff
+    if expired_session_ids:
+        due |= OutboxMessage.session_id.is_in(sorted(expired_session_ids))
+    rows = await _rows(
+        (OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued) & due
+    )
     await _forget(rows)
     discard_copies_older_than(var_dir_from_env() / "mail", cutoff)
     return len(rows)
@@ -158,10 +174,9 @@ async def list_outbox(sessions: Sessions, status: str | None = None) -> list[dic
         if status not in {s.value for s in OutboxMessage.Status}:
             raise InvalidInput.field("status", _("Unknown status."))
         query = query.where(OutboxMessage.status == status)
-    if sessions is None:
-        return [_loaded(row) for row in await query.limit(PAGE_LIMIT)]
-    rows = [_loaded(row) for row in await query]
-    return [row for row in rows if row["context"].get("session_id") in sessions][:PAGE_LIMIT]
+    if sessions is not None:
+        query = query.where(OutboxMessage.session_id.is_in(sorted(sessions)) if sessions else WhereRaw("1 = 0"))
+    return [_loaded(row) for row in await query.limit(PAGE_LIMIT)]
 
 
 async def visible_message(sessions: Sessions, message_id: int) -> dict[str, Any]:
@@ -169,10 +184,9 @@ async def visible_message(sessions: Sessions, message_id: int) -> dict[str, Any]
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     if row is None:
         raise NotFound(_("No such message."))
-    row = _loaded(row)
-    if sessions is not None and row["context"].get("session_id") not in sessions:
+    if sessions is not None and row["session_id"] not in sessions:
         raise NotFound(_("No such message."))
-    return row
+    return _loaded(row)
 
 
 def _being_sent(row: dict[str, Any], now: datetime) -> bool:
