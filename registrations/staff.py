@@ -1,4 +1,6 @@
-"""What organisers do with a session's registrations: list, search, filter, count, export as CSV."""
+"""What organisers do with a session's registrations: list, search, filter, count, export as CSV (filtered, counted
+and paged in the database). Not staff accounts: those are ``server/staff.py`` (rules) and ``server/accounts.py``
+(pages and API); the controllers of this module are ``registrations/controllers.py`` and ``registrations/pages.py``."""
 
 from __future__ import annotations
 
