@@ -60,6 +60,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Node tools for the tests (ical.js parses our calendars independently of icalendar).
 node_modules/.installed: package.json

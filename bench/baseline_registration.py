@@ -47,8 +47,8 @@ RETURNING id
 """
 INSERT_OUTBOX = """
 INSERT INTO outbox_message (template, to_address, language, timezone, context, message_id, status, attempts,
-  next_attempt_at, last_error, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, now(), '', now())
+  next_attempt_at, last_error, created_at, session_id, registration_id)
+VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, now(), '', now(), $7, $8)
 """
 
 
@@ -80,7 +80,7 @@ async def register(session_id: int, data: Body, request: Request) -> Reply:
         context = json.dumps({"registration_id": reg_id, "session_id": session_id})
         await connection.execute(
             INSERT_OUTBOX, f"registration_{status}", data.email, data.preferred_language, data.timezone, context,
-            f"<{uuid.uuid4().hex}@bench>",
+            f"<{uuid.uuid4().hex}@bench>", session_id, reg_id,
         )
     return Reply(id=reg_id, status=status)
 

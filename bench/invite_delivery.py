@@ -167,9 +167,8 @@ async def _run() -> tuple[float, float]:
         public_url="https://convene.example.org", mail_from="Convene <events@convene.example.org>", var_dir=_TMP,
     )
     try:
-        from server.mail.worker import load_domain_modules
+        import server.app  # noqa: F401 (registers the domains' mail context builders, as the worker needs)
 
-        load_domain_modules()
         await _queue_invites(settings)
         outbox, baseline = await _interleaved(settings, port)
         sent = await OutboxMessage.count().where(OutboxMessage.status == "sent")

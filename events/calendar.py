@@ -37,7 +37,9 @@ from server.schemas import OptionalQueryId, PathId
 
 PRODID = "-//Convene//Convene events//EN"
 CALENDAR_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
-PUBLIC_STATUSES = (Session.Status.published, Session.Status.cancelled, Session.Status.completed)
+# What the subscription feed carries: the publicly listed sessions (events.queries.PUBLIC_STATUSES) and the
+# cancelled ones, so that subscribers' calendars drop them.
+FEED_STATUSES = (Session.Status.published, Session.Status.cancelled, Session.Status.completed)
 # Every C0/C1 control character except newline and tab: they could end a content line or a header.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 # A parameter value (CN) may not hold a quote, and has no escaping (RFC 5545 3.2).
@@ -217,7 +219,7 @@ async def public_sessions(
     """Sessions anyone may see (published, cancelled or completed), filtered."""
     query = (
         Session.select()
-        .where(Session.status.is_in(list(PUBLIC_STATUSES)))
+        .where(Session.status.is_in(list(FEED_STATUSES)))
         .order_by(Session.starts_at)
         .output(load_json=True)
     )

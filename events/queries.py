@@ -35,6 +35,7 @@ from server.auth import StaffUser
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
 
+# Sessions the public list shows (the calendar feed also carries cancelled ones: events.calendar.FEED_STATUSES).
 PUBLIC_STATUSES = (Session.Status.published.value, Session.Status.completed.value)
 
 

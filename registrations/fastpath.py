@@ -73,8 +73,9 @@ WITH reg AS (
     SELECT id, '', status, 'registrant', '', now() FROM reg
 )
 INSERT INTO outbox_message (template, to_address, language, timezone, context, message_id, status, attempts,
-                            next_attempt_at, last_error, created_at)
-SELECT ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, ${_N + 5}, ${_N + 6}, 'queued', 0, now(), '', now() FROM reg
+                            next_attempt_at, last_error, created_at, session_id, registration_id)
+SELECT ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, ${_N + 5}, ${_N + 6}, 'queued', 0, now(), '', now(), $2, id
+FROM reg
 """  # noqa: S608 (column names are constants)
 
 

@@ -10,6 +10,8 @@ __all__ = [
     "REGIONAL_GROUPS",
     "STAKEHOLDER_CATEGORIES",
     "commissions_of",
+    "countries_in_region",
+    "grouped_countries",
     "is_country",
     "is_language_tag",
     "is_sign_language",
@@ -62,6 +64,17 @@ def regional_group_of(code: str | None) -> str:
 
 def commissions_of(code: str | None) -> list[str]:
     return list(_countries().get(code or "", ("none", ()))[1])
+
+
+def countries_in_region(region: str) -> list[str]:
+    """The countries of a regional group or a Regional Commission (``none`` has its own function below)."""
+    return sorted(code for code, (group, commissions) in _countries().items()
+                  if region == group or region in commissions)
+
+
+def grouped_countries() -> list[str]:
+    """Every country in a regional group other than ``none`` (a code not listed at all is in ``none``)."""
+    return sorted(code for code, (group, _commissions) in _countries().items() if group != "none")
 
 
 def is_language_tag(tag: str) -> bool:

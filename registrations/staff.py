@@ -1,4 +1,6 @@
-"""What organisers do with a session's registrations: list, search, filter, count, export as CSV."""
+"""What organisers do with a session's registrations: list, search, filter, count, export as CSV (filtered, counted
+and paged in the database). Not staff accounts: those are ``server/staff.py`` (rules) and ``server/accounts.py``
+(pages and API); the controllers of this module are ``registrations/controllers.py`` and ``registrations/pages.py``."""
 
 from __future__ import annotations
 
@@ -12,15 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+from piccolo.custom_types import Combinable
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
+
 from registrations.manage import registration_out
 from registrations.reference import (
     COMMISSIONS,
     PROVISIONS,
     REGIONAL_GROUPS,
     STAKEHOLDER_CATEGORIES,
-    commissions_of,
+    countries_in_region,
+    grouped_countries,
     is_language_tag,
-    regional_group_of,
 )
 from registrations.schemas import RegistrationOut, RegistrationPage
 from registrations.tables import Need, Registration, StatusChange
@@ -29,6 +36,8 @@ from server.i18n import gettext as _
 from server.tables import User
 
 MAX_LIMIT = 1000
+# Ids per IN list when loading needs and history (well under SQLite's limit on bound parameters).
+_CHUNK = 500
 CSV_COLUMNS = (
     "id", "status", "waitlist_position", "name", "email", "organisation", "stakeholder_category", "country",
     "regional_group", "commissions", "preferred_language", "timezone", "gender", "delegation_role",
@@ -74,21 +83,44 @@ class ListFilters:
             )
 
 
-def _matches(reg: dict[str, Any], needs: list[dict], f: ListFilters) -> bool:
-    """Search and filters, applied in Python: the region derives from reference data, not a column."""
+def _contains(term: str) -> WhereRaw:
+    """Name, email or organisation contains ``term`` whatever its case: ILIKE on PostgreSQL; SQLite's LIKE ignores
+    the case of ASCII letters. ``%``, ``_`` and ``\\`` in the term are taken literally."""
+    like = "ILIKE" if isinstance(Registration._meta.db, PostgresEngine) else "LIKE"
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    sql = " OR ".join(f"{column} {like} {{}} ESCAPE '\\'" for column in ("name", "email", "organisation"))
+    return WhereRaw(f"({sql})", pattern, pattern, pattern)
+
+
+def _in_region(region: str) -> Combinable:
+    """The country lies in the regional group or Regional Commission, from the reference table."""
+    if region == "none":  # no group: a country of group none, or one the table does not list
+        return Registration.country.is_null() | Registration.country.not_in(grouped_countries())
+    return Registration.country.is_in(countries_in_region(region))
+
+
+def _where(session_id: int, f: ListFilters) -> Combinable:
+    """The session's registrations that match the search and filters, as one SQL condition."""
+    where: Combinable = Registration.session == session_id
     if f.search:
-        term = f.search.casefold()
-        if not any(term in (reg[k] or "").casefold() for k in ("name", "email", "organisation")):
-            return False
-    if f.status and reg["status"] != f.status:
-        return False
-    if f.category and reg["stakeholder_category"] != f.category:
-        return False
-    if f.region and f.region != regional_group_of(reg["country"]) and f.region not in commissions_of(reg["country"]):
-        return False
-    if f.language and f.language not in (reg["preferred_language"], reg["interpretation_language"]):
-        return False
-    return not (f.need and not any(f.need in (n["code"], n["kind"]) for n in needs))
+        where &= _contains(f.search)
+    if f.status:
+        where &= Registration.status == f.status
+    if f.category:
+        where &= Registration.stakeholder_category == f.category
+    if f.region:
+        where &= _in_region(f.region)
+    if f.language:
+        where &= (Registration.preferred_language == f.language) | (
+            Registration.interpretation_language == f.language
+        )
+    if f.need:
+        where &= WhereRaw(
+            "EXISTS (SELECT 1 FROM need WHERE need.registration = registration.id "
+            "AND (need.code = {} OR need.kind = {}))",
+            f.need, f.need,
+        )
+    return where
 
 
 async def _staff_names(history: dict[int, list[dict]]) -> dict[int, str]:
@@ -100,62 +132,85 @@ async def _staff_names(history: dict[int, list[dict]]) -> dict[int, str]:
     return {user["id"]: user["name"] or user["email"] for user in users}
 
 
-async def _rows(session_id: int) -> tuple[list[dict], dict[int, list[dict]], dict[int, list[dict]]]:
-    regs = await Registration.select().where(Registration.session == session_id).order_by(Registration.id)
+async def _needs_and_history(ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, list[dict]]]:
+    """The needs and the history of these registrations only."""
     needs: dict[int, list[dict]] = {}
     history: dict[int, list[dict]] = {}
-    ids = [r["id"] for r in regs]
-    if ids:
-        for need in await Need.select().where(Need.registration.is_in(ids)).order_by(Need.id):
+    for chunk in (ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)):
+        for need in await Need.select().where(Need.registration.is_in(chunk)).order_by(Need.id):
             needs.setdefault(need["registration"], []).append(need)
-        for change in await StatusChange.select().where(StatusChange.registration.is_in(ids)).order_by(StatusChange.id):
+        for change in await StatusChange.select().where(StatusChange.registration.is_in(chunk)).order_by(
+            StatusChange.id
+        ):
             history.setdefault(change["registration"], []).append(change)
-    return regs, needs, history
+    return needs, history
 
 
-def _positions(regs: list[dict]) -> dict[int, int]:
-    """Waitlist positions per participation mode, 1 for the first in line."""
+async def _positions(session_id: int, regs: list[dict]) -> dict[int, int]:
+    """Waitlist positions per participation mode, 1 for the first in line, of the waitlisted among ``regs``."""
+    waiting = [r["id"] for r in regs if r["status"] == Registration.Status.waitlisted]
     positions: dict[int, int] = {}
-    waiting = sorted((r for r in regs if r["status"] == "waitlisted"), key=lambda r: r["waitlist_order"])
-    counters: dict[str, int] = {}
-    for reg in waiting:
-        counters[reg["participation_mode"]] = counters.get(reg["participation_mode"], 0) + 1
-        positions[reg["id"]] = counters[reg["participation_mode"]]
+    for chunk in (waiting[start : start + _CHUNK] for start in range(0, len(waiting), _CHUNK)):
+        placeholders = ", ".join("{}" for _ in chunk)  # only placeholders go into the text; the ids are bound
+        line = (
+            "SELECT id, ROW_NUMBER() OVER (PARTITION BY participation_mode ORDER BY waitlist_order, id) AS place "
+            "FROM registration WHERE session = {} AND status = 'waitlisted'"
+        )
+        sql = f"SELECT id, place FROM ({line}) AS line WHERE id IN ({placeholders})"  # noqa: S608
+        rows = await Registration.raw(sql, session_id, *chunk)
+        positions.update({row["id"]: row["place"] for row in rows})
     return positions
 
 
-def status_counts(regs: list[dict]) -> dict[str, int]:
+async def status_counts(session_id: int) -> dict[str, int]:
+    """How many of the session's registrations are in each status (every status, zero included)."""
     counts = {status.value: 0 for status in Registration.Status}
-    for reg in regs:
-        counts[reg["status"]] += 1
+    rows = await (
+        Registration.select(Registration.status, Count(alias="count"))
+        .where(Registration.session == session_id)
+        .group_by(Registration.status)
+    )
+    counts.update({row["status"]: row["count"] for row in rows})
     return counts
 
 
-async def _matching(session_id: int, filters: ListFilters) -> tuple[list[dict], list[RegistrationOut]]:
-    """Every registration of the session, and every one that matches as staff see it."""
-    regs, needs, history = await _rows(session_id)
-    positions = _positions(regs)
+async def _out(session_id: int, regs: list[dict]) -> list[RegistrationOut]:
+    """``regs`` as staff see them, with their needs, history and waitlist positions."""
+    needs, history = await _needs_and_history([r["id"] for r in regs])
+    positions = await _positions(session_id, regs)
     names = await _staff_names(history)
-    items = [
+    return [
         registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"]), names)
         for r in regs
-        if _matches(r, needs.get(r["id"], []), filters)
     ]
-    return regs, items
 
 
 async def list_registrations(session_id: int, filters: ListFilters) -> RegistrationPage:
-    """One page of the session's registrations that match, the total that match, and counts by status (all)."""
+    """One page of the session's registrations that match, the total that match, and counts by status (all);
+    filtered, counted and paged in the database."""
     filters.check()
-    regs, matching = await _matching(session_id, filters)
-    page = matching[filters.offset : filters.offset + filters.limit]
-    return RegistrationPage(items=page, total=len(matching), counts=status_counts(regs))
+    where = _where(session_id, filters)
+    regs = await (
+        Registration.select().where(where).order_by(Registration.id).limit(filters.limit).offset(filters.offset)
+    )
+    counts = await status_counts(session_id)
+    return RegistrationPage(items=await _out(session_id, regs), total=await _total(where, filters, counts),
+                            counts=counts)
+
+
+async def _total(where: Combinable, f: ListFilters, counts: dict[str, int]) -> int:
+    """How many match: read off the counts by status when no other filter applies (the list's first view), else
+    counted."""
+    if f.search or f.category or f.region or f.language or f.need:
+        return await Registration.count().where(where)
+    return counts[f.status] if f.status else sum(counts.values())
 
 
 async def matching_registrations(session_id: int, filters: ListFilters) -> list[RegistrationOut]:
     """Every registration that matches the search and filters, whatever the paging says (for exports)."""
     filters.check(paged=False)
-    return (await _matching(session_id, filters))[1]
+    regs = await Registration.select().where(_where(session_id, filters)).order_by(Registration.id)
+    return await _out(session_id, regs)
 
 
 def _cell(value: Any) -> str:

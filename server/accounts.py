@@ -1,4 +1,6 @@
-"""Staff accounts: admin pages and API for users, everyone's own API tokens and profile."""
+"""Staff accounts over HTTP: the admin pages and API for users, everyone's own API tokens and profile; thin
+controllers over the rules in ``server/staff.py`` (a session's registrations as staff see them are
+``registrations/staff.py``)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,20 @@
-"""The Litestar app factory: one place that assembles settings, database, templates, security and routes."""
+"""The Litestar app factory, and with server.cli the composition root: the one place in server/ that imports the
+domains (plain imports, so a rename fails at once and linters see every edge) and hands infrastructure what it
+needs: route handlers, template globals, the session access check and the session ids an organiser may see.
+Importing the domain modules here also registers their mail context builders, signal receivers and periodic jobs.
+"""
 
 from __future__ import annotations
 
-__all__ = ["ROUTE_MODULES", "create_app", "jinja_environment"]
+__all__ = ["ROUTE_HANDLERS", "create_app", "jinja_environment"]
 
 import asyncio
-import importlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
@@ -22,73 +25,41 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from server import i18n
+import events.access
+import events.calendar
+import events.controllers
+import events.summaries
+import registrations.controllers
+import registrations.labels
+import registrations.mail_context  # registers the mail context builders
+import registrations.notifications  # registers reminders and the signal receivers that queue mail
+import registrations.waitlist  # registers the waitlist's job and signal receiver
+import server.accounts
+import server.controllers
+import server.mail.pages
 from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers
-from server.settings import ROOT, Settings
-from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware, bounded_path_ids
+from server.mail.worker import run_worker
+from server.settings import Settings
+from server.web import RequestContextMiddleware, bounded_path_ids, template_environment
 
-# Route modules, each exposing ``route_handlers``; named, not imported, so that server/ depends on no domain.
-ROUTE_MODULES = (
-    "server.controllers",
-    "server.accounts",
-    "server.mail.pages",
-    "events.controllers",
-    "events.calendar",
-    "events.summaries",
-    "registrations.controllers",
-)
-# Background services started with the app: ``(settings) -> coroutine`` factories, named for the same reason.
-WORKER_FACTORY = "server.mail.worker:run_worker"
-# Template globals that domain packages provide: ``() -> dict`` functions, named for the same reason.
-TEMPLATE_GLOBALS = ("registrations.labels:template_globals",)
+# Every route of the app, infrastructure's and the domains'.
+ROUTE_HANDLERS: list = [
+    *server.controllers.route_handlers,
+    *server.accounts.route_handlers,
+    *server.mail.pages.route_handlers,
+    *events.controllers.route_handlers,
+    *events.calendar.route_handlers,
+    *events.summaries.route_handlers,
+    *registrations.controllers.route_handlers,
+]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def jinja_environment() -> Environment:
-    """Templates for pages and mail: autoescaped, translated through the current locale."""
-    env = Environment(
-        loader=FileSystemLoader(ROOT / "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    i18n.install_jinja(env)
-    env.globals.update(
-        LANGUAGES=i18n.LANGUAGES,
-        current_locale=i18n.current_locale,
-        current_timezone=i18n.current_timezone,
-        text_direction=i18n.text_direction,
-        pick_text=i18n.pick_text,
-        format_datetime=i18n.format_datetime,
-        format_time_range=i18n.format_time_range,
-        format_date=i18n.format_date,
-        format_number=i18n.format_number,
-        format_list=i18n.format_list,
-        language_name=i18n.language_name,
-        autonym=i18n.autonym,
-        lang_attrs=i18n.lang_attrs,
-        language_note=i18n.language_note,
-        LANGUAGE_COOKIE=LANGUAGE_COOKIE,
-        TIMEZONE_COOKIE=TIMEZONE_COOKIE,
-    )
-    for target in TEMPLATE_GLOBALS:
-        env.globals.update(_load(target)())
-    return env
-
-
-def _route_handlers() -> list:
-    handlers: list = []
-    for name in ROUTE_MODULES:
-        handlers.extend(importlib.import_module(name).route_handlers)
-    return handlers
-
-
-def _load(target: str) -> Callable:
-    module, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module), attribute)
+    """Templates for pages: the shared environment with the globals the domains provide."""
+    return template_environment(registrations.labels.template_globals())
 
 
 def _logging_config() -> LoggingConfig:
@@ -129,7 +100,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
         await pool.start()  # a database down at startup is logged, not fatal: /health says so meanwhile
         worker = None
         if with_worker:
-            worker = asyncio.create_task(_load(WORKER_FACTORY)(settings))
+            worker = asyncio.create_task(run_worker(settings))
         try:
             yield
         finally:
@@ -139,7 +110,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
             await pool.close()
 
     app = Litestar(
-        route_handlers=[*_route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
+        route_handlers=[*ROUTE_HANDLERS, create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
         guards=[bounded_path_ids],
         before_request=_start_pool,
@@ -170,6 +141,9 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.pool = pool
+    # What server/ needs to know of sessions, asked of events (server.auth's guard, the staff outbox pages).
+    app.state.session_access_check = events.access.ensure_can_manage
+    app.state.managed_session_ids = events.access.managed_session_ids
     # Outermost, not per route: addresses that match no route also get a request id, headers and an access log.
     app.asgi_handler = RequestContextMiddleware()(app.asgi_handler)
     logging.getLogger("convene").setLevel(logging.INFO)

@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 import hashlib
-import importlib
 import math
 import secrets
 from dataclasses import dataclass
@@ -291,20 +290,17 @@ async def forget_old_login_attempts() -> None:
     await LoginAttempt.delete().where(LoginAttempt.created_at < datetime.now(UTC) - PAIR_WINDOW)
 
 
-#: Who may manage a session is a rule of events/; named, not imported, as server/ depends on no domain package.
-SESSION_ACCESS_CHECK = "events.access:ensure_can_manage"
-
-
 async def require_session_manager(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """Guard for staff routes under one session (``{session_id}`` in the path): its organisers and admins.
 
-    It runs before the body is read, so someone else's organiser gets 403 whatever they send.
+    It runs before the body is read, so someone else's organiser gets 403 whatever they send. Who may manage a
+    session is a rule of events/: the composition root (server.app) hands the check over as
+    ``app.state.session_access_check``, an ``(user, session_id)`` coroutine raising NotFound or Forbidden.
     """
     user = await authenticate(connection)
     if user is None:
         raise NotAuthorizedException("Authentication required")
-    module, _sep, name = SESSION_ACCESS_CHECK.partition(":")
-    await getattr(importlib.import_module(module), name)(user, int(connection.path_params["session_id"]))
+    await connection.app.state.session_access_check(user, int(connection.path_params["session_id"]))
 
 
 async def login(email: str, password: str, address: str, *, rate_limit: bool = True) -> tuple[StaffUser, int]:

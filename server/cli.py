@@ -1,4 +1,8 @@
-"""The ``convene`` command: serve, worker, migrate, user create, demo, purge."""
+"""The ``convene`` command: serve, worker, migrate, user create, demo, purge.
+
+With server.app it is the composition root: it imports the domains' commands with plain imports (server.app's
+imports register the domains' mail context builders and jobs before a worker starts).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,17 @@ __all__ = ["main"]
 
 import argparse
 import asyncio
-import importlib
 import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import server.app  # noqa: F401 (the domains' mail context builders and jobs, for cmd_worker)
+from events.demo import load_demo
+from registrations.retention import purge_expired
 from server.errors import ConveneError
+from server.mail.worker import run_worker
 from server.settings import ConfigError, Settings
-
-# Commands that live in domain packages, named so that server/ imports no domain at module level.
-DEMO = "events.demo:load_demo"
-PURGE = "registrations.retention:purge_expired"
-WORKER = "server.mail.worker:run_worker"
-
-
-def _load(target: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-    module, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module), attribute)
 
 
 async def _with_database(settings: Settings, action: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -60,15 +57,15 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, lambda: _load(DEMO)(settings)))
+    asyncio.run(_with_database(settings, lambda: load_demo(settings)))
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, lambda: _load(PURGE)()))
+    asyncio.run(_with_database(settings, purge_expired))
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, lambda: _load(WORKER)(settings)))
+    asyncio.run(_with_database(settings, lambda: run_worker(settings)))
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:

@@ -1,4 +1,6 @@
-"""Staff accounts and API tokens: the rules behind the admin, token and profile pages and their API.
+"""Staff accounts and API tokens: the rules (services) behind the admin, token and profile pages and their API.
+Their HTTP side (pages and JSON controllers) is ``server/accounts.py``; a session's registrations as staff see
+them are ``registrations/staff.py``, which has nothing to do with staff accounts.
 
 Disabling a user or setting a new password raises ``User.session_version``, which every session cookie
 carries, so the person's open sessions end at once; a disabled user's tokens stop working too.

@@ -101,6 +101,10 @@ class OutboxMessage(Table):
     timezone = Varchar(length=64, default="UTC")
     #: The facts that must not drift between decision and sending: ids, calendar SEQUENCE and METHOD, changes.
     context = JSON(default="{}")
+    #: The session the message is about, copied from ``context`` (the outbox page and forgetting filter on it).
+    session_id = Integer(null=True, default=None, index=True)
+    #: The registration the message is about, copied from ``context``; null for mail to staff and invitations.
+    registration_id = Integer(null=True, default=None, index=True)
     #: Stable Message-ID header value.
     message_id = Varchar(length=200, unique=True)
     #: Makes a message that must go once (a reminder) unique; null for the rest.

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-__all__ = ["RequestContextMiddleware", "bounded_path_ids", "client_address", "negotiate_language", "request_id"]
+__all__ = [
+    "RequestContextMiddleware", "bounded_path_ids", "client_address", "negotiate_language", "request_id",
+    "template_environment",
+]
 
 import contextvars
 import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 from zoneinfo import available_timezones
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -19,13 +25,50 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from server import i18n
 from server.errors import NotFound
 from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_request_locale
 from server.i18n import gettext as _
 from server.schemas import MAX_INT
+from server.settings import ROOT
 
 LANGUAGE_COOKIE = "convene_lang"
 TIMEZONE_COOKIE = "convene_tz"
+
+
+
+def template_environment(extra_globals: Mapping[str, Any] | None = None) -> Environment:
+    """Templates for pages and mail: autoescaped, translated through the current locale; ``extra_globals`` are
+    what the domains add (the composition root, server.app, hands them over)."""
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    i18n.install_jinja(env)
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES,
+        current_locale=i18n.current_locale,
+        current_timezone=i18n.current_timezone,
+        text_direction=i18n.text_direction,
+        pick_text=i18n.pick_text,
+        format_datetime=i18n.format_datetime,
+        format_time_range=i18n.format_time_range,
+        format_date=i18n.format_date,
+        format_number=i18n.format_number,
+        format_list=i18n.format_list,
+        language_name=i18n.language_name,
+        autonym=i18n.autonym,
+        lang_attrs=i18n.lang_attrs,
+        language_note=i18n.language_note,
+        LANGUAGE_COOKIE=LANGUAGE_COOKIE,
+        TIMEZONE_COOKIE=TIMEZONE_COOKIE,
+    )
+    env.globals.update(extra_globals or {})
+    return env
+
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("convene.access")

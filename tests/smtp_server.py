@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from server.mail.worker import load_domain_modules
+import server.app  # noqa: F401 (the composition root registers the domains' mail context builders)
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,6 +181,5 @@ def no_unexpected_mail_fixture(smtp: SmtpServer) -> Iterator[None]:
 
 @pytest.fixture(name="mail_settings")
 def mail_settings_fixture(settings: Settings, smtp: SmtpServer, database: str) -> Settings:
-    """The test settings, delivering to the test's SMTP server; domain modules loaded as the worker does."""
-    load_domain_modules()
+    """The test settings, delivering to the test's SMTP server."""
     return dataclasses.replace(settings, smtp_url=smtp.url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __all__ = [
     "DELIVERY_LOG_DAYS",
+    "about",
     "enqueue",
     "forget_delivered",
     "forget_mail_of",
@@ -17,13 +18,14 @@ __all__ = [
     "visible_message",
 ]
 
-import importlib
 import json
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.auth import StaffUser
+from piccolo.columns.combination import WhereRaw
+
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.mail.transport import discard_copies_older_than, discard_written_copies
@@ -38,6 +40,12 @@ def _domain(mail_from: str) -> str:
 def new_message_id(mail_from: str) -> str:
     """A fresh Message-ID in the sender's domain (also for hot paths that write the outbox row in SQL)."""
     return f"<{uuid.uuid4().hex}@{_domain(mail_from)}>"
+
+
+def about(context: dict[str, Any], key: str) -> int | None:
+    """The id ``context`` names under ``key`` (``session_id``, ``registration_id``), for the row's own column."""
+    value = context.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def enqueue(
@@ -64,6 +72,8 @@ async def enqueue(
             language=language,
             timezone=timezone,
             context=context,
+            session_id=about(context, "session_id"),
+            registration_id=about(context, "registration_id"),
             message_id=message_id,
             dedupe_key=dedupe_key,
         )
@@ -85,7 +95,11 @@ DELIVERY_LOG_DAYS = 30
 def forgotten_fields(row: dict[str, Any]) -> dict[Any, Any]:
     """What forgetting a message writes: it keeps only the session it was about (so organisers still see it
     listed)."""
-    return {OutboxMessage.to_address: "", OutboxMessage.context: {"session_id": row["context"].get("session_id")}}
+    return {
+        OutboxMessage.to_address: "",
+        OutboxMessage.context: {"session_id": row["context"].get("session_id")},
+        OutboxMessage.registration_id: None,
+    }
 
 
 async def _forget(rows: list[dict[str, Any]]) -> None:
@@ -110,8 +124,7 @@ async def _rows(where: Any) -> list[dict[str, Any]]:
 async def forget_mail_of(to_address: str, registration_id: int) -> None:
     """A registrant's data is erased: their mail not yet sent is dropped, their sent and failed mail loses
     address and facts."""
-    rows = [r for r in await _rows(OutboxMessage.to_address == to_address)
-            if r["context"].get("registration_id") == registration_id]
+    rows = await _rows((OutboxMessage.registration_id == registration_id) & (OutboxMessage.to_address == to_address))
     queued = [r["id"] for r in rows if r["status"] == OutboxMessage.Status.queued]
     if queued:
         await OutboxMessage.delete().where(OutboxMessage.id.is_in(queued))
@@ -122,10 +135,12 @@ async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
     """Sent and failed mail older than DELIVERY_LOG_DAYS, or about a session whose retention ran out, loses its
     address and facts (and development copies in ``var/mail`` that old go); returns how many messages."""
     cutoff = now - timedelta(days=DELIVERY_LOG_DAYS)
-    rows = [
-        r for r in await _rows((OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued))
-        if r["created_at"] < cutoff or r["context"].get("session_id") in expired_session_ids
-    ]
+    due = OutboxMessage.created_at < cutoff
+    if expired_session_ids:
+        due |= OutboxMessage.session_id.is_in(sorted(expired_session_ids))
+    rows = await _rows(
+        (OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued) & due
+    )
     await _forget(rows)
     discard_copies_older_than(var_dir_from_env() / "mail", cutoff)
     return len(rows)
@@ -147,38 +162,31 @@ def _loaded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def _managed_session_ids(user: StaffUser) -> set[int] | None:
-    """Sessions ``user`` organises (None: an admin, who sees all); events is loaded by name (server imports
-    no domain package at module level)."""
-    access = importlib.import_module("events.access")
-    ids = await access.managed_session_ids(user)
-    return None if ids is None else set(ids)
+#: ``sessions`` below: the ids of the sessions whose mail the viewer may see, None for all (an admin). Who organises
+#: what is a rule of events/, which the caller asks (server/ imports no domain).
+Sessions = Collection[int] | None
 
 
-async def list_outbox(user: StaffUser, status: str | None = None) -> list[dict[str, Any]]:
-    """Newest messages first; organisers see only mail about the sessions they organise."""
+async def list_outbox(sessions: Sessions, status: str | None = None) -> list[dict[str, Any]]:
+    """Newest messages first; only mail about ``sessions`` (an organiser's own)."""
     query = OutboxMessage.select().order_by(OutboxMessage.id, ascending=False)
     if status:
         if status not in {s.value for s in OutboxMessage.Status}:
             raise InvalidInput.field("status", _("Unknown status."))
         query = query.where(OutboxMessage.status == status)
-    sessions = await _managed_session_ids(user)
-    if sessions is None:
-        return [_loaded(row) for row in await query.limit(PAGE_LIMIT)]
-    rows = [_loaded(row) for row in await query]
-    return [row for row in rows if row["context"].get("session_id") in sessions][:PAGE_LIMIT]
+    if sessions is not None:
+        query = query.where(OutboxMessage.session_id.is_in(sorted(sessions)) if sessions else WhereRaw("1 = 0"))
+    return [_loaded(row) for row in await query.limit(PAGE_LIMIT)]
 
 
-async def visible_message(user: StaffUser, message_id: int) -> dict[str, Any]:
-    """One message ``user`` may see, else NotFound (an organiser learns nothing of other sessions' mail)."""
+async def visible_message(sessions: Sessions, message_id: int) -> dict[str, Any]:
+    """One message about ``sessions``, else NotFound (an organiser learns nothing of other sessions' mail)."""
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     if row is None:
         raise NotFound(_("No such message."))
-    row = _loaded(row)
-    sessions = await _managed_session_ids(user)
-    if sessions is not None and row["context"].get("session_id") not in sessions:
+    if sessions is not None and row["session_id"] not in sessions:
         raise NotFound(_("No such message."))
-    return row
+    return _loaded(row)
 
 
 def _being_sent(row: dict[str, Any], now: datetime) -> bool:
@@ -191,9 +199,10 @@ def is_retryable(row: dict[str, Any]) -> bool:
             and not _being_sent(row, datetime.now(UTC)))
 
 
-async def retry(user: StaffUser, message_id: int) -> None:
-    """Queue a failed (or waiting) message again, to go at once with a fresh count of attempts."""
-    row = await visible_message(user, message_id)
+async def retry(sessions: Sessions, message_id: int) -> None:
+    """Queue a failed (or waiting) message about ``sessions`` again, to go at once with a fresh count of
+    attempts."""
+    row = await visible_message(sessions, message_id)
     if row["status"] == OutboxMessage.Status.sent:
         raise Conflict(_("This message was already sent."), [FieldError("status", _("Already sent."))])
     if is_forgotten(row):

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["route_handlers"]
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -15,11 +16,21 @@ from server.errors import Conflict
 from server.i18n import gettext as _
 from server.mail import outbox
 from server.mail.render import build_mime, render_message
-from server.mail.worker import load_domain_modules
 from server.schemas import PathId
 
 # The rendered HTML of a message is shown on its own, with nothing allowed to run or load.
 PREVIEW_CSP = "default-src 'none'; img-src data:; sandbox"
+
+
+async def visible_sessions(request: Request, me: Me) -> set[int] | None:
+    """The sessions whose mail ``me`` may see, None for all (an admin): events decides, through the function the
+    composition root (server.app) hands over as ``app.state.managed_session_ids``."""
+    ids = await request.app.state.managed_session_ids(me)
+    return None if ids is None else set(ids)
+
+
+#: A handler parameter: the sessions whose mail the signed-in staff member may see.
+Sessions = NamedDependency[set[int] | None]
 
 
 def _kept(row: dict) -> dict:
@@ -34,21 +45,20 @@ class OutboxPages(Controller):
 
     path = "/staff/outbox"
     guards = [require_staff]
-    dependencies = STAFF
+    dependencies = {**STAFF, "sessions": Provide(visible_sessions)}
     include_in_schema = False
 
     @get("/")
-    async def messages(self, me: Me, status: FromQuery[str | None] = None) -> Template:
+    async def messages(self, me: Me, sessions: Sessions, status: FromQuery[str | None] = None) -> Template:
         """Newest first, filtered by status; organisers see their sessions' mail only."""
-        rows = await outbox.list_outbox(me, status or None)
+        rows = await outbox.list_outbox(sessions, status or None)
         context = {"user": me, "messages": rows, "status": status or "", "retryable": outbox.is_retryable}
         return Template("pages/staff/outbox.html", context=context)
 
     @get("/{message_id:int}")
-    async def preview(self, request: Request, me: Me, message_id: PathId) -> Template:
+    async def preview(self, request: Request, me: Me, sessions: Sessions, message_id: PathId) -> Template:
         """The message as its recipient gets it (rendered now, in their language and time zone)."""
-        row = await outbox.visible_message(me, message_id)
-        load_domain_modules()
+        row = await outbox.visible_message(sessions, message_id)
         rendered, error = None, ""
         try:
             rendered = await render_message(_kept(row), request.app.state.settings)
@@ -63,18 +73,16 @@ class OutboxPages(Controller):
         )
 
     @get("/{message_id:int}/message.html")
-    async def preview_html(self, request: Request, me: Me, message_id: PathId) -> Response[str]:
+    async def preview_html(self, request: Request, sessions: Sessions, message_id: PathId) -> Response[str]:
         """The HTML part alone, sandboxed (no script, no remote content)."""
-        row = _kept(await outbox.visible_message(me, message_id))
-        load_domain_modules()
+        row = _kept(await outbox.visible_message(sessions, message_id))
         rendered = await render_message(row, request.app.state.settings)
         return Response(rendered.html, media_type="text/html", headers={"Content-Security-Policy": PREVIEW_CSP})
 
     @get("/{message_id:int}/message.eml")
-    async def download(self, request: Request, me: Me, message_id: PathId) -> Response[bytes]:
+    async def download(self, request: Request, sessions: Sessions, message_id: PathId) -> Response[bytes]:
         """The whole MIME message as it would be sent, to inspect headers and the calendar."""
-        row = _kept(await outbox.visible_message(me, message_id))
-        load_domain_modules()
+        row = _kept(await outbox.visible_message(sessions, message_id))
         settings = request.app.state.settings
         message = build_mime(row, await render_message(row, settings), settings)
         return Response(
@@ -84,9 +92,9 @@ class OutboxPages(Controller):
         )
 
     @post("/{message_id:int}/retry")
-    async def retry(self, me: Me, message_id: PathId) -> Redirect:
+    async def retry(self, sessions: Sessions, message_id: PathId) -> Redirect:
         """Queue the message again, to go at once."""
-        await outbox.retry(me, message_id)
+        await outbox.retry(sessions, message_id)
         return Redirect(f"/staff/outbox/{message_id}", status_code=HTTP_303_SEE_OTHER)
 
 

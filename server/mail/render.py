@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from server.i18n import text_direction, use_locale
 from server.settings import Settings
+from server.web import template_environment
 
 
 class MessageObsolete(Exception):
@@ -87,9 +88,7 @@ def _builder_for(template: str) -> ContextBuilder | None:
 @cache
 def _environments() -> tuple[Environment, Environment]:
     """The page environment for HTML (autoescaped) and an overlay without escaping for subject and text."""
-    from server.app import jinja_environment  # server.app builds the shared Jinja setup
-
-    html = jinja_environment()
+    html = template_environment()  # mail templates use no domain's globals
     html.globals["text_direction"] = text_direction
     # Its own cache: a shared one would hand the text overlay the HTML-escaping compilation of a template.
     text = html.overlay(autoescape=False, cache_size=200)

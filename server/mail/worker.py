@@ -10,11 +10,9 @@ between the SMTP server's acceptance and the commit that records it (its Message
 
 from __future__ import annotations
 
-__all__ = ["WorkerOptions", "claim_batch", "deliver_due", "load_domain_modules", "run_periodic_jobs", "run_worker"]
+__all__ = ["WorkerOptions", "claim_batch", "deliver_due", "run_periodic_jobs", "run_worker"]
 
 import asyncio
-import importlib
-import importlib.util
 import json
 import logging
 import os
@@ -41,11 +39,6 @@ logger = logging.getLogger("convene.mail")
 # Errors of a database that is away for a moment (rendering reads rows): the message is retried, not failed.
 _TRANSIENT = (OSError, TimeoutError, sqlite3.OperationalError, asyncpg.PostgresConnectionError,
               asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
-
-# Domain modules that register mail context builders, signal receivers and periodic jobs, besides the
-# route modules; imported by name so that server/ depends on no domain package.
-EXTRA_DOMAIN_MODULES = ("registrations.notifications", "registrations.mail_context", "events.summaries")
-
 
 @dataclass(frozen=True)
 class WorkerOptions:
@@ -81,15 +74,6 @@ class WorkerOptions:
             poll_seconds=float(env.get("CONVENE_MAIL_POLL_SECONDS", defaults.poll_seconds)),
             backoff_seconds=float(env.get("CONVENE_MAIL_BACKOFF_SECONDS", defaults.backoff_seconds)),
         )
-
-
-def load_domain_modules() -> None:
-    """Import the domain modules so their signal receivers, mail context builders and jobs register."""
-    from server.app import ROUTE_MODULES
-
-    for name in (*ROUTE_MODULES, *EXTRA_DOMAIN_MODULES):
-        if name in ROUTE_MODULES or importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
 
 
 def _now() -> datetime:
@@ -301,8 +285,11 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
 async def run_worker(
     settings: Settings, *, stop: asyncio.Event | None = None, options: WorkerOptions | None = None
 ) -> None:
-    """Deliver the outbox until ``stop`` is set (or the task is cancelled); run periodic jobs each minute."""
-    load_domain_modules()
+    """Deliver the outbox until ``stop`` is set (or the task is cancelled); run periodic jobs each minute.
+
+    The mail context builders and jobs are those the domains registered (server.mail.render, server.jobs):
+    the composition root (server.app, server.cli) imports them before it starts a worker.
+    """
     options = options or WorkerOptions.from_env()
     stop = stop or asyncio.Event()
     transport = transport_for(settings)

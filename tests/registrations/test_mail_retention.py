@@ -12,7 +12,7 @@ from events.tables import Session
 from registrations import notifications
 from registrations.manage import erase
 from registrations.retention import purge_expired
-from server.mail.worker import WorkerOptions, deliver_due, load_domain_modules
+from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.conftest import Staff, login_cookie_client
@@ -37,7 +37,6 @@ async def _outbox() -> list[dict]:
 
 
 async def test_erasure_forgets_sent_mail_and_drops_mail_not_yet_sent(mail_settings: Settings, smtp: SmtpServer):
-    load_domain_modules()
     session = await make_session()
     reg = await make_registration(session["id"], "ana@example.org")
     other = await make_registration(session["id"], "bo@example.org")
@@ -60,7 +59,6 @@ async def test_erasure_forgets_sent_mail_and_drops_mail_not_yet_sent(mail_settin
 
 
 async def test_purge_forgets_old_mail_and_mail_of_expired_sessions(mail_settings: Settings, smtp: SmtpServer, capsys):
-    load_domain_modules()
     live, expired = await make_session(), await make_session()
     for session, address in ((live, "old@example.org"), (live, "new@example.org"), (expired, "gone@example.org")):
         reg = await make_registration(session["id"], address)
@@ -89,7 +87,6 @@ async def test_purge_forgets_old_mail_and_mail_of_expired_sessions(mail_settings
 async def test_forgotten_message_has_no_preview_and_no_retry(
     client: httpx.AsyncClient, settings: Settings, admin: Staff
 ):
-    load_domain_modules()
     session = await make_session()
     reg = await make_registration(session["id"], "ana@example.org")
     await notifications.notify_registration_confirmed(reg, settings=settings)
@@ -112,7 +109,6 @@ async def test_forgotten_message_has_no_preview_and_no_retry(
 
 
 async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail():
-    load_domain_modules()
     settings = Settings.from_env()
     assert settings.smtp_url is None  # so mail is written under var/mail
     mail_dir = settings.mail_dir

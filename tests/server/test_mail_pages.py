@@ -6,7 +6,7 @@ import httpx
 
 from events.tables import SessionOrganiser
 from registrations import notifications
-from server.mail.worker import claim_batch, load_domain_modules
+from server.mail.worker import claim_batch
 from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.conftest import Staff, login_cookie_client
@@ -14,7 +14,6 @@ from tests.mail_data import make_registration, make_session
 
 
 async def _two_sessions_with_mail(settings: Settings, organiser: Staff) -> tuple[dict, dict]:
-    load_domain_modules()
     mine = await make_session()
     other = await make_session(title={"en": "Someone else's session"})
     await SessionOrganiser.insert(SessionOrganiser(session=mine["id"], user=organiser.id))

@@ -265,11 +265,17 @@ def test_worker_options_read_from_environment():
     assert (options.lease_seconds, options.batch_size, options.poll_seconds) == (2.0, 5, 2.0)
 
 
+def _running_workers() -> list[asyncio.Task]:
+    """The worker tasks running in this event loop."""
+    return [task for task in asyncio.all_tasks() if getattr(task.get_coro(), "__name__", "") == "run_worker"]
+
+
 async def test_serve_with_worker_delivers_in_process(mail_settings: Settings, smtp: SmtpServer):
     from server.app import create_app
 
     await queue_pending(1)
     async with create_app(mail_settings, with_worker=True).lifespan():
+        assert len(_running_workers()) == 1
         for _ in range(100):  # the in-process worker polls; give it up to 10 s
             if smtp.sink.received:
                 break
@@ -284,8 +290,9 @@ async def test_plain_serve_sends_nothing(mail_settings: Settings, smtp: SmtpServ
     await queue_pending(1)
 
     async with create_app(mail_settings).lifespan():
-        await asyncio.sleep(1.0)
+        running = _running_workers()  # the worker starts with the app or never: no time to wait for
 
+    assert running == []
     assert await statuses() == [("person0@example.org", "queued", 0)]
 
 
