@@ -26,6 +26,7 @@ from events.labels import (
 from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effective_status, load_row, now
 from events.schemas import SessionPublicOut
 from events.tables import Series, Session
+from server import signals
 from server.auth import StaffUser, require_session_manager, require_staff
 from server.errors import InvalidInput
 from server.i18n import (
@@ -99,10 +100,13 @@ def session_view(session: SessionPublicOut, series_titles: dict[int, dict[str, s
 async def session_page_context(session_id: int) -> dict[str, Any]:
     """The context of ``pages/session.html`` for a public session (NotFound for drafts).
 
-    The registrations package re-renders the page with ``form`` and ``form_errors`` added.
+    The registrations package re-renders the page with ``form`` and ``form_errors`` added, and adds what it shows
+    there (the published written inputs) on ``session_page_shown``.
     """
     session = await queries.read_session(session_id, None)
-    return {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {}}
+    context = {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {}}
+    await signals.send("session_page_shown", session_id=session_id, context=context)
+    return context
 
 
 def _choices() -> dict[str, Any]:
