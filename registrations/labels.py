@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
-    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REASONS",
+    "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "INPUT_KINDS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES", "REASONS",
     "REGIONAL_GROUPS", "STATUSES",
     "country_choices", "country_name", "describe_need", "reason_label",
 ]
@@ -147,6 +147,15 @@ MESSAGE_KINDS = {
 }
 
 
+#: What a written input is: a text, or a document of one of these types.
+INPUT_KINDS = {
+    "": _l("Text"),
+    "pdf": _l("PDF document"),
+    "docx": _l("Word document (DOCX)"),
+    "odt": _l("OpenDocument text (ODT)"),
+}
+
+
 def template_globals() -> dict:
     """Loaded by server.app into every template."""
     return {
@@ -160,4 +169,5 @@ def template_globals() -> dict:
         "mode_label": lambda code: str(MODES.get(code, code)),
         "message_kind_label": lambda code: str(MESSAGE_KINDS.get(code, code)),
         "country_name": country_name,
+        "input_kind_label": lambda kind: str(INPUT_KINDS.get(kind or "", kind)),
     }
