@@ -45,6 +45,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("DELETE", "/api/v1/manage/{}"),
     ("GET", "/api/v1/manage/{}/export"),
     ("POST", "/api/v1/manage/{}/erase"),
+    ("GET", "/api/v1/manage/{}/inputs"),  # written inputs through the manage link
+    ("POST", "/api/v1/manage/{}/inputs"),
+    ("GET", "/sessions/{}/inputs/{}/file"),  # a published written input, from the public session page
     ("GET", "/manage/{}*"),
     ("POST", "/manage/{}*"),
     ("GET", "/unsubscribe/*"),
