@@ -23,14 +23,17 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
+from events import services
 from events.access import current_staff
+from events.forms import _local_datetime, _local_text
 from events.queries import load_row
+from events.schemas import SessionUpdate
 from registrations import inputs
 from registrations.pages import _errors, _manage_context, _registrant
 from registrations.schemas import InputChange, InputCreate
 from registrations.tables import Registration
 from server.auth import require_session_manager
-from server.errors import ConveneError, InvalidInput, NotFound, handle_domain
+from server.errors import ConveneError, FieldError, InvalidInput, NotFound, handle_domain
 from server.i18n import gettext as _
 from server.i18n import pick_text
 from server.settings import MAX_UPLOAD_BYTES, Settings
@@ -180,6 +183,7 @@ class InputPages(Controller):
             "user": await current_staff(request), "session_row": session, "title": title,
             "items": await inputs.inputs_of_session(session_id), "registrations": registrations,
             "takes_inputs": session["kind"] in inputs.INPUT_KINDS, "closes_at": inputs.closes_at(session),
+            "deadline_text": _local_text(session["inputs_close_at"], session["timezone"]),
             "form": {}, "errors": {}, "done": request.query_params.get("done"), **extra,
         }
         return Template("pages/staff/inputs.html", context=context, status_code=status, media_type=MediaType.HTML)
@@ -204,6 +208,25 @@ class InputPages(Controller):
             values = {name: str(form.get(name) or "") for name in _FORM_FIELDS}
             return await self._page(request, session_id, error.status_code, form=values, errors=_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=uploaded", status_code=303)
+
+    @post("/deadline")
+    async def deadline(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Set until when registrants may send inputs (a time in the session's zone; empty: until the start)."""
+        user = await current_staff(request)
+        form = await request.form()
+        text = str(form.get("inputs_close_at") or "").strip()
+        errors: list[FieldError] = []
+        value = _local_datetime("inputs_close_at", text, (await load_row(session_id))["timezone"], errors)
+        try:
+            if errors:
+                raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+            await services.update_session(user, session_id, SessionUpdate(inputs_close_at=value))
+        except ConveneError as error:
+            if error.status_code in (403, 404):
+                raise
+            return await self._page(request, session_id, error.status_code, deadline_text=text,
+                                    errors=_errors(error))
+        return Redirect(f"/staff/sessions/{session_id}/inputs?done=deadline", status_code=303)
 
     @post("/{input_id:int}")
     async def decide(self, request: Request, session_id: FromPath[int], input_id: FromPath[int]) -> Redirect:

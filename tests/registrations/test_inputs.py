@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.datastructures import UploadFile
@@ -501,3 +502,40 @@ def test_sniff_reads_content_not_names(tmp_path: Path):
     found = [inputs.sniff(tmp_path / name) for name in samples]
 
     assert found == ["pdf", "docx", "odt", None, None]
+
+
+async def test_staff_page_sets_the_deadline_in_the_sessions_zone(client, organiser):
+    session_id = await _listening()  # Europe/Zurich
+    await assign(session_id, organiser.id)
+    await login_cookie_client(client, organiser)
+    token = await csrf_token(client)
+    local = (datetime.now(UTC) + timedelta(days=3)).astimezone(ZoneInfo("Europe/Zurich")).replace(
+        second=0, microsecond=0)
+
+    response = await client.post(f"/staff/sessions/{session_id}/inputs/deadline",
+                                 data={"inputs_close_at": local.strftime("%Y-%m-%dT%H:%M"), "_csrf_token": token})
+    refused = await client.post(f"/staff/sessions/{session_id}/inputs/deadline",
+                                data={"inputs_close_at": "next week", "_csrf_token": token})
+    cleared = await client.post(f"/staff/sessions/{session_id}/inputs/deadline",
+                                data={"inputs_close_at": "", "_csrf_token": token})
+
+    assert response.status_code == 303
+    assert refused.status_code == 422 and 'id="error-inputs_close_at"' in refused.text
+    assert cleared.status_code == 303
+    row = await Session.select(Session.inputs_close_at).where(Session.id == session_id).first()
+    assert row["inputs_close_at"] is None
+
+
+async def test_staff_page_deadline_is_stored(client, organiser):
+    session_id = await _listening()
+    await assign(session_id, organiser.id)
+    await login_cookie_client(client, organiser)
+    local = (datetime.now(UTC) + timedelta(days=3)).astimezone(ZoneInfo("Europe/Zurich")).replace(
+        second=0, microsecond=0)
+
+    await client.post(f"/staff/sessions/{session_id}/inputs/deadline",
+                      data={"inputs_close_at": local.strftime("%Y-%m-%dT%H:%M"),
+                            "_csrf_token": await csrf_token(client)})
+
+    row = await Session.select(Session.inputs_close_at).where(Session.id == session_id).first()
+    assert row["inputs_close_at"] == local
