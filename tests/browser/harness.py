@@ -155,6 +155,7 @@ def start_server() -> LiveServer:
         server.staff_token = re.search(r"^token: (.+)$", created, re.M).group(1)
         server.session_id = _create_session(server)
         server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
+        _send_written_input(server)
         paths = _concrete_paths(_page_routes(env), server)
         server.staff_paths = [path for path in paths if path.startswith("/staff")]
         server.public_paths = [path for path in paths if not path.startswith("/staff")] + ["/staff/login"]
@@ -212,6 +213,21 @@ def _register_for_manage_path(base_url: str, session_id: int | None) -> str | No
     if response.status_code not in (200, 201) or not response.json().get("manage_url"):
         return None
     return httpx.URL(response.json()["manage_url"]).path
+
+
+def _send_written_input(server: LiveServer) -> None:
+    """A written input from the registrant, published and marked for the summary, so the session, manage, staff
+    inputs and summary pages all show one."""
+    if server.manage_path is None:
+        return
+    sent = httpx.post(f"{server.base_url}/api/v1{server.manage_path}/inputs", timeout=10, json={
+        "title": "شهادات من عمّان: الوصول إلى الخدمات", "language": "ar", "text": "نص المساهمة المكتوبة.",
+    })
+    sent.raise_for_status()
+    headers = {"Authorization": f"Bearer {server.staff_token}"}
+    marked = httpx.patch(f"{server.base_url}/api/v1/sessions/{server.session_id}/inputs/{sent.json()['id']}",
+                         json={"published": True, "for_summary": True}, headers=headers, timeout=10)
+    marked.raise_for_status()
 
 
 def _concrete_paths(routes: list[str], server: LiveServer) -> list[str]:
