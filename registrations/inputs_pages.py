@@ -89,7 +89,7 @@ async def read_input(request: Request, settings: Settings, *, staff: bool) -> in
             title=values["title"].strip(), language=values["language"].strip(),
             text=values["text"].replace("\r\n", "\n"),
             upload=upload if isinstance(upload, UploadFile) and upload.filename else None,
-            registration_id=_registration_id(values["registration_id"]) if staff else None,
+            registration_id=_registration_id(values["registration_id"]),
         )
     else:
         try:
@@ -100,7 +100,7 @@ async def read_input(request: Request, settings: Settings, *, staff: bool) -> in
         except msgspec.DecodeError as error:
             raise InvalidInput.field("body", _("The request body is not valid JSON.")) from error
         data = inputs.InputData(title=sent.title, language=sent.language, text=sent.text,
-                                registration_id=sent.registration_id if staff else None)
+                                registration_id=sent.registration_id)
     if not staff and data.registration_id is not None:
         raise InvalidInput.field("registration_id", _("Only organisers link an input to a registration."))
     return data

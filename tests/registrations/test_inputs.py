@@ -269,6 +269,17 @@ async def test_unknown_or_erased_manage_link_is_refused(client):
     assert await WrittenInput.count() == 0
 
 
+async def test_registrant_cannot_link_an_input_to_a_registration(client):
+    session_id = await _listening()
+    manage = await _register(client, session_id)
+
+    response = await client.post(f"/api/v1{manage}/inputs",
+                                 json={"title": "A", "language": "en", "text": "x", "registration_id": 1})
+
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "registration_id")
+    assert await WrittenInput.count() == 0
+
+
 async def test_missing_fields_are_named(client):
     session_id = await _listening()
     manage = await _register(client, session_id)
@@ -436,7 +447,7 @@ async def test_purge_removes_files_of_expired_sessions_and_orphans(client, setti
 
 async def test_manage_page_upload_and_refusal_beside_the_field(client, settings):
     session_id = await _listening()
-    manage = await _register(client, session_id)
+    manage = await _register(client, session_id, preferred_language="en")
     page = await client.get(manage)
     token = await csrf_token(client)
     good, headers = multipart({"title": "Our input", "language": "fr", "_csrf_token": token}, "Input.odt",
@@ -458,7 +469,7 @@ async def test_manage_page_upload_and_refusal_beside_the_field(client, settings)
 
 async def test_manage_page_says_when_inputs_closed(client):
     session_id = await _listening(inputs_close_at=datetime.now(UTC) - timedelta(hours=1))
-    manage = await _register(client, session_id)
+    manage = await _register(client, session_id, preferred_language="en")
 
     page = await client.get(manage)
 
