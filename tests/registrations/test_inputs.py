@@ -199,7 +199,7 @@ async def test_oversized_file_is_refused_with_413_naming_file(client, settings):
     assert len(_stored(settings)) == 1
 
 
-async def test_body_announced_beyond_the_limit_is_refused_before_reading(client, settings):
+async def test_body_announced_beyond_the_limit_is_refused_before_reading(client, settings, caplog):
     session_id = await _listening()
     manage = await _register(client, session_id)
     body, headers = multipart({"title": "Input", "language": "en"}, "Huge.pdf", pdf_bytes() + b"%" * (2 * 1024 * 1024))
@@ -208,6 +208,24 @@ async def test_body_announced_beyond_the_limit_is_refused_before_reading(client,
 
     assert response.status_code == 413
     assert response.json()["errors"][0]["field"] == "file"
+    assert _stored(settings) == []
+    app_log = [record.getMessage() for record in caplog.records if not record.name.startswith("httpx")]
+    assert [line for line in app_log if manage.split("/")[-1] in line] == []  # the link is a secret
+
+
+async def test_page_body_beyond_the_routes_cap_is_refused_naming_file(client, settings):
+    """Even a body the framework stops reading (its cap, while the CSRF check reads the form) names ``file``."""
+    session_id = await _listening()
+    manage = await _register(client, session_id, preferred_language="en")
+    body, headers = multipart({"title": "T", "language": "en", "_csrf_token": await csrf_token(client)}, "a.pdf",
+                              pdf_bytes())
+    request = client.build_request("POST", f"{manage}/inputs", content=body, headers=headers)
+    request.headers["content-length"] = str(200 * 1024 * 1024)
+
+    response = await client.send(request)
+
+    assert response.status_code == 413
+    assert "<li><bdi>file</bdi>: The file is larger than the limit of 64 KB.</li>" in response.text
     assert _stored(settings) == []
 
 
