@@ -16,6 +16,7 @@ from registrations import approvals, inputs, manage, registering, staff
 from registrations.inputs_pages import (
     UPLOAD_BODY_CAP,
     InputPages,
+    InputUploadOperation,
     ManageInputPages,
     PublicInputPages,
     attachment,
@@ -250,7 +251,7 @@ class SessionInputsApi(Controller):
         return InputList(items=items, total=len(items))
 
     @post("", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_BODY_CAP,
-          exception_handlers=upload_exception_handlers)
+          exception_handlers=upload_exception_handlers, operation_class=InputUploadOperation)
     async def upload(self, request: Request, session_id: FromPath[int]) -> InputOut:
         """Upload an input received by other means: JSON ``{"title", "language", "text"}`` (``InputCreate``), or
         multipart with ``title``, ``language`` and the document (PDF, DOCX or ODT, recognised by its content) in
@@ -293,7 +294,7 @@ class ManageInputsApi(Controller):
         return InputList(items=items, total=len(items))
 
     @post("", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_BODY_CAP,
-          exception_handlers=upload_exception_handlers)
+          exception_handlers=upload_exception_handlers, operation_class=InputUploadOperation)
     async def submit(self, request: Request, token: FromPath[str]) -> InputOut:
         """Send a written input before the session's ``inputs_close_at`` (by default its start): JSON
         ``{"title", "language", "text"}``, or multipart with ``title``, ``language`` and the document (PDF, DOCX or

@@ -9,10 +9,11 @@ refused before anything is read.
 from __future__ import annotations
 
 __all__ = [
-    "UPLOAD_BODY_CAP", "InputPages", "ManageInputPages", "PublicInputPages", "attachment", "read_input",
-    "upload_exception_handlers",
+    "UPLOAD_BODY_CAP", "InputPages", "InputUploadOperation", "ManageInputPages", "PublicInputPages", "attachment",
+    "read_input", "upload_exception_handlers",
 ]
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -20,6 +21,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
@@ -119,6 +121,33 @@ def attachment(found: inputs.Download) -> File:
             "cache-control": "private, no-store",
         },
     )
+
+
+def _field(kind: OpenAPIType, description: str, **extra: Any) -> Schema:
+    return Schema(type=kind, description=description, **extra)
+
+
+_TEXT_FIELDS = {
+    "title": _field(OpenAPIType.STRING, "The input's title.", max_length=300),
+    "language": _field(OpenAPIType.STRING, "The language it is written in (BCP 47)."),
+    "text": _field(OpenAPIType.STRING, "The text of a text input (not with a file).", max_length=20000),
+    "registration_id": _field(OpenAPIType.INTEGER, "Staff only: the registration it came from."),
+}
+
+
+@dataclass
+class InputUploadOperation(Operation):
+    """The upload routes read their body themselves (JSON or multipart): the OpenAPI says what they take."""
+
+    def __post_init__(self) -> None:
+        file = _field(OpenAPIType.STRING, "A PDF, DOCX or ODT document, recognised by its content.",
+                      format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(required=True, content={
+            "application/json": OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.OBJECT, properties=_TEXT_FIELDS, required=["title", "language", "text"])),
+            "multipart/form-data": OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.OBJECT, properties={**_TEXT_FIELDS, "file": file}, required=["title", "language"])),
+        })
 
 
 def _too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:

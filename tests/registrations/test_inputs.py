@@ -568,3 +568,12 @@ async def test_staff_page_deadline_is_stored(client, organiser):
 
     row = await Session.select(Session.inputs_close_at).where(Session.id == session_id).first()
     assert row["inputs_close_at"] == local
+
+
+async def test_openapi_describes_both_bodies_of_the_upload_routes(client):
+    document = (await client.get("/schema/openapi.json")).json()
+
+    for path in ("/api/v1/sessions/{session_id}/inputs", "/api/v1/manage/{token}/inputs"):
+        content = document["paths"][path]["post"]["requestBody"]["content"]
+        assert sorted(content) == ["application/json", "multipart/form-data"]
+        assert content["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
