@@ -12,7 +12,7 @@ committed, and the purge sweeps files no row names (left by a crash between the 
 from __future__ import annotations
 
 __all__ = [
-    "FILE_TYPES", "INPUT_KINDS", "FileTooLarge", "InputData", "change", "closes_at", "content_disposition", "delete",
+    "FILE_TYPES", "INPUT_KINDS", "FileTooLarge", "InputData", "change", "closes_at", "delete",
     "download", "forget_inputs_of", "inputs_of_registration", "inputs_of_session", "published_inputs",
     "remove_files", "submit", "summary_inputs", "sweep_orphan_files", "taking_from", "too_large", "upload",
 ]
@@ -27,11 +27,9 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, BinaryIO
 
 import msgspec
-from litestar.datastructures import UploadFile
 
 from events.queries import PUBLIC_STATUSES, effective_status, load_row
 from events.tables import Session
@@ -69,12 +67,14 @@ class FileTooLarge(ConveneError):
 
 @dataclass
 class InputData:
-    """A written input as sent: a text, or a file (``upload``) with its title and language."""
+    """A written input as sent: a text, or a file (``file``, read from its start, named ``file_name`` by its
+    sender) with its title and language."""
 
     title: str
     language: str
     text: str = ""
-    upload: UploadFile | None = None
+    file: BinaryIO | None = None
+    file_name: str = ""
     registration_id: int | None = None
 
 
@@ -100,9 +100,9 @@ def _field_errors(data: InputData) -> list[FieldError]:
     if len(data.text) > 20000:
         errors.append(FieldError("text", _("At most %(count)s characters.", count=20000)))
     check_text("text", data.text, errors, multiline=True)
-    if data.upload is None and not data.text.strip():
+    if data.file is None and not data.text.strip():
         errors.append(FieldError("text", _("Write a text or choose a file.")))
-    if data.upload is not None and data.text.strip():
+    if data.file is not None and data.text.strip():
         errors.append(FieldError("file", _("Send either a text or a file, not both.")))
     return errors
 
@@ -196,16 +196,15 @@ def _refuse_registrant(session: dict[str, Any], reg: dict[str, Any]) -> None:
 
 # --- Storing ----------------------------------------------------------------------------------------------------
 
-def _receive(upload: UploadFile, directory: Path, settings: Settings) -> tuple[Path, int]:
-    """Copy the upload into a temporary file under ``directory``, a chunk at a time, stopping (413) as soon as it
-    passes the size limit. Returns the file and its size; the caller removes it."""
+def _receive(source: BinaryIO, directory: Path, settings: Settings) -> tuple[Path, int]:
+    """Copy the file into a temporary file under ``directory``, a chunk at a time, stopping (413) as soon as it
+    passes the size limit. Returns the copy and its size; the caller removes it."""
     directory.mkdir(parents=True, exist_ok=True)
     partial = directory / f".{uuid.uuid4().hex}.part"
     size = 0
-    upload.file.seek(0)
     try:
         with partial.open("wb") as out:
-            while chunk := upload.file.read(_CHUNK):
+            while chunk := source.read(_CHUNK):
                 size += len(chunk)
                 if size > settings.upload_max_bytes:
                     raise too_large(settings)
@@ -228,12 +227,12 @@ async def _create(session_id: int, data: InputData, *, settings: Settings, sourc
     _raise_if(_field_errors(data))
     row = WrittenInput(session=session_id, registration=registration_id, source=source, uploaded_by=uploaded_by,
                        title=data.title.strip(), language=canonical_language(data.language), text=data.text.strip())
-    if data.upload is None:
+    if data.file is None:
         async with write_transaction(WrittenInput._meta.db):
             return (await WrittenInput.insert(row).returning(*WrittenInput.all_columns()))[0]
-    name = checked_file_name(data.upload.filename)
+    name = checked_file_name(data.file_name)
     directory = settings.upload_dir
-    partial, size = _receive(data.upload, directory, settings)
+    partial, size = _receive(data.file, directory, settings)
     final: Path | None = None
     try:
         kind = sniff(partial)
@@ -407,9 +406,3 @@ async def _marked_on_summary_page(session_id: int, context: dict[str, Any]) -> N
     """The staff summary page shows the inputs marked for the summary."""
     context["summary_inputs"] = await summary_inputs(session_id)
 
-
-def content_disposition(file_name: str) -> str:
-    """``attachment`` with the name as sent: an ASCII fallback (anything else, quotes and backslashes become
-    ``_``) and the exact name in RFC 5987 form (``filename*``)."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in file_name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"

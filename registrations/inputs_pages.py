@@ -10,11 +10,12 @@ from __future__ import annotations
 
 __all__ = [
     "UPLOAD_BODY_CAP", "InputPages", "InputUploadOperation", "ManageInputPages", "PublicInputPages", "attachment",
-    "read_input", "upload_exception_handlers",
+    "content_disposition", "read_input", "upload_exception_handlers",
 ]
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -87,10 +88,13 @@ async def read_input(request: Request, settings: Settings, *, staff: bool) -> in
         values = {name: str(form.get(name) or "") if not isinstance(form.get(name), UploadFile) else ""
                   for name in _FORM_FIELDS}
         upload = form.get("file")
+        sent_file = isinstance(upload, UploadFile) and upload.filename
+        if sent_file:
+            await upload.seek(0)
         data = inputs.InputData(
             title=values["title"].strip(), language=values["language"].strip(),
             text=values["text"].replace("\r\n", "\n"),
-            upload=upload if isinstance(upload, UploadFile) and upload.filename else None,
+            file=upload.file if sent_file else None, file_name=upload.filename if sent_file else "",
             registration_id=_registration_id(values["registration_id"]),
         )
     else:
@@ -108,6 +112,13 @@ async def read_input(request: Request, settings: Settings, *, staff: bool) -> in
     return data
 
 
+def content_disposition(file_name: str) -> str:
+    """``attachment`` with the name as sent: an ASCII fallback (anything else, quotes and backslashes become
+    ``_``) and the exact name in RFC 5987 form (``filename*``)."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;' else "_" for ch in file_name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
 def attachment(found: inputs.Download) -> File:
     """The file as a download: its real type, never rendered inline, never sniffed, not cached by the way."""
     if not found.path.is_file():  # its row is there, so it should be: say so rather than fail
@@ -116,7 +127,7 @@ def attachment(found: inputs.Download) -> File:
         found.path,
         media_type=found.media_type,
         headers={
-            "content-disposition": inputs.content_disposition(found.file_name),
+            "content-disposition": content_disposition(found.file_name),
             "x-content-type-options": "nosniff",
             "cache-control": "private, no-store",
         },
