@@ -100,14 +100,15 @@ def session_view(session: SessionPublicOut, series_titles: dict[int, dict[str, s
 async def session_page_context(session_id: int) -> dict[str, Any]:
     """The context of ``pages/session.html`` for a public session (NotFound for drafts).
 
-    The registrations package re-renders the page with ``form`` and ``form_errors`` added.
+    The registrations package re-renders the page with ``form`` and ``form_errors`` added, and adds what it shows
+    there (the published speakers' list and written inputs) on ``session_page_shown``.
     """
     session = await queries.read_session(session_id, None)
-    # Other packages add what they show on the page (the registrations package: the published speakers' list).
-    extras: dict[str, Any] = {}
-    await signals.send("session_page_requested", session_id=session_id, extras=extras)
-    return {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {},
-            "extras": extras}
+    # Other packages add what they show on the page (registrations: the published speakers' list, under
+    # ``extras``, and the published written inputs).
+    context = {"session": session_view(session, await _series_titles()), "form": {}, "form_errors": {}, "extras": {}}
+    await signals.send("session_page_shown", session_id=session_id, context=context)
+    return context
 
 
 def _choices() -> dict[str, Any]:

@@ -114,6 +114,8 @@ def _public_fields(row: dict, agenda: list[AgendaItemOut]) -> dict:
         # Defaults: open from publishing until the start.
         "registration_opens_at": _local(row["registration_opens_at"] or row["published_at"], zone),
         "registration_closes_at": _local(row["registration_closes_at"] or row["starts_at"], zone),
+        # Default: registrants' written inputs are taken until the start.
+        "inputs_close_at": _local(row["inputs_close_at"] or row["starts_at"], zone),
         "sequence": row["sequence"],
         "venue": row["venue"],
         "in_person_capacity": row["in_person_capacity"],

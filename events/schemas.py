@@ -96,6 +96,7 @@ class SessionCreate(Strict):
     region: Session.Region = Session.Region.global_
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
+    inputs_close_at: AwareDatetime | None = None
     organiser_ids: Annotated[list[RowId], Meta(max_length=50)] = []
     join: JoinDetails | None = None
     venue: Annotated[str, Meta(max_length=2000)] = ""
@@ -127,6 +128,7 @@ class SessionUpdate(Strict):
     region: Session.Region | UnsetType = UNSET
     registration_opens_at: AwareDatetime | None | UnsetType = UNSET
     registration_closes_at: AwareDatetime | None | UnsetType = UNSET
+    inputs_close_at: AwareDatetime | None | UnsetType = UNSET
     organiser_ids: Annotated[list[RowId], Meta(max_length=50)] | UnsetType = UNSET
     join: JoinDetails | UnsetType = UNSET
     venue: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
@@ -174,6 +176,7 @@ class SessionPublicOut(msgspec.Struct):
     status: str
     registration_opens_at: datetime | None
     registration_closes_at: datetime
+    inputs_close_at: datetime
     sequence: int
     venue: str
     in_person_capacity: int | None

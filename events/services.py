@@ -45,8 +45,8 @@ INVITE_FIELDS = ("starts_at", "ends_at", "title", "description", "join", "venue"
 DIRECT_FIELDS = (
     "kind", "title", "description", "starts_at", "ends_at", "timezone", "capacity", "audience", "floor_language",
     "interpretation_languages", "accessibility_provisions", "sign_languages", "region", "registration_opens_at",
-    "registration_closes_at", "venue", "in_person_capacity", "waitlist_cutoff_minutes", "reminder_offsets",
-    "retention_days",
+    "registration_closes_at", "inputs_close_at", "venue", "in_person_capacity", "waitlist_cutoff_minutes",
+    "reminder_offsets", "retention_days",
 )
 VALUE_FIELDS = (*DIRECT_FIELDS, "series_id", "join")
 

@@ -254,12 +254,15 @@ class SummaryPages(Controller):
         title, _lang = pick_text(session["title"], session["floor_language"])
         with use_locale(language, session["timezone"]):  # the speakers as the chosen language's reader sees them
             speakers = await summary_speakers(session_id)
-        return Template("pages/staff/summary.html", status_code=status, context={
+        page = {
             "speakers": speakers,
             "user": me, "session": session, "session_title": title, "language": language, "written": written,
             "values": values, "errors": {}, "sendings": sendings,
             "preview": await preview(session_id, language, request.app.state.settings), **context,
-        })
+        }
+        # The registrations package adds what feeds the summary (the written inputs marked for it).
+        await signals.send("summary_page_shown", session_id=session_id, context=page)
+        return Template("pages/staff/summary.html", status_code=status, context=page)
 
     @get("/")
     async def summary_page(self, request: Request, me: Me, session_id: PathId,

@@ -101,6 +101,8 @@ class Session(Table, tablename="event_session"):
     registration_opens_at = Timestamptz(null=True, default=None)
     #: Registration closes; null means at the start.
     registration_closes_at = Timestamptz(null=True, default=None)
+    #: Registrants' written inputs are taken until then; null means until the start.
+    inputs_close_at = Timestamptz(null=True, default=None)
     #: Calendar SEQUENCE, raised on every change participants can see (RFC 5545).
     sequence = Integer(default=0)
     #: Meeting platform link: revealed only to confirmed participants.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "ATTENDANCE", "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "LAYOUTS", "MESSAGE_KINDS", "MODES", "NEED_STATUSES",
-    "REASONS", "REGIONAL_GROUPS", "SPEAKER_STATUSES", "STATUSES",
+    "ATTENDANCE", "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "INPUT_KINDS", "LAYOUTS", "MESSAGE_KINDS", "MODES",
+    "NEED_STATUSES", "REASONS", "REGIONAL_GROUPS", "SPEAKER_STATUSES", "STATUSES",
     "country_choices", "country_name", "describe_need", "reason_label",
 ]
 
@@ -169,6 +169,15 @@ MESSAGE_KINDS = {
 }
 
 
+#: What a written input is: a text, or a document of one of these types.
+INPUT_KINDS = {
+    "": _l("Text"),
+    "pdf": _l("PDF document"),
+    "docx": _l("Word document (DOCX)"),
+    "odt": _l("OpenDocument text (ODT)"),
+}
+
+
 def template_globals() -> dict:
     """Loaded by server.app into every template."""
     return {
@@ -185,4 +194,5 @@ def template_globals() -> dict:
         "mode_label": lambda code: str(MODES.get(code, code)),
         "message_kind_label": lambda code: str(MESSAGE_KINDS.get(code, code)),
         "country_name": country_name,
+        "input_kind_label": lambda kind: str(INPUT_KINDS.get(kind or "", kind)),
     }

@@ -18,7 +18,7 @@ import msgspec
 
 from events.queries import effective_status, load_row
 from events.tables import Session
-from registrations import notifications, speakers
+from registrations import inputs, notifications, speakers
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, check_text, need_rows
@@ -253,7 +253,8 @@ async def export(reg: dict[str, Any]) -> dict[str, Any]:
 
 async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
     """Anonymise: personal data goes, the seat is freed; category, country and status stay for the counts.
-    Whoever held a seat still gets their invite withdrawn, or their calendar would keep a session they left."""
+    Whoever held a seat still gets their invite withdrawn, or their calendar would keep a session they left.
+    Their written inputs go too: the rows with the rest, the files once that has committed."""
     async with write_transaction(Registration._meta.db):
         current = await _locked(reg["id"])
         if current["anonymised_at"] is not None:
@@ -263,15 +264,17 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
             await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
                         reason="erased")
         sequence = await notifications.invite_sequence(current)
-        await anonymise(current["id"])
+        files = await anonymise(current["id"])
         # A calendar keeps an upcoming session only: a cancelled session's invite was withdrawn already.
         if had_invite and effective_status(await load_row(current["session"])) == Session.Status.published.value:
             await notifications.notify_data_erased(current, sequence=sequence)
+    inputs.remove_files(files, settings.upload_dir)
 
 
-async def anonymise(registration_id: int) -> None:
-    """Remove personal data from one registration, its invitation and its delivered mail (in the caller's
-    transaction). The invitation stays, anonymised, so the counts of invitations used still add up."""
+async def anonymise(registration_id: int) -> list[str]:
+    """Remove personal data from one registration, its invitation, its delivered mail and its written inputs (in
+    the caller's transaction). The invitation stays, anonymised, so the counts of invitations used still add up.
+    Returns the names of the inputs' files, for the caller to remove once the transaction has committed."""
     current = await Registration.select(Registration.email, Registration.session).where(
         Registration.id == registration_id
     ).first()
@@ -295,6 +298,7 @@ async def anonymise(registration_id: int) -> None:
     await Speaker.update({Speaker.topic: "", Speaker.summary: "", Speaker.on_behalf_of: "", Speaker.needs: "",
                           Speaker.quote: "", Speaker.reason: ""}).where(Speaker.registration == registration_id)
     await StatusChange.update({StatusChange.reason: ""}).where(StatusChange.registration == registration_id)
+    return await inputs.forget_inputs_of(registration_id)
 
 
 async def rotate_link(registration_id: int) -> str:

@@ -18,7 +18,8 @@ from litestar.response import Redirect, Template
 
 from events.access import current_staff, ensure_can_manage
 from events.pages import session_page_context
-from registrations import approvals, manage, registering, staff
+from events.queries import load_row
+from registrations import approvals, inputs, manage, registering, staff
 from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate, SpeakingRequest
@@ -133,10 +134,14 @@ async def _manage_context(token: str, request: Request, **extra: Any) -> dict[st
     reg = await _registrant(token, request)
     view = await manage.registration_view(reg)
     context = await session_page_context(reg["session"])
+    session = await load_row(reg["session"])
     speaking = await manage_speaking_context(reg, context["session"])
     return {"registration": view, "session": context["session"], "token": token, "join": await _join_details(view),
             "manage_path": manage_path(settings.secret_key, reg["id"], reg["manage_nonce"]),
-            "form": _manage_form(view), "form_errors": {}, "speaking_errors": {}, **speaking, **extra}
+            "form": _manage_form(view), "form_errors": {}, "speaking_errors": {}, **speaking,
+            "written_inputs": await inputs.inputs_of_registration(reg["id"]),
+            "inputs_taken": session["kind"] in inputs.INPUT_KINDS, "inputs_close_at": inputs.closes_at(session),
+            "inputs_open": inputs.taking_from(session, reg), "input_form": {}, "input_errors": {}, **extra}
 
 
 def _manage_form(view: Any) -> dict[str, Any]:
@@ -180,9 +185,11 @@ class ManagePages(Controller):
     include_in_schema = False
 
     @get("")
-    async def show(self, request: Request, token: FromPath[str], registered: FromQuery[str] = "") -> Template:
-        """The registration, its status (and waitlist position), needs and history, with the forms to change it."""
-        context = await _manage_context(token, request, just_registered=bool(registered))
+    async def show(self, request: Request, token: FromPath[str], registered: FromQuery[str] = "",
+                   input_sent: FromQuery[str] = "") -> Template:
+        """The registration, its status (and waitlist position), needs, written inputs and history, with the forms
+        to change it."""
+        context = await _manage_context(token, request, just_registered=bool(registered), input_sent=bool(input_sent))
         return Template("pages/manage.html", context=context)
 
     @post("/update")

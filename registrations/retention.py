@@ -10,10 +10,12 @@ __all__ = ["purge_expired"]
 from datetime import UTC, datetime, timedelta
 
 from events.tables import Session
+from registrations import inputs
 from registrations.manage import anonymise
 from registrations.tables import Invitation, Registration
 from server.db import write_transaction
 from server.mail import outbox
+from server.settings import uploads_dir_from_env
 
 
 async def _expired_session_ids(now: datetime) -> list[int]:
@@ -22,11 +24,13 @@ async def _expired_session_ids(now: datetime) -> list[int]:
 
 
 async def purge_expired(now: datetime | None = None) -> int:
-    """Anonymise every registration whose session's retention has run out, and forget old delivered mail;
-    prints both counts and returns the first."""
+    """Anonymise every registration whose session's retention has run out (their written inputs' files go once
+    that has committed), sweep files no written input names, and forget old delivered mail; prints the counts of
+    registrations and messages and returns the first."""
     now = now or datetime.now(UTC)
     session_ids = await _expired_session_ids(now)
     count = 0
+    files: list[str] = []
     async with write_transaction(Registration._meta.db):
         forgotten = await outbox.forget_delivered(now, set(session_ids))
     if session_ids:
@@ -35,8 +39,10 @@ async def purge_expired(now: datetime | None = None) -> int:
                 Registration.session.is_in(session_ids) & Registration.anonymised_at.is_null()
             )
             for row in rows:
-                await anonymise(row["id"])
+                files += await anonymise(row["id"])
             await Invitation.delete().where(Invitation.session.is_in(session_ids))
             count = len(rows)
+    inputs.remove_files(files, uploads_dir_from_env())
+    await inputs.sweep_orphan_files(uploads_dir_from_env())
     print(f"purged: {count} registrations anonymised, {forgotten} sent messages forgotten")
     return count

@@ -248,13 +248,13 @@ class StaffSpeakerPages(Controller):
 
 # --- What the events package shows: the published list, the speakers of a summary --------------------------
 
-@connect("session_page_requested")
-async def _published_list(session_id: int, extras: dict[str, Any], **_: Any) -> None:
+@connect("session_page_shown")
+async def _published_list(session_id: int, context: dict[str, Any], **_: Any) -> None:
     """The session page shows the published list: names of those who consented to be listed, the others as
     their category and regional group."""
     listed = await speakers.public_list(session_id)
     if listed is not None:
-        extras["speakers"] = [
+        context["extras"]["speakers"] = [
             {**item, "label": item["name"] or describe(item["stakeholder_category"], item["regional_group"])}
             for item in listed
         ]

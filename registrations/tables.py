@@ -288,3 +288,40 @@ class UnmatchedAttendee(Table):
     registration = ForeignKey(references=Registration, null=True, default=None, on_delete=OnDelete.set_null)
     #: When an organiser settled it.
     settled_at = Timestamptz(null=True, default=None)
+class WrittenInput(Table):
+    """A written input to a session: a text or a file (PDF, DOCX, ODT), from a registrant or uploaded by staff."""
+
+    class Source(str, Enum):
+        registrant = "registrant"
+        staff = "staff"
+
+    id: Serial
+    #: The session it is an input to.
+    session = ForeignKey(references=Session, null=False, on_delete=OnDelete.cascade, index=True)
+    #: The registrant who sent it, or the one staff linked it to; null for inputs staff received from no registrant.
+    registration = ForeignKey(references=Registration, null=True, default=None, on_delete=OnDelete.cascade,
+                              index=True)
+    #: ``registrant`` (through the manage link) or ``staff`` (received by other means and uploaded).
+    source = Varchar(length=12, choices=Source)
+    #: The staff member who uploaded it, when ``source`` is ``staff``.
+    uploaded_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    #: Its title, as given.
+    title = Varchar(length=300)
+    #: The language it is written in (BCP 47).
+    language = Varchar(length=35)
+    #: The text of a text input; empty for a file.
+    text = Text(default="")
+    #: The generated name of its file under the uploads folder (``<32 hex>.<pdf|docx|odt>``); empty for a text.
+    stored_name = Varchar(length=64, default="")
+    #: The file's name as sent (checked: no path, no control or bidirectional characters), for downloads.
+    file_name = Varchar(length=255, default="")
+    #: The file's type found from its content: ``pdf``, ``docx`` or ``odt``; empty for a text.
+    file_kind = Varchar(length=8, default="")
+    #: The file's size in bytes; 0 for a text.
+    size = Integer(default=0)
+    #: Shown and downloadable on the public session page.
+    published = Boolean(default=False)
+    #: Marked by organisers to feed into the session's summary.
+    for_summary = Boolean(default=False)
+    #: When it was received.
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -77,7 +77,7 @@ def _logging_config() -> LoggingConfig:
             }
         },
         log_exceptions="always",
-        disable_stack_trace={404, 401, 403, 405, 409, 422, 400, 429},
+        disable_stack_trace={404, 401, 403, 405, 409, 413, 422, 400, 429},
     )
 
 

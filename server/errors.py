@@ -136,6 +136,7 @@ PAGE_TITLES = {
     404: lazy_gettext("Page not found"),
     405: lazy_gettext("Not allowed"),
     409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Too large"),
     422: lazy_gettext("Invalid input"),
     429: lazy_gettext("Too many attempts"),
     500: lazy_gettext("Something went wrong"),

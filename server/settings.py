@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ROOT", "ConfigError", "Settings", "parse_database_url"]
+__all__ = ["MAX_UPLOAD_BYTES", "ROOT", "ConfigError", "Settings", "parse_database_url", "uploads_dir_from_env"]
 
 import ipaddress
 import os
@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The most ``CONVENE_UPLOAD_MAX_MB`` may allow: upload routes cap request bodies a little above it.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -93,6 +95,21 @@ def var_dir_from_env(environ: dict[str, str] | None = None) -> Path:
     return Path((os.environ if environ is None else environ).get("CONVENE_VAR_DIR", str(ROOT / "var")))
 
 
+def uploads_dir_from_env(environ: dict[str, str] | None = None) -> Path:
+    """``CONVENE_UPLOADS_DIR``, else ``uploads/`` under the var dir (the purge, which builds no settings, reads
+    it here too)."""
+    env = os.environ if environ is None else environ
+    return Path(env["CONVENE_UPLOADS_DIR"]) if env.get("CONVENE_UPLOADS_DIR") else var_dir_from_env(env) / "uploads"
+
+
+def _megabytes(name: str, value: str) -> int:
+    try:
+        megabytes = int(value)
+    except ValueError as error:
+        raise ConfigError(f"{name}: expected a whole number of megabytes, got {value!r}") from error
+    return megabytes * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything Convene reads from the environment."""
@@ -115,6 +132,10 @@ class Settings:
     """Addresses whose ``X-Forwarded-For`` is believed."""
     var_dir: Path = field(default=ROOT / "var")
     """Where development state lives: the SQLite file, the secret, written mail."""
+    uploads_dir: Path | None = None
+    """Where written inputs' files are kept (``CONVENE_UPLOADS_DIR``); unset: ``uploads/`` under ``var_dir``."""
+    upload_max_bytes: int = 10 * 1024 * 1024
+    """The largest file a written input may be (``CONVENE_UPLOAD_MAX_MB``, in megabytes; 10 by default)."""
 
     def __post_init__(self) -> None:
         parse_database_url(self.database_url)
@@ -135,6 +156,8 @@ class Settings:
                 raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address") from error
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError("PUBLIC_URL: expected an http:// or https:// URL")
+        if not 1 <= self.upload_max_bytes <= MAX_UPLOAD_BYTES:
+            raise ConfigError("CONVENE_UPLOAD_MAX_MB: expected a number of megabytes from 1 to 100")
 
     @property
     def database(self) -> DatabaseURL:
@@ -143,6 +166,11 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where written inputs' files are kept."""
+        return self.uploads_dir or self.var_dir / "uploads"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -163,4 +191,6 @@ class Settings:
             rate_limit=_flag("RATE_LIMIT", env.get("RATE_LIMIT", "on")),
             trusted_proxies=proxies,
             var_dir=var_dir,
+            uploads_dir=uploads_dir_from_env(env),
+            upload_max_bytes=_megabytes("CONVENE_UPLOAD_MAX_MB", env.get("CONVENE_UPLOAD_MAX_MB", "10")),
         )

@@ -156,6 +156,7 @@ def start_server() -> LiveServer:
         server.session_id = _create_session(server)
         server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
         _publish_speakers_list(server)
+        _send_written_input(server)
         paths = _concrete_paths(_page_routes(env), server)
         server.staff_paths = [path for path in paths if path.startswith("/staff")]
         server.public_paths = [path for path in paths if not path.startswith("/staff")] + ["/staff/login"]
@@ -231,6 +232,19 @@ def _publish_speakers_list(server: LiveServer) -> None:
     requests = httpx.get(url, headers=headers, timeout=10).json()["items"]
     httpx.put(f"{url}/order", json={"ids": [requests[0]["id"]]}, headers=headers, timeout=10).raise_for_status()
     httpx.patch(f"{url}/settings", json={"published": True}, headers=headers, timeout=10).raise_for_status()
+def _send_written_input(server: LiveServer) -> None:
+    """A written input from the registrant, published and marked for the summary, so the session, manage, staff
+    inputs and summary pages all show one."""
+    if server.manage_path is None:
+        return
+    sent = httpx.post(f"{server.base_url}/api/v1{server.manage_path}/inputs", timeout=10, json={
+        "title": "شهادات من عمّان: الوصول إلى الخدمات", "language": "ar", "text": "نص المساهمة المكتوبة.",
+    })
+    sent.raise_for_status()
+    headers = {"Authorization": f"Bearer {server.staff_token}"}
+    marked = httpx.patch(f"{server.base_url}/api/v1/sessions/{server.session_id}/inputs/{sent.json()['id']}",
+                         json={"published": True, "for_summary": True}, headers=headers, timeout=10)
+    marked.raise_for_status()
 
 
 def _concrete_paths(routes: list[str], server: LiveServer) -> list[str]:

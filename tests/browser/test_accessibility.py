@@ -131,6 +131,37 @@ async def test_repeat_register_again_and_invitation_pages_meet_wcag_21_aa(live_s
     if found := await check_page(page, language):
         problems["repeat"] = found
     assert problems == {}
+async def test_written_input_errors_on_the_manage_page_meet_wcag_21_aa(live_server, page, language):
+    await open_page(page, live_server.base_url + live_server.manage_path)
+    form = page.locator("form[action$='/inputs']")
+    await form.locator("#field-input-language").fill("not a language")
+    async with page.expect_navigation():
+        await form.locator("[type=submit]").click()
+    assert await page.locator(".error-summary").count() == 1
+    described = await page.evaluate(
+        """() => [...document.querySelectorAll('[aria-invalid=true]')].filter(field => {
+            const ids = (field.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+            return !ids.some(id => document.getElementById(id));
+        }).map(field => field.name)"""
+    )
+    assert described == []
+    assert await page.locator("[aria-invalid=true]").count() == 3  # title, language, text
+    assert await check_page(page, "ar") == {}  # the manage page speaks its registrant's language
+
+
+async def test_written_input_errors_on_the_staff_page_meet_wcag_21_aa(live_server, page, language):
+    await log_in(page, live_server)
+    await open_page(page, f"{live_server.base_url}/staff/sessions/{live_server.session_id}/inputs")
+    form = page.locator("form[enctype='multipart/form-data']")
+    async with page.expect_navigation():
+        await form.locator("[type=submit]").click()
+    assert await page.locator(".error-summary").count() == 1
+    assert await page.locator("[aria-invalid=true]").count() == 3  # title, language, text
+    assert await check_page(page, language) == {}
+
+
+async def test_staff_inputs_page_is_walked(live_server):
+    assert f"/staff/sessions/{live_server.session_id}/inputs" in live_server.staff_paths
 
 
 async def test_staff_pages_meet_wcag_21_aa(live_server, page, language):

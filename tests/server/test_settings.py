@@ -114,3 +114,27 @@ def test_sqlite_absolute_path_is_kept():
     settings = Settings.from_env({**GOOD, "DATABASE_URL": "sqlite:////srv/convene/data.db"})
 
     assert str(settings.database.path) == "/srv/convene/data.db"
+
+
+def test_uploads_folder_defaults_under_the_var_dir_and_can_be_moved(tmp_path):
+    default = Settings.from_env({**GOOD, "CONVENE_VAR_DIR": str(tmp_path)})
+    moved = Settings.from_env({**GOOD, "CONVENE_VAR_DIR": str(tmp_path), "CONVENE_UPLOADS_DIR": "/srv/convene/files"})
+
+    assert default.upload_dir == tmp_path / "uploads"
+    assert str(moved.upload_dir) == "/srv/convene/files"
+    assert default.upload_max_bytes == 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("value", "expected"), [("25", 25 * 1024 * 1024), ("1", 1024 * 1024)])
+def test_upload_limit_is_read_in_megabytes(tmp_path, value, expected):
+    settings = Settings.from_env({**GOOD, "CONVENE_VAR_DIR": str(tmp_path), "CONVENE_UPLOAD_MAX_MB": value})
+
+    assert settings.upload_max_bytes == expected
+
+
+@pytest.mark.parametrize("value", ["ten", "0", "101", "-5"])
+def test_upload_limit_out_of_range_is_refused_naming_the_variable(tmp_path, value):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({**GOOD, "CONVENE_VAR_DIR": str(tmp_path), "CONVENE_UPLOAD_MAX_MB": value})
+
+    assert str(refused.value).startswith("CONVENE_UPLOAD_MAX_MB: ")

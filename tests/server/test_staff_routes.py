@@ -50,6 +50,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/api/v1/manage/{}/speaking"),
     ("PATCH", "/api/v1/manage/{}/speaking"),
     ("DELETE", "/api/v1/manage/{}/speaking"),
+    ("GET", "/api/v1/manage/{}/inputs"),  # written inputs through the manage link
+    ("POST", "/api/v1/manage/{}/inputs"),
+    ("GET", "/sessions/{}/inputs/{}/file"),  # a published written input, from the public session page
     ("GET", "/manage/{}*"),
     ("POST", "/manage/{}*"),
     ("GET", "/unsubscribe/*"),
