@@ -18,6 +18,7 @@ import msgspec
 
 from events.schemas import Reschedule, SessionCreate, SessionOut, SessionUpdate
 from events.validation import session_errors
+from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
@@ -69,6 +70,9 @@ def _local_datetime(name: str, text: str, zone: str, errors: list[FieldError]) -
         value = datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         errors.append(FieldError(name, _("Enter a date and time.")))
+        return None
+    if out_of_range := date_range_error(value):  # before moving it between zones, where year 9999 overflows
+        errors.append(FieldError(name, out_of_range))
         return None
     if not valid_timezone(zone):
         return None

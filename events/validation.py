@@ -13,13 +13,14 @@ from functools import cache
 
 import pycountry
 
+from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import gettext as _
 from server.validation import is_web_link
 from server.web import valid_timezone
 
 # BCP 47 shape: a 2–3 letter primary subtag, then subtags of 1–8 letters or digits (script, region, variant).
-_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
 
 
 @cache
@@ -73,9 +74,16 @@ def _language_list_errors(field: str, codes: list[str]) -> list[FieldError]:
     return []
 
 
+TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
 def _time_errors(values: dict) -> list[FieldError]:
-    """Times missing (a form whose zone or date could not be read) are not compared."""
-    errors = []
+    """Times missing (a form whose zone or date could not be read) are not compared, nor are times out of the
+    range people may enter (``server.dates``), which are refused first."""
+    errors = [FieldError(name, message) for name in TIME_FIELDS
+              if (message := date_range_error(values.get(name)))]
+    if errors:
+        return errors
     starts_at: datetime | None = values.get("starts_at")
     ends_at: datetime | None = values.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
