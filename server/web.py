@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["RequestContextMiddleware", "bounded_path_ids", "client_address", "negotiate_language", "request_id"]
+__all__ = [
+    "RequestContextMiddleware",
+    "bounded_path_ids",
+    "client_address",
+    "negotiate_language",
+    "redact_secrets",
+    "request_id",
+]
 
 import contextvars
 import logging
@@ -30,8 +37,15 @@ TIMEZONE_COOKIE = "convene_tz"
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("convene.access")
 
-# Manage tokens are secrets: never written to logs.
-_SECRET_PATH = re.compile(r"(/manage/|/unsubscribe/)[^/]+")
+# Tokens in paths (manage links, unsubscribe links, password resets) and in query strings are secrets: never
+# written to logs, whoever writes the line (our access log, Litestar's exception log, a library).
+_SECRET_PATH = re.compile(r"(/(?:manage|unsubscribe|password-reset|reset)/)[^/?#\s\"'<>]+")
+_SECRET_QUERY = re.compile(r"([?&](?:token|key|code)=)[^&#\s\"'<>]+")
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every secret path segment and query value replaced by ``…``."""
+    return _SECRET_QUERY.sub(r"\1…", _SECRET_PATH.sub(r"\1…", text))
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -51,7 +65,8 @@ def request_id() -> str:
 
 def _install_request_id_on_records() -> None:
     """Every log record carries ``request_id`` from its creation, whatever handler formats it (Litestar's own
-    queue handler has no filters, and its records would otherwise fail the format that names the field)."""
+    queue handler has no filters, and its records would otherwise fail the format that names the field), and
+    its message and traceback are redacted (``redact_secrets``) before any handler sees them."""
     previous = logging.getLogRecordFactory()
     if getattr(previous, "adds_request_id", False):
         return
@@ -59,10 +74,23 @@ def _install_request_id_on_records() -> None:
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         record.request_id = _request_id.get()
+        _redact_record(record)
         return record
 
     factory.adds_request_id = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a malformed call is logging's to report, as it would without us
+        return
+    redacted = redact_secrets(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and record.exc_info[0] is not None:
+        record.exc_text = redact_secrets(logging.Formatter().formatException(record.exc_info))
 
 
 _install_request_id_on_records()
@@ -165,7 +193,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             access_log.info(
                 "%s %s %s %.1fms",
                 scope["method"],
-                _SECRET_PATH.sub(r"\1…", scope["path"]),
+                redact_secrets(scope["path"]),
                 status,
                 (time.perf_counter() - started) * 1000,
             )
