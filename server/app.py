@@ -27,7 +27,14 @@ from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
 from server.settings import ROOT, Settings
-from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware, bounded_path_ids
+from server.web import (
+    LANGUAGE_COOKIE,
+    TIMEZONE_COOKIE,
+    ConveneRequest,
+    RequestContextMiddleware,
+    bounded_path_ids,
+    no_nul_in_path,
+)
 
 # Route modules, each exposing ``route_handlers``; named, not imported, so that server/ depends on no domain.
 ROUTE_MODULES = (
@@ -143,7 +150,8 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app = Litestar(
         route_handlers=[*_route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
-        guards=[bounded_path_ids],
+        guards=[no_nul_in_path, bounded_path_ids],
+        request_class=ConveneRequest,
         before_request=_start_pool,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),

@@ -210,6 +210,9 @@ def _framework_error(exc: HTTPException) -> tuple[str, list[FieldError]]:
     if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
         message = _("The request body is not valid JSON.")
         return message, [FieldError("body", message)]
+    if exc.status_code == 413:
+        message = _("The request body is too large.")
+        return message, [FieldError("body", message)]
     return str(PAGE_DETAILS.get(exc.status_code, text)), []
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 __all__ = [
+    "ConveneRequest",
     "RequestContextMiddleware",
     "bounded_path_ids",
+    "no_nul_in_path",
     "client_address",
     "negotiate_language",
     "redact_secrets",
@@ -16,12 +18,14 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 from zoneinfo import available_timezones
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import SerializationException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -148,6 +152,24 @@ async def bounded_path_ids(connection: ASGIConnection, _handler: BaseRouteHandle
     for name, value in connection.path_params.items():
         if isinstance(value, int) and not 1 <= value <= MAX_INT:
             raise NotFound(_("Nothing has the %(name)s %(value)s.", name=name, value=value))
+
+
+async def no_nul_in_path(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """App-wide guard: no file, row or page is named with a NUL (``/static/a%00b.css``); a 404, not a crash in
+    the file system call."""
+    if "\x00" in connection.scope["path"]:
+        raise NotFound(_("There is no page at this address. It may have moved, or the link may be incomplete."))
+
+
+class ConveneRequest(Request):
+    """The app's requests: a JSON body too deeply nested for the decoder, or not UTF-8, is a body that is not
+    valid JSON (400 naming ``body``), like any other, instead of a crash."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (RecursionError, UnicodeDecodeError) as error:
+            raise SerializationException(f"{type(error).__name__}: {error}") from error
 
 
 def client_address(request: Request) -> str:
