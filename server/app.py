@@ -16,7 +16,7 @@ from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -167,7 +167,9 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
             title="Convene API",
             version="1",
             path="/schema",
-            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+            # The JSON document only: Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP
+            # (script-src 'self') blocks, so an interactive page here would only ever show a blank screen.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(security_schemes={BEARER_SCHEME: SecurityScheme(
                 type="http", scheme="bearer",
                 description="An API token: `convene user create` prints one; staff make more at /staff/tokens.",
