@@ -36,6 +36,8 @@ from server.i18n import gettext as _
 from server.schemas import MAX_INT
 
 LANGUAGE_COOKIE = "convene_lang"
+#: The staff session cookie (``server.auth`` signs it; named here, where every response passes).
+SESSION_COOKIE = "convene_staff"
 TIMEZONE_COOKIE = "convene_tz"
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -55,6 +57,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+#: Paths whose answers hold personal data (a registrant's own, staff views, accounts, tokens): never stored by a
+#: browser or proxy. Any answer to a request that carries staff credentials is treated the same.
+PERSONAL_PREFIXES = ("/manage/", "/api/v1/manage/", "/unsubscribe/", "/staff", "/api/v1/users", "/api/v1/tokens")
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -182,6 +187,15 @@ def client_address(request: Request) -> str:
     return peer
 
 
+def _holds_personal_data(request: Request) -> bool:
+    """Whether the answer may hold personal data: a personal path, the answer to a submission (a registration's
+    reply carries its manage link), or a request made with staff credentials (a staff member's view of a session,
+    registrations, exports and reports)."""
+    if request.scope["path"].startswith(PERSONAL_PREFIXES) or request.method not in ("GET", "HEAD"):
+        return True
+    return "authorization" in request.headers or SESSION_COOKIE in request.cookies
+
+
 class RequestContextMiddleware(ASGIMiddleware):
     """Sets the request id, locale and time zone for the request, adds security headers, logs the outcome."""
 
@@ -198,6 +212,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         )
         started = time.perf_counter()
         status = 500
+        personal = _holds_personal_data(request)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -207,6 +222,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                 headers["x-request-id"] = rid
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if personal:
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         try:
