@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
@@ -159,3 +161,18 @@ async def test_stored_extreme_times_still_render_mail(mail_settings: Settings, s
     assert "Wednesday, January 1, 2200" in text_of(received.message, "plain")
     row = await OutboxMessage.select(OutboxMessage.status).first()
     assert row["status"] == "sent"
+
+
+async def test_previous_times_of_year_9999_in_a_queued_reschedule_mail_still_render(mail_settings: Settings,
+                                                                                    smtp: SmtpServer) -> None:
+    session = await make_session()
+    await make_registration(session["id"], "tarawa@example.org", timezone="Pacific/Kiritimati")
+    # What a reschedule decided before the bound existed could have queued.
+    await notifications.notify_session_rescheduled(
+        session["id"], datetime(9999, 12, 31, 20, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+
+    await deliver_due(mail_settings, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05))
+
+    (received,) = smtp.sink.take(1)
+    assert "January 1, 2200" in text_of(received.message, "plain")
+    assert (await OutboxMessage.select(OutboxMessage.status).first())["status"] == "sent"
