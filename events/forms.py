@@ -18,6 +18,7 @@ import msgspec
 
 from events.schemas import Reschedule, SessionCreate, SessionOut, SessionUpdate
 from events.validation import session_errors
+from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
@@ -50,12 +51,17 @@ class FormErrors(Exception):
             self.errors.setdefault(form_field(error.field), error.message)
 
 
+def _text(form: Any, name: str) -> str:
+    """A field's text, its lines ended as we store them (browsers send a textarea's line breaks as CR LF)."""
+    return (form.get(name) or "").replace("\r\n", "\n").strip()
+
+
 def form_values(form: Any) -> dict[str, Any]:
     """The submitted form as a plain dict (lists for the checkbox groups), to re-fill the form."""
-    values: dict[str, Any] = {name: (form.get(name) or "").strip() for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS}
     for language in LANGUAGES:
-        values[f"title_{language}"] = (form.get(f"title_{language}") or "").strip()
-        values[f"description_{language}"] = (form.get(f"description_{language}") or "").strip()
+        values[f"title_{language}"] = _text(form, f"title_{language}")
+        values[f"description_{language}"] = _text(form, f"description_{language}")
     for name in MULTI_FIELDS:
         values[name] = [value for value in form.getall(name, []) if value]
     return values
@@ -69,6 +75,9 @@ def _local_datetime(name: str, text: str, zone: str, errors: list[FieldError]) -
         value = datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         errors.append(FieldError(name, _("Enter a date and time.")))
+        return None
+    if out_of_range := date_range_error(value):  # before moving it between zones, where year 9999 overflows
+        errors.append(FieldError(name, out_of_range))
         return None
     if not valid_timezone(zone):
         return None
@@ -104,7 +113,8 @@ def _agenda(text: str, errors: list[FieldError], floor_language: str) -> list[di
     return items
 
 
-def _payload(values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+def _payload(values: dict[str, Any], errors: list[FieldError], *, agenda_unchanged: bool = False) -> dict[str, Any]:
+    """The JSON shape of the form's values; an ``agenda_unchanged`` is left out (kept as stored)."""
     zone = values["timezone"]
     if zone and not valid_timezone(zone):
         errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
@@ -123,7 +133,8 @@ def _payload(values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]
     payload["sign_languages"] = [code.lower() for code in re.split(r"[\s,]+", values["sign_languages"]) if code]
     payload["join"] = {"url": values["join_url"], "meeting_id": values["join_meeting_id"],
                        "passcode": values["join_passcode"], "dial_in": values["join_dial_in"]}
-    payload["agenda"] = _agenda(values["agenda"], errors, values["floor_language"])
+    if not agenda_unchanged:
+        payload["agenda"] = _agenda(values["agenda"], errors, values["floor_language"])
     return payload
 
 
@@ -165,13 +176,12 @@ def _convert(payload: dict[str, Any], shape: type) -> Any:
         raise FormErrors([field_error(error)]) from error
 
 
-def _keep_what_the_form_cannot_show(payload: dict[str, Any], values: dict[str, Any], current: SessionOut) -> None:
-    """Texts in languages other than the six, and agenda titles in other languages, have no field: keep them."""
+def _keep_what_the_form_cannot_show(payload: dict[str, Any], current: SessionOut) -> None:
+    """Texts in languages other than the six have no field: keep them (an agenda left as shown is kept whole,
+    its titles in other languages and any text its one-line-per-item form cannot say included)."""
     for name in ("title", "description"):
         extra = {lang: text for lang, text in getattr(current, name).items() if lang not in LANGUAGES}
         payload[name] = {**extra, **payload[name]}
-    if values["agenda"] == form_from_session(current)["agenda"]:
-        del payload["agenda"]
 
 
 def parse_session_form(
@@ -180,9 +190,10 @@ def parse_session_form(
     """The form as a SessionCreate (new) or, given the ``current`` session, a SessionUpdate of every field."""
     values = form_values(form)
     errors: list[FieldError] = []
-    payload = _payload(values, errors)
+    agenda_unchanged = current is not None and values["agenda"] == form_from_session(current)["agenda"].strip()
+    payload = _payload(values, errors, agenda_unchanged=agenda_unchanged)
     if current is not None:
-        _keep_what_the_form_cannot_show(payload, values, current)
+        _keep_what_the_form_cannot_show(payload, current)
     _required(values, errors)
     if is_admin:
         payload["organiser_ids"] = [_int("organiser_ids", v, errors) for v in values["organiser_ids"]]

@@ -32,6 +32,7 @@ from events.schemas import (
 from events.tables import AgendaItem, Session, SessionOrganiser
 from events.validation import canonical_language, is_language_code
 from server.auth import StaffUser
+from server.dates import date_range_error
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
 
@@ -184,6 +185,8 @@ def parse_instant(name: str, text: str | None) -> datetime | None:
         value = None
     if value is None or value.tzinfo is None:
         raise InvalidInput.field(name, _("A date and time with its UTC offset is required (RFC 3339)."))
+    if out_of_range := date_range_error(value):
+        raise InvalidInput.field(name, out_of_range)
     return value
 
 

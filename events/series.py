@@ -21,7 +21,7 @@ def _check(title: dict[str, str], description: dict[str, str]) -> None:
     errors: list[FieldError] = []
     if not any(text.strip() for text in title.values()):
         errors.append(FieldError("title", _("A title is required.")))
-    errors += multilingual_errors("title", title) + multilingual_errors("description", description)
+    errors += multilingual_errors("title", title) + multilingual_errors("description", description, multiline=True)
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 

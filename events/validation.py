@@ -13,13 +13,14 @@ from functools import cache
 
 import pycountry
 
+from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import gettext as _
-from server.validation import is_web_link
+from server.validation import is_web_link, text_error
 from server.web import valid_timezone
 
 # BCP 47 shape: a 2–3 letter primary subtag, then subtags of 1–8 letters or digits (script, region, variant).
-_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
 
 
 @cache
@@ -59,11 +60,30 @@ def is_sign_language(code: str) -> bool:
     return found is not None and "sign language" in found.name.lower()
 
 
-def multilingual_errors(field: str, texts: dict[str, str] | None) -> list[FieldError]:
+def multilingual_errors(field: str, texts: dict[str, str] | None, *, multiline: bool = False) -> list[FieldError]:
+    """A multilingual text's problems: keys that are no language code, texts with control characters (and line
+    breaks, unless ``multiline``)."""
     bad = [key for key in (texts or {}) if not is_language_code(key)]
     if bad:
         return [FieldError(field, _("Unknown language code: %(codes)s.", codes=", ".join(sorted(bad))))]
+    for text in (texts or {}).values():
+        if message := text_error(text, multiline=multiline):
+            return [FieldError(field, message)]
     return []
+
+
+def _text_errors(values: dict) -> list[FieldError]:
+    """Control characters in the session's other free texts (the join details come as JoinDetails from the API,
+    as a dict from the staff form)."""
+    join = values.get("join")
+
+    def join_text(name: str) -> str:
+        return (join.get(name) if isinstance(join, dict) else getattr(join, name, "")) or ""
+
+    texts = [("venue", values.get("venue"), True), ("join.meeting_id", join_text("meeting_id"), False),
+             ("join.passcode", join_text("passcode"), False), ("join.dial_in", join_text("dial_in"), True)]
+    return [FieldError(field, message) for field, text, multiline in texts
+            if (message := text_error(text, multiline=multiline))]
 
 
 def _language_list_errors(field: str, codes: list[str]) -> list[FieldError]:
@@ -73,9 +93,16 @@ def _language_list_errors(field: str, codes: list[str]) -> list[FieldError]:
     return []
 
 
+TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
 def _time_errors(values: dict) -> list[FieldError]:
-    """Times missing (a form whose zone or date could not be read) are not compared."""
-    errors = []
+    """Times missing (a form whose zone or date could not be read) are not compared, nor are times out of the
+    range people may enter (``server.dates``), which are refused first."""
+    errors = [FieldError(name, message) for name in TIME_FIELDS
+              if (message := date_range_error(values.get(name)))]
+    if errors:
+        return errors
     starts_at: datetime | None = values.get("starts_at")
     ends_at: datetime | None = values.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
@@ -113,7 +140,7 @@ def session_errors(values: dict) -> list[FieldError]:
     if floor_language_known and not (title.get(values["floor_language"]) or "").strip():
         errors.append(FieldError("title", _("A title in the floor language is required.")))
     errors += multilingual_errors("title", title)
-    errors += multilingual_errors("description", values.get("description"))
+    errors += multilingual_errors("description", values.get("description"), multiline=True)
     if not valid_timezone(values.get("timezone")):
         errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
     if not floor_language_known:
@@ -121,6 +148,9 @@ def session_errors(values: dict) -> list[FieldError]:
     errors += _language_list_errors("interpretation_languages", values.get("interpretation_languages", []))
     for item in values.get("agenda") or []:
         errors += multilingual_errors("agenda", item.title)
+        if message := text_error(item.speakers):
+            errors.append(FieldError("agenda", message))
+    errors += _text_errors(values)
     errors += _time_errors(values)
     errors += _provision_errors(values)
     join = values.get("join")  # JoinDetails from the API, its dict from the staff form

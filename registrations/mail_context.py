@@ -12,7 +12,6 @@ __all__ = [
     "summary_content",
 ]
 
-from datetime import datetime
 from typing import Any
 
 from babel.core import UnknownLocaleError
@@ -22,6 +21,7 @@ from events.summaries import is_opted_out, summary_for, summary_speakers, summar
 from events.tables import Session
 from registrations.links import manage_url
 from registrations.tables import Invitation, Need, Registration, Speaker
+from server.dates import readable_from_text
 from server.i18n import current_locale, format_datetime, format_time_range, language_name
 from server.i18n import lazy_gettext as _l
 from server.mail.render import MailContent, MessageObsolete, register_context_builder
@@ -78,7 +78,8 @@ def _changes(context: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]
     }
     if context.get("previous_starts_at") and context.get("previous_ends_at"):
         values["previous_when"] = format_time_range(
-            datetime.fromisoformat(context["previous_starts_at"]), datetime.fromisoformat(context["previous_ends_at"])
+            # Through the same guard as times read from the database: an old row's year 9999 cannot break the mail.
+            readable_from_text(context["previous_starts_at"]), readable_from_text(context["previous_ends_at"])
         )
     return values
 
@@ -176,7 +177,7 @@ async def speaker_content(template: str, context: dict[str, Any], settings: Sett
                   minutes=context.get("minutes"))
     for name in ("expected_at", "previous_expected_at"):
         if context.get(name):
-            values[name.replace("_at", "_when")] = format_datetime(datetime.fromisoformat(context[name]))
+            values[name.replace("_at", "_when")] = format_datetime(readable_from_text(context[name]))
     return content
 
 

@@ -28,6 +28,7 @@ from server.auth import require_session_manager
 from server.errors import Conflict, ConveneError, FieldError, InvalidInput
 from server.i18n import LANGUAGES, set_request_locale
 from server.i18n import gettext as _
+from server.schemas import MAX_INT
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, valid_timezone
 
 _TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
@@ -333,9 +334,18 @@ async def session_page_context_staff(session_id: int) -> dict[str, Any]:
     return {"session_row": row}
 
 
+def _row_id(text: str) -> int:
+    """A row id typed into a form: a whole number no row can have (``99999999999999999999``) is refused here,
+    rather than overflowing in the database."""
+    value = int(text)
+    if not 1 <= value <= MAX_INT:
+        raise ValueError(text)
+    return value
+
+
 def _ids(form: FormMultiDict) -> list[int]:
     try:
-        return [int(v) for v in form.getall("registration_ids", [])]
+        return [_row_id(str(v)) for v in form.getall("registration_ids", [])]
     except ValueError as error:
         raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
 
@@ -377,6 +387,6 @@ async def _act(action: str, session_id: int, form: FormMultiDict, user: Any, set
 
 def _int(form: FormMultiDict, name: str) -> int:
     try:
-        return int(str(form.get(name) or ""))
+        return _row_id(str(form.get(name) or ""))
     except ValueError as error:
         raise InvalidInput.field(name, _("Choose from the list.")) from error

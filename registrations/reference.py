@@ -40,7 +40,7 @@ COMMISSIONS = ("ECA", "ECE", "ECLAC", "ESCAP", "ESCWA")
 
 _DATA = Path(__file__).resolve().parent / "data" / "country_groups.csv"
 # BCP 47 shape: a primary language subtag, then optional script/region/variant subtags.
-_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
 
 
 @cache

@@ -19,7 +19,7 @@ from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -39,10 +39,10 @@ import server.controllers
 import server.mail.pages
 from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
-from server.errors import exception_handlers
+from server.errors import exception_handlers, log_uncaught
 from server.mail.worker import run_worker
 from server.settings import Settings
-from server.web import RequestContextMiddleware, bounded_path_ids, template_environment
+from server.web import ConveneRequest, RequestContextMiddleware, bounded_path_ids, no_nul_in_path, template_environment
 
 # Every route of the app, infrastructure's and the domains'.
 ROUTE_HANDLERS: list = [
@@ -55,6 +55,8 @@ ROUTE_HANDLERS: list = [
     *registrations.controllers.route_handlers,
 ]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: Paths whose unsafe requests need no CSRF token, as anchored patterns.
+CSRF_EXEMPT_PATTERNS = [r"\A/api/v1/", r"\A/health\Z", r"\A/schema/", r"\A/unsubscribe/"]
 
 
 def jinja_environment() -> Environment:
@@ -77,7 +79,9 @@ def _logging_config() -> LoggingConfig:
             }
         },
         log_exceptions="always",
-        disable_stack_trace={404, 401, 403, 405, 409, 413, 422, 400, 429},
+        exception_logging_handler=log_uncaught,
+        # Answers to the client's own mistakes (a body too large included), not crashes: not logged as such.
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503},
     )
 
 
@@ -112,7 +116,8 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
-        guards=[bounded_path_ids],
+        guards=[no_nul_in_path, bounded_path_ids],
+        request_class=ConveneRequest,
         before_request=_start_pool,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
@@ -122,13 +127,17 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
             cookie_httponly=True,
             cookie_samesite="lax",
             cookie_secure=settings.public_url.startswith("https://"),
-            exclude=["/api/", "/health", "/schema", "/unsubscribe/"],  # one-click unsubscribe (RFC 8058) has no token
+            # Prefixes, not anywhere in the path (Litestar searches each pattern in the path): the JSON API (which
+            # never reads cookies), health, the schema, and one-click unsubscribe (RFC 8058), which has no token.
+            exclude=CSRF_EXEMPT_PATTERNS,
         ),
         openapi_config=OpenAPIConfig(
             title="Convene API",
             version="1",
             path="/schema",
-            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+            # The JSON document only: Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP
+            # (script-src 'self') blocks, so an interactive page here would only ever show a blank screen.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(security_schemes={BEARER_SCHEME: SecurityScheme(
                 type="http", scheme="bearer",
                 description="An API token: `convene user create` prints one; staff make more at /staff/tokens.",

@@ -51,8 +51,8 @@ from server.i18n import gettext as _
 from server.jobs import periodic
 from server.settings import Settings
 from server.tables import ApiToken, LoginAttempt, User
+from server.web import SESSION_COOKIE
 
-SESSION_COOKIE = "convene_staff"
 #: The API's OpenAPI security scheme (``Authorization: Bearer <token>``), and the ``security`` of its staff routes
 #: and of routes anyone may call that show staff more.
 BEARER_SCHEME = "BearerToken"

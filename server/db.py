@@ -9,6 +9,7 @@ __all__ = [
     "close_engine",
     "engine_from_url",
     "is_database_up",
+    "is_database_unreachable",
     "run_migrations",
     "start_engine",
     "write_transaction",
@@ -16,15 +17,19 @@ __all__ = [
 
 import logging
 import os
+import socket
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from server.dates import READ_CEILING, READ_FLOOR, readable, readable_from_text
 from server.settings import parse_database_url
 
 # Every Piccolo app, in dependency order; piccolo_conf.py and the migration runner read it.
@@ -33,6 +38,48 @@ APPS = ["server.piccolo_app", "events.piccolo_app", "registrations.piccolo_app"]
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 logger = logging.getLogger("convene.db")
+
+
+#: PostgreSQL's epoch for timestamps on the wire: microseconds since then.
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_READ_MIN, _READ_MAX = ((bound - _PG_EPOCH) // _MICROSECOND for bound in (READ_FLOOR, READ_CEILING))
+
+
+def _encode_timestamptz(value: datetime) -> tuple[int]:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return ((value - _PG_EPOCH) // _MICROSECOND,)
+
+
+def _decode_timestamptz(value: tuple[int]) -> datetime:
+    # ``infinity`` comes as the largest int64, ``-infinity`` as the smallest: beyond what datetime holds.
+    microseconds = max(min(value[0], _READ_MAX), _READ_MIN)
+    return readable(_PG_EPOCH + timedelta(microseconds=microseconds))
+
+
+async def _guard_timestamps(connection) -> None:
+    """Every ``timestamptz`` this connection reads comes back through ``server.dates.readable``."""
+    await connection.set_type_codec("timestamptz", schema="pg_catalog", encoder=_encode_timestamptz,
+                                    decoder=_decode_timestamptz, format="tuple")
+
+
+class GuardedPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine whose connections (pooled or not) read times through ``readable``: a row
+    holding ``infinity`` reads as a far but usable date instead of a naive one that breaks every comparison."""
+
+    async def start_connection_pool(self, **kwargs) -> None:
+        await super().start_connection_pool(init=_guard_timestamps, **kwargs)
+
+    async def get_new_connection(self):
+        connection = await super().get_new_connection()
+        await _guard_timestamps(connection)
+        return connection
+
+
+# SQLite stores times as text: read them through the same guard (Piccolo's converter would take a naive text,
+# or one with another offset, as UTC as written, and overflow on year 9999 shown ahead of UTC).
+sqlite3.register_converter("TIMESTAMPTZ", lambda raw: readable_from_text(raw.decode("utf8")))
 
 
 def engine_from_url(url: str) -> Engine:
@@ -50,7 +97,7 @@ def engine_from_url(url: str) -> Engine:
         config["user"] = parsed.user
     if parsed.password:
         config["password"] = parsed.password
-    return PostgresEngine(config=config)
+    return GuardedPostgresEngine(config=config)
 
 
 def all_tables() -> list[type[Table]]:
@@ -119,6 +166,28 @@ def write_transaction(engine: Engine):
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+#: SQLite's words for a database file it cannot reach (gone, unreadable, held too long by another writer).
+_SQLITE_UNREACHABLE = ("unable to open database file", "disk i/o error", "database is locked")
+
+
+def is_database_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database cannot be reached, rather than that a query is
+    wrong: refused or lost connections, timeouts, a PostgreSQL that is starting or full, an SQLite file gone."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (ConnectionError, TimeoutError, socket.gaierror, asyncpg.PostgresConnectionError,
+                                asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and "connection" in str(current).lower():
+            return True
+        if isinstance(current, sqlite3.OperationalError) and str(current).lower() in _SQLITE_UNREACHABLE:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 async def is_database_up(engine: Engine) -> bool:

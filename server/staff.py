@@ -105,16 +105,28 @@ async def update_user(user_id: int, data: UserUpdate) -> UserOut:
             changes[User.active] = data.active
             if not data.active:
                 changes[User.session_version] = User.session_version + 1
+                await revoke_all_tokens(user_id)  # enabling the account again must not revive them
         if changes:
             await User.update(changes).where(User.id == user_id)
     return await get_user(user_id)
 
 
 async def reset_password(user_id: int) -> str:
-    """A new generated password for someone who lost theirs; their open sessions end."""
+    """A new generated password for someone who lost theirs (or whose account was taken over): their open
+    sessions end and their API tokens are revoked."""
     password = secrets.token_urlsafe(12)
-    await _set_password(user_id, password)
+    async with write_transaction(User._meta.db):
+        await _set_password(user_id, password)
+        await revoke_all_tokens(user_id)
     return password
+
+
+async def revoke_all_tokens(user_id: int) -> int:
+    """Revoke every API token of the person that still works; returns how many."""
+    rows = await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
+        (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+    ).returning(ApiToken.id)
+    return len(rows)
 
 
 async def _set_password(user_id: int, password: str) -> int:

@@ -6,7 +6,7 @@ msgspec says what it expected in English (``Expected `int` >= 0 - at `$.capacity
 
 from __future__ import annotations
 
-__all__ = ["field_error", "is_web_link", "translated_message"]
+__all__ = ["field_error", "is_web_link", "text_error", "translated_message"]
 
 import re
 from collections.abc import Callable
@@ -18,16 +18,26 @@ from server.errors import FieldError
 from server.i18n import format_number, ngettext
 from server.i18n import gettext as _
 
-_AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
-_NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
-_BOUND = re.compile(r"^Expected `(?P<type>\w+)`(?: of length)? (?P<op>[<>]=?) (?P<limit>-?[\d.e+]+)$")
-_WRONG_TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| [^`]*)?`, got `\w+`$")
+_AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`\Z", re.DOTALL)
+_NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`\Z")
+_BOUND = re.compile(r"^Expected `(?P<type>\w+)`(?: of length)? (?P<op>[<>]=?) (?P<limit>-?[\d.e+]+)\Z")
+_WRONG_TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| [^`]*)?`, got `\w+`\Z")
 
 
 def is_web_link(value: str) -> bool:
     """An http(s) address with a host: anything else (``javascript:``, ``data:``) must never become a link."""
     parts = urlsplit(value.strip())
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def text_error(value: str | None, *, multiline: bool = False) -> str | None:
+    """Why free text someone typed is refused, in the current language: control characters (a NUL even fails on
+    PostgreSQL; ESC and the like corrupt mail and calendars), and line breaks unless ``multiline``; tabs pass, and
+    a multiline text may end its lines the way browsers send them (CR LF). The rule registrations apply too."""
+    text = (value or "").replace("\r\n", "\n") if multiline else value or ""
+    if any(ord(ch) < 32 and ch not in "\t\n" or ch == "\x7f" for ch in text) or (not multiline and "\n" in text):
+        return _("Remove line breaks and control characters.")
+    return None
 
 
 def _number(text: str) -> str:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 __all__ = [
-    "RequestContextMiddleware", "bounded_path_ids", "client_address", "negotiate_language", "request_id",
+    "ConveneRequest",
+    "RequestContextMiddleware",
+    "bounded_path_ids",
+    "client_address",
+    "negotiate_language",
+    "no_nul_in_path",
+    "redact_secrets",
+    "request_id",
     "template_environment",
 ]
 
@@ -21,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import SerializationException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +41,8 @@ from server.schemas import MAX_INT
 from server.settings import ROOT
 
 LANGUAGE_COOKIE = "convene_lang"
+#: The staff session cookie (``server.auth`` signs it; named here, where every response passes).
+SESSION_COOKIE = "convene_staff"
 TIMEZONE_COOKIE = "convene_tz"
 
 
@@ -73,13 +83,23 @@ def template_environment(extra_globals: Mapping[str, Any] | None = None) -> Envi
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("convene.access")
 
-# Manage tokens are secrets: never written to logs.
-_SECRET_PATH = re.compile(r"(/manage/|/unsubscribe/)[^/]+")
+# Tokens in paths (manage links, unsubscribe links, password resets) and in query strings are secrets: never
+# written to logs, whoever writes the line (our access log, Litestar's exception log, a library).
+_SECRET_PATH = re.compile(r"(/(?:manage|unsubscribe|password-reset|reset)/)[^/?#\s\"'<>]+")
+_SECRET_QUERY = re.compile(r"([?&](?:token|key|code)=)[^&#\s\"'<>]+")
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every secret path segment and query value replaced by ``…``."""
+    return _SECRET_QUERY.sub(r"\1…", _SECRET_PATH.sub(r"\1…", text))
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+#: Paths whose answers hold personal data (a registrant's own, staff views, accounts, tokens): never stored by a
+#: browser or proxy. Any answer to a request that carries staff credentials is treated the same.
+PERSONAL_PREFIXES = ("/manage/", "/api/v1/manage/", "/unsubscribe/", "/staff", "/api/v1/users", "/api/v1/tokens")
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -94,7 +114,8 @@ def request_id() -> str:
 
 def _install_request_id_on_records() -> None:
     """Every log record carries ``request_id`` from its creation, whatever handler formats it (Litestar's own
-    queue handler has no filters, and its records would otherwise fail the format that names the field)."""
+    queue handler has no filters, and its records would otherwise fail the format that names the field), and
+    its message and traceback are redacted (``redact_secrets``) before any handler sees them."""
     previous = logging.getLogRecordFactory()
     if getattr(previous, "adds_request_id", False):
         return
@@ -102,10 +123,23 @@ def _install_request_id_on_records() -> None:
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         record.request_id = _request_id.get()
+        _redact_record(record)
         return record
 
     factory.adds_request_id = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a malformed call is logging's to report, as it would without us
+        return
+    redacted = redact_secrets(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and record.exc_info[0] is not None:
+        record.exc_text = redact_secrets(logging.Formatter().formatException(record.exc_info))
 
 
 _install_request_id_on_records()
@@ -165,6 +199,24 @@ async def bounded_path_ids(connection: ASGIConnection, _handler: BaseRouteHandle
             raise NotFound(_("Nothing has the %(name)s %(value)s.", name=name, value=value))
 
 
+async def no_nul_in_path(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """App-wide guard: no file, row or page is named with a NUL (``/static/a%00b.css``); a 404, not a crash in
+    the file system call."""
+    if "\x00" in connection.scope["path"]:
+        raise NotFound(_("There is no page at this address. It may have moved, or the link may be incomplete."))
+
+
+class ConveneRequest(Request):
+    """The app's requests: a JSON body too deeply nested for the decoder, or not UTF-8, is a body that is not
+    valid JSON (400 naming ``body``), like any other, instead of a crash."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (RecursionError, UnicodeDecodeError) as error:
+            raise SerializationException(f"{type(error).__name__}: {error}") from error
+
+
 def client_address(request: Request) -> str:
     """The client's address; ``X-Forwarded-For`` only when the peer is a trusted proxy."""
     peer = request.client.host if request.client else "unknown"
@@ -173,6 +225,15 @@ def client_address(request: Request) -> str:
         if forwarded:
             return forwarded.split(",")[-1].strip()
     return peer
+
+
+def _holds_personal_data(request: Request) -> bool:
+    """Whether the answer may hold personal data: a personal path, the answer to a submission (a registration's
+    reply carries its manage link), or a request made with staff credentials (a staff member's view of a session,
+    registrations, exports and reports)."""
+    if request.scope["path"].startswith(PERSONAL_PREFIXES) or request.method not in ("GET", "HEAD"):
+        return True
+    return "authorization" in request.headers or SESSION_COOKIE in request.cookies
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -191,6 +252,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         )
         started = time.perf_counter()
         status = 500
+        personal = _holds_personal_data(request)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -200,6 +262,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                 headers["x-request-id"] = rid
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if personal:
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         try:
@@ -208,7 +272,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             access_log.info(
                 "%s %s %s %.1fms",
                 scope["method"],
-                _SECRET_PATH.sub(r"\1…", scope["path"]),
+                redact_secrets(scope["path"]),
                 status,
                 (time.perf_counter() - started) * 1000,
             )

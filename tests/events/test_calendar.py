@@ -11,8 +11,16 @@ import pytest
 
 from events.calendar import Invite, build_calendar, clean_text, session_uid
 from events.tables import Series
-from tests.mail_data import START, make_session
-from tests.smtp_server import ical_js
+from registrations import notifications
+from server.mail.worker import WorkerOptions, deliver_due
+from tests.mail_data import START, make_registration, make_session
+from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+    calendar_part,
+    ical_js,
+    mail_settings_fixture,
+    no_unexpected_mail_fixture,
+    smtp_fixture,
+)
 
 
 async def test_session_calendar_has_no_attendees_and_no_join_details(client: httpx.AsyncClient):
@@ -156,3 +164,19 @@ async def test_pages_link_to_the_calendars(client: httpx.AsyncClient):
 
     assert 'href="/calendar.ics?kind=&amp;region=ECE&amp;language="' in index.text
     assert f'href="/sessions/{session["id"]}/calendar.ics"' in page.text
+
+
+async def test_control_characters_stored_in_a_title_never_reach_summary(client: httpx.AsyncClient,
+                                                                        mail_settings, smtp):
+    # Written straight into the table, as older data or another tool could have (the API refuses them now).
+    session = await make_session(title={"en": "Data\x00 for\x1b[31m policy\x7f"})
+    reg = await make_registration(session["id"], "ana@example.org")
+    await notifications.notify_registration_confirmed(reg, settings=mail_settings)
+
+    await deliver_due(mail_settings, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05))
+    public = (await client.get(f"/sessions/{session['id']}/calendar.ics")).content
+    _method, invite = calendar_part(smtp.sink.take(1)[0].message)
+
+    for body in (public, invite):
+        assert b"\x00" not in body and b"\x1b" not in body and b"\x7f" not in body
+        assert ical_js(body)["events"][0]["summary"] == "Data for[31m policy"

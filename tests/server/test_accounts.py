@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from server.tables import User
+from server.auth import create_api_token
+from server.tables import ApiToken, User
 from tests.conftest import login_cookie_client
 from tests.server.helpers import browser, post_form, try_login
 
@@ -80,12 +81,29 @@ async def test_disabled_user_token_and_cookie_stop_working(client, app, admin, o
         assert (page.status_code, page.headers["location"]) == (302, "/staff/login?next=%2Fstaff%2Fprofile")
 
 
-async def test_enabling_user_again_restores_token(client, admin, organiser):
+async def test_enabling_user_again_does_not_revive_old_tokens(client, admin, organiser):
     await client.patch(f"/api/v1/users/{organiser.id}", headers=admin.headers, json={"active": False})
 
-    await client.patch(f"/api/v1/users/{organiser.id}", headers=admin.headers, json={"active": True})
+    enabled = await client.patch(f"/api/v1/users/{organiser.id}", headers=admin.headers, json={"active": True})
 
-    assert (await client.get("/api/v1/tokens", headers=organiser.headers)).status_code == 200
+    assert enabled.status_code == 200
+    assert (await client.get("/api/v1/tokens", headers=organiser.headers)).status_code == 401
+    # The person signs in again and makes a new token, which works.
+    new = await create_api_token(organiser.id, "after re-enabling")
+    listed = await client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {new}"})
+    assert [token["name"] for token in listed.json()] == ["after re-enabling"]
+
+
+async def test_reset_password_revokes_api_tokens(client, admin, organiser):
+    other = await create_api_token(organiser.id, "second script")
+
+    response = await client.post(f"/api/v1/users/{organiser.id}/password", headers=admin.headers)
+
+    assert response.status_code == 200
+    for token in (organiser.token, other):
+        assert (await client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+    assert await ApiToken.count().where((ApiToken.user == organiser.id) & ApiToken.revoked_at.is_null()) == 0
+    assert (await client.get("/api/v1/users", headers=admin.headers)).status_code == 200  # the admin's still works
 
 
 async def test_reset_password_ends_sessions_and_new_password_logs_in(client, app, admin, organiser):

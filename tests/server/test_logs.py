@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from litestar import get
+from litestar.params import FromPath
 
 from server.web import RequestIdFilter
 from tests.server.helpers import try_login
@@ -67,3 +69,26 @@ async def test_unhandled_error_is_logged_by_every_handler_with_its_request_id(ap
     ours = [h for h in handlers if h.formatter is not None and not type(h).__module__.startswith("_pytest")]
     formatted = [handler.format(errors[0]) for handler in ours]
     assert formatted and all(f"[{response.headers['x-request-id']}]" in line for line in formatted)
+
+
+@pytest.mark.parametrize("path", ["/manage/{token}/broken-for-test", "/api/v1/manage/{token}/broken-for-test",
+                                  "/unsubscribe/{token}/broken-for-test"])
+async def test_crash_on_a_secret_route_logs_no_token(app, client, caplog, path):
+    @get(path.replace("{token}", "{token:str}"), sync_to_thread=False)
+    def broken(token: FromPath[str]) -> str:
+        """Fails as a bug would, naming the path it was on (as exception messages sometimes do)."""
+        raise RuntimeError(f"a bug on {path.format(token=token)}")
+
+    app.register(broken)
+    caplog.set_level(logging.INFO)
+    token = "s3cret-manage-token-987"
+
+    response = await client.get(path.format(token=token) + "?token=another-secret")
+
+    assert response.status_code == 500
+    lines = [logging.Formatter().format(record) for record in caplog.records]
+    logged = "\n".join(lines)
+    assert "Uncaught exception" in logged and "RuntimeError: a bug on " in logged  # the crash was logged
+    assert token not in logged
+    assert "another-secret" not in logged
+    assert path.format(token="…") in logged
