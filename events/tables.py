@@ -119,6 +119,9 @@ class Session(Table, tablename="event_session"):
     reminder_offsets = JSON(default="[1440, 60]")
     #: Days after the end that personal data is kept.
     retention_days = Integer(default=365)
+    #: Days before the start by which needs must be booked, per kind (``sign_language``, ``captioning``,
+    #: ``interpretation``, ``accessible_documents``); a kind not set keeps the default (planning board).
+    need_lead_days = JSON(default="{}")
     #: Who made it.
     created_by = ForeignKey(references=User, null=True, default=None)
     #: When it was made.

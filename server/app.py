@@ -38,6 +38,7 @@ ROUTE_MODULES = (
     "events.calendar",
     "events.summaries",
     "registrations.controllers",
+    "registrations.reporting_controllers",
 )
 # Background services started with the app: ``(settings) -> coroutine`` factories, named for the same reason.
 WORKER_FACTORY = "server.mail.worker:run_worker"
