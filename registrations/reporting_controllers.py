@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import msgspec
 from babel.numbers import format_percent
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
@@ -153,8 +153,8 @@ class ReportsApi(Controller):
     @get("/participation")
     async def participation(
         self, request: Request, series: FromQuery[str] = "",
-        starts_from: Annotated[str, Parameter(query="from")] = "",
-        starts_to: Annotated[str, Parameter(query="to")] = "",
+        starts_from: Annotated[str, QueryParameter(name="from")] = "",
+        starts_to: Annotated[str, QueryParameter(name="to")] = "",
         format: FromQuery[str] = "json", suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response[Any]:
         """Filters ``series`` (id), ``from`` and ``to`` (the session's start; a date or an RFC 3339 date-time);
