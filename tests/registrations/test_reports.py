@@ -41,8 +41,8 @@ async def add(session_id: int, email: str, *, category: str, country: str, statu
 
 
 async def seed(session_id: int) -> None:
-    """Seven registrations: the United States (ECE, ECLAC, ESCAP) twice, Egypt (ECA, ESCWA) twice, Switzerland (ECE), Senegal,
-    Germany (cancelled: not registered)."""
+    """Seven registrations: the United States (ECE, ECLAC, ESCAP) twice, Egypt (ECA, ESCWA) twice, Switzerland
+    (ECE), Senegal (ECA), Germany (cancelled: not counted as registered)."""
     await add(session_id, "us1@example.org", category="civil_society", country="US", attendance="attended",
               gender="woman", interpretation="es",
               needs=(("interpretation", "es", "", "arranged"), ("accessibility", "captions_cart", "", "requested")))
