@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
@@ -42,7 +43,8 @@ async def soon_session(organiser_id: int) -> int:
                                     timezone="Europe/Zurich", interpretation_languages=["fr", "ar"])
     await assign(session_id, organiser_id)
     await add(session_id, "es1@example.org", category="civil_society", country="MX",
-              needs=(("interpretation", "es", "", "requested"), ("accessibility", "international_sign", "", "requested")))
+              needs=(("interpretation", "es", "", "requested"),
+                     ("accessibility", "international_sign", "", "requested")))
     await add(session_id, "es2@example.org", category="migrants", country="AR",
               needs=(("interpretation", "es", "", "requested"), ("accessibility", "captions_cart", "", "requested")))
     await add(session_id, "fr@example.org", category="academia", country="SN",
@@ -233,8 +235,8 @@ async def test_planning_sheet_exports_as_csv_and_xlsx(client, organiser):
                             "National sign language interpretation: British Sign Language", "no", "1", "1", "0",
                             "0", "21", day(-11), "yes"]
     assert table[-1][4:] == ["personal_assistant", "", "", "Personal assistants", "", "2", "", "", "", "", "", ""]
-    assert table[1][:4] == [str(session_id), "Migration data in the Arab region", at_noon(10).astimezone(
-        __import__("zoneinfo").ZoneInfo("Europe/Zurich")).isoformat(), "Europe/Zurich"]
+    starts = at_noon(10).astimezone(ZoneInfo("Europe/Zurich")).isoformat()
+    assert table[1][:4] == [str(session_id), "Migration data in the Arab region", starts, "Europe/Zurich"]
     sheet = load_workbook(io.BytesIO(as_xlsx.content))["planning"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[3][4:] == ["interpretation", "es", None, "Spanish", "no", 2, 2, 0, 0, 14, day(-4), "yes"]
