@@ -16,12 +16,12 @@ from markupsafe import Markup, escape
 from server.i18n import format_number
 
 WIDTH = 640
-LABEL_WIDTH = 200
+LABEL_WIDTH = 230
 NUMBER_WIDTH = 56
 BAR_HEIGHT = 14
 GROUP_GAP = 10
 LEGEND_HEIGHT = 26
-MAX_LABEL = 30
+MAX_LABEL = 28
 #: Fills, in series order: solid, diagonal hatching, dots.
 PATTERNS = ("solid", "hatch", "dots")
 

@@ -290,7 +290,9 @@ def _charts(report: reports.ParticipationReport, label_of: dict[str, Any]) -> di
     for dimension in CHARTED:
         groups = report.by[dimension]
         charts[dimension] = bar_chart(
-            dimension.replace("_", "-"), str(label_of[dimension]), [label_of["key"](dimension, g.key) for g in groups],
+            # Commissions by their short codes in the chart: their full names are in the table beside it.
+            dimension.replace("_", "-"), str(label_of[dimension]),
+            [g.key if dimension == "commission" else label_of["key"](dimension, g.key) for g in groups],
             [ChartSeries(names[0], tuple(g.registered for g in groups)),
              ChartSeries(names[1], tuple(g.confirmed for g in groups)),
              ChartSeries(names[2], tuple(g.attended for g in groups))],
