@@ -70,7 +70,7 @@ def test_catalog_translates_every_message(language):
 SAME_AS_ENGLISH = {
     "fr": {"Actions", "Description", "Message", "Messages", "Migrants", "Note", "Organisation", "Pages", "Participant",
            "Places", ("%(num)s minute", "%(num)s minutes")},
-    "es": {"Error"},
+    "es": {"Error", "No"},
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
