@@ -6,6 +6,7 @@ from __future__ import annotations
 __all__ = ["route_handlers"]
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from babel.numbers import format_percent
@@ -394,7 +395,7 @@ class ReportPages(Controller):
             errors = _errors(error)
             scope = await reports.participation_scope(user)
         report = await reports.participation_report(scope)
-        export_query = "&".join(f"{k}={v}" for k, v in form.items() if v and not errors)
+        export_query = "" if errors else urlencode({k: v for k, v in form.items() if v})
         series_rows = await Series.select(Series.id, Series.title).order_by(Series.id).output(load_json=True)
         return Template("pages/staff/report_participation.html", status_code=400 if errors else 200, context={
             **_report_context(report), "user": user, "form": form, "errors": errors, "series": series_rows,
