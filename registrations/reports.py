@@ -42,8 +42,10 @@ REPORTED_STATUSES = (Session.Status.published.value, Session.Status.completed.va
 #: The key of a registration that gave no gender or asked for no interpretation (as ``regional_group`` says none).
 NONE_KEY = "none"
 
-# One set of counters for any grouping; {key} is a column expression, {scope} and {ended} lists of placeholders.
+# One set of counters for any grouping; {key} and {group} are column expressions, {scope} the sessions as a VALUES
+# list of (id, ended) joined to the registrations (one hash join, where IN lists would be tested row by row).
 _COUNTS = """
+WITH scope(id, ended) AS (VALUES {scope})
 SELECT {key},
   SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) AS registered,
   SUM(CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END) AS confirmed,
@@ -51,11 +53,9 @@ SELECT {key},
   SUM(CASE WHEN attendance IN ('attended', 'partial') THEN 1 ELSE 0 END) AS attended,
   SUM(CASE WHEN attendance = 'absent' THEN 1 ELSE 0 END) AS absent,
   SUM(CASE WHEN attendance = 'excused' THEN 1 ELSE 0 END) AS excused,
-  SUM(CASE WHEN status = 'confirmed' AND attendance = 'absent' AND session IN ({ended}) THEN 1 ELSE 0 END)
-    AS no_shows,
-  SUM(CASE WHEN status = 'confirmed' AND session IN ({ended}) THEN 1 ELSE 0 END) AS confirmed_ended
-FROM registration
-WHERE session IN ({scope})
+  SUM(CASE WHEN status = 'confirmed' AND attendance = 'absent' AND scope.ended = 1 THEN 1 ELSE 0 END) AS no_shows,
+  SUM(CASE WHEN status = 'confirmed' AND scope.ended = 1 THEN 1 ELSE 0 END) AS confirmed_ended
+FROM registration JOIN scope ON scope.id = registration.session
 GROUP BY {group}
 """
 _NEEDS = """
@@ -167,16 +167,21 @@ def _ids(values: tuple[int, ...]) -> list[int]:
     return list(values) if values else [0]
 
 
+def _scope_values(scope: ReportScope) -> tuple[str, list[int]]:
+    """``(CAST({} AS INTEGER), CAST({} AS INTEGER)), …`` and its arguments: each session and whether it ended
+    (typed, as PostgreSQL would read untyped parameters in VALUES as text)."""
+    ended = set(scope.ended_ids)
+    pairs = [(session_id, int(session_id in ended)) for session_id in scope.session_ids] or [(0, 0)]
+    sql = ", ".join("(CAST({} AS INTEGER), CAST({} AS INTEGER))" for _ in pairs)
+    return sql, [value for pair in pairs for value in pair]
+
+
 async def _grouped(scope: ReportScope, key: str, group: str) -> list[dict[str, Any]]:
     """The counters of ``_COUNTS`` for each value of ``key`` over the scope's registrations."""
-    sql = _COUNTS.format(
-        key=key, group=group, scope=_placeholders(scope.session_ids), ended=_placeholders(scope.ended_ids)
-    )
-    # Placeholders are filled in the order they appear: the ended list (twice), then the scope.
-    args = [*_ids(scope.ended_ids), *_ids(scope.ended_ids), *_ids(scope.session_ids)]
+    values, args = _scope_values(scope)
     from registrations.tables import Registration
 
-    rows = await Registration.raw(sql, *args)
+    rows = await Registration.raw(_COUNTS.format(key=key, group=group, scope=values), *args)
     return [{**row, **{name: int(row[name] or 0) for name in _COUNTERS}} for row in rows]
 
 
@@ -244,7 +249,7 @@ async def _needs(scope: ReportScope) -> list[NeedCount]:
 
 
 async def _sessions(scope: ReportScope) -> list[SessionCount]:
-    rows = await _grouped(scope, "session", "session")
+    rows = await _grouped(scope, "registration.session AS session", "registration.session")
     counts = {row["session"]: row for row in rows}
     sessions = await Session.select(Session.id, Session.title, Session.starts_at).where(
         Session.id.is_in(_ids(scope.session_ids))
