@@ -172,6 +172,7 @@ async def test_board_page_marks_the_ticked_needs_and_mails_the_registrants(clien
     need = (await Need.select(Need.id).where(Need.code == "international_sign").first())["id"]
 
     page = await client.get("/staff/planning")
+    sheet = await client.get("/staff/planning/export.xlsx")
     done = await post_form(client, f"/staff/sessions/{session_id}/planning/needs",
                            {"need_ids": str(need), "status": "arranged", "note": ""})
     await deliver_due(mail_settings, options=FAST)
@@ -179,6 +180,7 @@ async def test_board_page_marks_the_ticked_needs_and_mails_the_registrants(clien
     assert page.status_code == 200
     assert page.text.count('<strong class="overdue">Overdue</strong>') == 3
     assert f'id="need-{need}"' in page.text
+    assert load_workbook(io.BytesIO(sheet.content)).sheetnames == ["planning"]
     assert (done.status_code, done.headers["location"]) == (303, f"/staff/planning?done=needs#session-{session_id}")
     (message,) = smtp.sink.take(1)
     assert message.recipients == ["es1@example.org"]

@@ -159,6 +159,8 @@ async def test_participation_report_covers_the_series_and_period_the_organiser_m
         ("ECA", 4, 2, 2), ("ECE", 4, 4, 1), ("ECLAC", 3, 3, 1), ("ESCAP", 3, 3, 1), ("ESCWA", 3, 2, 2),
     ]
     assert [(s["id"], s["registered"], s["attended"]) for s in report["sessions"]] == [(second, 2, 1), (first, 6, 2)]
+    assert [(c["category"], c["registrants"], c["attendees"]) for c in report["society"]["categories"]] == [
+        ("civil_society", 4, 3), ("member_state", 2, 0), ("academia", 1, 0), ("migrants", 1, 0)]
     assert [s["id"] for s in recent.json()["sessions"]] == [first]
     assert recent.json()["registered"] == 6
 
