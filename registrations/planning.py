@@ -60,7 +60,7 @@ GROUP BY registration.session, need.kind, need.code,
 """
 _ASSISTANTS = """
 SELECT session AS session_id, COUNT(*) AS assistants FROM registration
-WHERE session IN ({scope}) AND personal_assistant = {true} AND status IN ('pending', 'confirmed', 'waitlisted')
+WHERE session IN ({scope}) AND personal_assistant AND status IN ('pending', 'confirmed', 'waitlisted')
 GROUP BY session
 """
 
@@ -205,8 +205,7 @@ async def planning_board(user: StaffUser, *, now: datetime | None = None) -> Pla
     if ids:
         for row in await Need.raw(_DEMAND.format(scope=_placeholders(ids)), *ids):
             demand.setdefault(row["session_id"], []).append(row)
-        sql = _ASSISTANTS.format(scope=_placeholders(ids), true="{}")
-        for row in await Registration.raw(sql, *ids, True):
+        for row in await Registration.raw(_ASSISTANTS.format(scope=_placeholders(ids)), *ids):
             assistants[row["session_id"]] = int(row["assistants"])
         open_needs = await _open_needs(ids)
     board = [_board_session(s, demand.get(s["id"], []), assistants.get(s["id"], 0), open_needs, now) for s in sessions]

@@ -16,14 +16,17 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
 from events.access import current_staff
+from events.labels import REGIONS
 from events.tables import Series
 from registrations import planning, report_exports, reports
 from registrations.charts import Series as ChartSeries
 from registrations.charts import bar_chart
+from registrations.labels import CATEGORIES, GENDERS, REGIONAL_GROUPS, country_name
+from registrations.pages import session_page_context_staff
 from registrations.schemas import DecisionResult, LongText
 from server.auth import require_session_manager, require_staff
 from server.errors import ConveneError, FieldError, InvalidInput
-from server.i18n import current_locale, text_direction
+from server.i18n import current_locale, language_name, pick_text, text_direction
 from server.i18n import gettext as _
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -300,8 +303,6 @@ def _charts(report: reports.ParticipationReport, label_of: dict[str, Any]) -> di
             rtl=rtl,
         )
     if report.sessions:
-        from server.i18n import pick_text
-
         charts["sessions"] = bar_chart(
             "sessions", _("Registered and attended, by session"),
             [pick_text(s.title, "en")[0] for s in report.sessions],
@@ -313,10 +314,6 @@ def _charts(report: reports.ParticipationReport, label_of: dict[str, Any]) -> di
 
 
 def _dimension_labels() -> dict[str, Any]:
-    from events.labels import REGIONS
-    from registrations.labels import CATEGORIES, GENDERS, REGIONAL_GROUPS, country_name
-    from server.i18n import language_name
-
     def key_label(dimension: str, key: str) -> str:
         if key == reports.NONE_KEY and dimension in ("gender", "interpretation_language"):
             return _("Not given") if dimension == "gender" else _("None asked for")
@@ -358,8 +355,6 @@ class ReportPages(Controller):
     @get("/staff/sessions/{session_id:int}/report", guards=[require_session_manager])
     async def session_page(self, request: Request, session_id: FromPath[int]) -> Template:
         """One session's participation with charts and tables (never suppressed: a staff view)."""
-        from registrations.pages import session_page_context_staff
-
         context = await session_page_context_staff(session_id)
         report = await reports.session_report(session_id)
         return Template("pages/staff/report_session.html", context={

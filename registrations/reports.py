@@ -28,6 +28,7 @@ from events.access import managed_session_ids
 from events.queries import parse_instant
 from events.tables import Series, Session
 from registrations.reference import commissions_of, regional_group_of
+from registrations.tables import Need, Registration
 from server.auth import StaffUser
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
@@ -179,8 +180,6 @@ def _scope_values(scope: ReportScope) -> tuple[str, list[int]]:
 async def _grouped(scope: ReportScope, key: str, group: str) -> list[dict[str, Any]]:
     """The counters of ``_COUNTS`` for each value of ``key`` over the scope's registrations."""
     values, args = _scope_values(scope)
-    from registrations.tables import Registration
-
     rows = await Registration.raw(_COUNTS.format(key=key, group=group, scope=values), *args)
     return [{**row, **{name: int(row[name] or 0) for name in _COUNTERS}} for row in rows]
 
@@ -238,8 +237,6 @@ async def _society(scope: ReportScope, by_category_country: list[dict[str, Any]]
 
 
 async def _needs(scope: ReportScope) -> list[NeedCount]:
-    from registrations.tables import Need
-
     rows = await Need.raw(_NEEDS.format(scope=_placeholders(scope.session_ids)), *_ids(scope.session_ids))
     return [
         NeedCount(row["kind"], row["code"], row["sign_language"] or None, int(row["requested"]),
