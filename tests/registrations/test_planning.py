@@ -244,3 +244,19 @@ async def test_planning_sheet_exports_as_csv_and_xlsx(client, organiser):
     assert values[3][4:] == ["interpretation", "es", None, "Spanish", "no", 2, 2, 0, 0, 14, day(-4), "yes"]
     assert len(values) == len(table)
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "format")
+
+
+async def test_board_page_says_what_is_wrong_beside_the_session_and_changes_nothing(client, organiser):
+    session_id = await soon_session(organiser.id)
+    await login_cookie_client(client, organiser)
+
+    nothing_ticked = await post_form(client, f"/staff/sessions/{session_id}/planning/needs", {"status": "arranged"})
+    bad_days = await post_form(client, f"/staff/sessions/{session_id}/planning/lead-times", {"captioning": "soon"})
+
+    assert nothing_ticked.status_code == 400
+    assert f'<a href="#session-{session_id}">Choose at least one need.</a>' in nothing_ticked.text
+    assert bad_days.status_code == 400
+    assert "Give a number of days from 0 to 365." in bad_days.text
+    assert await Need.count().where(Need.status == "requested") == 8  # seven open, one of a cancelled registration
+    row = await Session.select(Session.need_lead_days).where(Session.id == session_id).first().output(load_json=True)
+    assert row["need_lead_days"] == {}
