@@ -123,6 +123,9 @@ class Session(Table, tablename="event_session"):
     retention_days = Integer(default=365)
     #: Attendance under this many minutes is ``partial``; null means half the scheduled length.
     attendance_threshold_minutes = Integer(null=True, default=None)
+    #: Days before the start by which needs must be booked, per kind (``sign_language``, ``captioning``,
+    #: ``interpretation``, ``accessible_documents``); a kind not set keeps the default (planning board).
+    need_lead_days = JSON(default="{}")
     #: Who made it.
     created_by = ForeignKey(references=User, null=True, default=None)
     #: When it was made.

@@ -33,6 +33,7 @@ import registrations.controllers
 import registrations.labels
 import registrations.mail_context  # registers the mail context builders
 import registrations.notifications  # registers reminders and the signal receivers that queue mail
+import registrations.reporting_controllers
 import registrations.waitlist  # registers the waitlist's job and signal receiver
 import server.accounts
 import server.controllers
@@ -53,6 +54,7 @@ ROUTE_HANDLERS: list = [
     *events.calendar.route_handlers,
     *events.summaries.route_handlers,
     *registrations.controllers.route_handlers,
+    *registrations.reporting_controllers.route_handlers,
 ]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Paths whose unsafe requests need no CSRF token, as anchored patterns.

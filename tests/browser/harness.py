@@ -130,7 +130,7 @@ def _page_routes(env: dict[str, str]) -> list[str]:
     )
     paths = json.loads(result.stdout.strip().splitlines()[-1])
     # Files the browser downloads, and the sandboxed mail preview (no script runs there: tested on its own).
-    skipped = (".ics", ".eml", ".csv", ".json", "/message.html")
+    skipped = (".ics", ".eml", ".csv", ".xlsx", ".json", "/message.html")
     return [path for path in paths if not path.startswith(("/api", "/schema", "/static", "/health"))
             and not path.endswith(skipped)]
 

@@ -217,6 +217,11 @@ async def test_walk_covers_staff_routes_of_every_part(app):
     assert ("POST", "/api/v1/tokens") in routes
     assert ("PATCH", "/api/v1/sessions/{session_id:int}") in session_routes
     assert ("GET", "/health") not in routes
+    assert {("GET", "/api/v1/planning"), ("GET", "/api/v1/reports/participation"), ("GET", "/staff/planning"),
+            ("GET", "/staff/reports/participation")} <= set(routes)
+    assert {("GET", "/api/v1/sessions/{session_id:int}/report"), ("POST", "/api/v1/sessions/{session_id:int}/needs"),
+            ("GET", "/staff/sessions/{session_id:int}/report"),
+            ("POST", "/staff/sessions/{session_id:int}/planning/{action:str}")} <= set(session_routes)
 
 
 async def test_walk_catches_a_new_route_left_open(app, client, organiser):
