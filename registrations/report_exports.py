@@ -72,21 +72,23 @@ def report_sheets(report: ParticipationReport, *, suppress_below: int) -> list[S
     summary.rows.append(["no_show_rate", s.share(report.no_show_rate, report.confirmed, report.absent)])
     sheets = [summary]
     for dimension in DIMENSIONS:
-        sheets.append(Sheet(dimension, ["key", "registered", "confirmed", "attended"], [
-            [g.key, s.count(g.registered), s.count(g.confirmed), s.count(g.attended)] for g in report.by[dimension]
+        sheets.append(Sheet(dimension, ["key", "registered", "confirmed", "attended", "speakers"], [
+            [g.key, s.count(g.registered), s.count(g.confirmed), s.count(g.attended), s.count(g.speakers)]
+            for g in report.by[dimension]
         ]))
     sheets.append(Sheet("needs", ["kind", "code", "sign_language", "requested", "arranged", "not_possible", "open"], [
         [n.kind, n.code, n.sign_language or "", s.count(n.requested), s.count(n.arranged), s.count(n.not_possible),
          s.count(n.open)] for n in report.needs
     ]))
-    society = Sheet("society", ["regional_group", "stakeholder_category", "registrants", "attendees",
-                                "registrant_share", "attendee_share"])
+    society = Sheet("society", ["regional_group", "stakeholder_category", "registrants", "attendees", "speakers",
+                                "registrant_share", "attendee_share", "speaker_share"])
     regions = [("all", report.society.categories)] + [(r.regional_group, r.categories)
                                                       for r in report.society.by_region]
     for group, categories in regions:
         society.rows += [
-            [group, c.category, s.count(c.registrants), s.count(c.attendees),
-             s.share(c.registrant_share, c.registrants), s.share(c.attendee_share, c.attendees)]
+            [group, c.category, s.count(c.registrants), s.count(c.attendees), s.count(c.speakers),
+             s.share(c.registrant_share, c.registrants), s.share(c.attendee_share, c.attendees),
+             s.share(c.speaker_share, c.speakers)]
             for c in categories
         ]
     sheets.append(society)

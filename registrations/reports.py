@@ -15,7 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "DIMENSIONS", "ParticipationReport", "ReportScope", "participation_report", "participation_scope",
-    "session_report", "speaker_shares",
+    "session_report",
 ]
 
 from dataclasses import dataclass
@@ -55,7 +55,9 @@ SELECT {key},
   SUM(CASE WHEN attendance = 'absent' THEN 1 ELSE 0 END) AS absent,
   SUM(CASE WHEN attendance = 'excused' THEN 1 ELSE 0 END) AS excused,
   SUM(CASE WHEN status = 'confirmed' AND attendance = 'absent' AND scope.ended = 1 THEN 1 ELSE 0 END) AS no_shows,
-  SUM(CASE WHEN status = 'confirmed' AND scope.ended = 1 THEN 1 ELSE 0 END) AS confirmed_ended
+  SUM(CASE WHEN status = 'confirmed' AND scope.ended = 1 THEN 1 ELSE 0 END) AS confirmed_ended,
+  SUM(CASE WHEN EXISTS (SELECT 1 FROM speaker WHERE speaker.registration = registration.id
+                        AND speaker.status IN ('accepted', 'spoke')) THEN 1 ELSE 0 END) AS speakers
 FROM registration JOIN scope ON scope.id = registration.session
 GROUP BY {group}
 """
@@ -71,16 +73,20 @@ WHERE registration.session IN ({scope}) AND registration.status NOT IN ('cancell
 GROUP BY need.kind, need.code, CASE WHEN need.code = 'national_sign_language' THEN need.text ELSE '' END
 ORDER BY need.kind, need.code, sign_language
 """
-_COUNTERS = ("registered", "confirmed", "waitlisted", "attended", "absent", "excused", "no_shows", "confirmed_ended")
+_COUNTERS = (
+    "registered", "confirmed", "waitlisted", "attended", "absent", "excused", "no_shows", "confirmed_ended", "speakers",
+)
 
 
 class GroupCount(msgspec.Struct):
-    """One key of a ``by`` dimension."""
+    """One key of a ``by`` dimension; ``speakers`` (beyond DESIGN.md's three) counts those given the floor on a
+    speakers' list (accepted, or who spoke)."""
 
     key: str
     registered: int
     confirmed: int
     attended: int
+    speakers: int
 
 
 class NeedCount(msgspec.Struct):
@@ -96,13 +102,15 @@ class NeedCount(msgspec.Struct):
 
 
 class CategoryShare(msgspec.Struct):
-    """A stakeholder category's share among registrants and among attendees (null when there are none)."""
+    """A stakeholder category's share among registrants, attendees and speakers (null when there are none)."""
 
     category: str
     registrants: int
     attendees: int
     registrant_share: float | None
     attendee_share: float | None
+    speakers: int
+    speaker_share: float | None
 
 
 class RegionShares(msgspec.Struct):
@@ -113,12 +121,11 @@ class RegionShares(msgspec.Struct):
 
 
 class SocietyView(msgspec.Struct):
-    """Shares of stakeholder categories overall and per regional group; ``speakers`` stays null until the
-    speakers' list provides figures (see ``speaker_shares``)."""
+    """Shares of stakeholder categories among registrants, attendees and speakers, overall and per regional
+    group."""
 
     categories: list[CategoryShare]
     by_region: list[RegionShares]
-    speakers: list[CategoryShare] | None
 
 
 class SessionCount(msgspec.Struct):
@@ -197,8 +204,9 @@ def _fold(rows: list[dict[str, Any]], keys_of) -> dict[str, dict[str, int]]:
 
 def _group_counts(folded: dict[str, dict[str, int]]) -> list[GroupCount]:
     """Keys with at least one registration or attendee, the largest first, then by key."""
-    items = [GroupCount(key, c["registered"], c["confirmed"], c["attended"]) for key, c in folded.items()]
-    items = [item for item in items if item.registered or item.confirmed or item.attended]
+    items = [GroupCount(key, c["registered"], c["confirmed"], c["attended"], c["speakers"])
+             for key, c in folded.items()]
+    items = [item for item in items if item.registered or item.confirmed or item.attended or item.speakers]
     return sorted(items, key=lambda item: (-item.registered, item.key))
 
 
@@ -209,22 +217,17 @@ def _share(part: int, whole: int) -> float | None:
 def _category_shares(folded: dict[str, dict[str, int]]) -> list[CategoryShare]:
     registrants = sum(c["registered"] for c in folded.values())
     attendees = sum(c["attended"] for c in folded.values())
+    speakers = sum(c["speakers"] for c in folded.values())
     shares = [
         CategoryShare(key, c["registered"], c["attended"], _share(c["registered"], registrants),
-                      _share(c["attended"], attendees))
+                      _share(c["attended"], attendees), c["speakers"], _share(c["speakers"], speakers))
         for key, c in folded.items()
-        if c["registered"] or c["attended"]
+        if c["registered"] or c["attended"] or c["speakers"]
     ]
     return sorted(shares, key=lambda item: (-item.registrants, item.category))
 
 
-async def speaker_shares(scope: ReportScope) -> list[CategoryShare] | None:
-    """The share of each stakeholder category among the speakers: the speakers' list is another branch's work and
-    not in this code yet, so there are no speaker figures to give; None says so (never made-up numbers)."""
-    return None
-
-
-async def _society(scope: ReportScope, by_category_country: list[dict[str, Any]]) -> SocietyView:
+def _society(by_category_country: list[dict[str, Any]]) -> SocietyView:
     overall = _fold(by_category_country, lambda row: [row["stakeholder_category"]])
     regions: dict[str, list[dict[str, Any]]] = {}
     for row in by_category_country:
@@ -233,7 +236,7 @@ async def _society(scope: ReportScope, by_category_country: list[dict[str, Any]]
         RegionShares(group, _category_shares(_fold(rows, lambda row: [row["stakeholder_category"]])))
         for group, rows in sorted(regions.items())
     ]
-    return SocietyView(_category_shares(overall), by_region, await speaker_shares(scope))
+    return SocietyView(_category_shares(overall), by_region)
 
 
 async def _needs(scope: ReportScope) -> list[NeedCount]:
@@ -290,7 +293,7 @@ async def build_report(scope: ReportScope, *, per_session: bool) -> Participatio
         no_show_rate=_share(totals["no_shows"], totals["confirmed_ended"]),
         by={name: _group_counts(by[name]) for name in DIMENSIONS},
         needs=await _needs(scope),
-        society=await _society(scope, by_category_country),
+        society=_society(by_category_country),
         sessions=await _sessions(scope) if per_session else [],
     )
 

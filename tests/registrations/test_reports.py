@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from events.tables import Series
-from registrations.tables import Need, Registration
+from registrations.tables import Need, Registration, Speaker
 from tests.conftest import login_cookie_client
 from tests.registrations.conftest import assign, make_session
 
@@ -99,25 +99,39 @@ async def test_session_report_counts_every_dimension(client, organiser):
     assert report["sessions"] == []
 
 
-async def test_whole_of_society_view_gives_shares_overall_and_per_region_and_no_speakers_yet(client, admin):
-    session_id = await ended_session()
+async def speak(session_id: int, registration_id: int, status: str) -> None:
+    await Speaker.insert(Speaker(session=session_id, registration=registration_id, topic="Access", language="en",
+                                 status=status, position=1 if status != "declined" else None))
+
+
+async def test_whole_of_society_view_gives_shares_among_registrants_attendees_and_speakers(client, admin):
+    session_id = await ended_session(kind="listening_session")
     await seed(session_id)
+    by_email = {row["email"]: row["id"] for row in await Registration.select(Registration.id, Registration.email)}
+    await speak(session_id, by_email["us1@example.org"], "spoke")  # civil society, WEOG
+    await speak(session_id, by_email["eg1@example.org"], "accepted")  # civil society, African Group
+    await speak(session_id, by_email["ch@example.org"], "spoke")  # academia, WEOG
+    await speak(session_id, by_email["us2@example.org"], "declined")  # not given the floor
+    await speak(session_id, by_email["sn@example.org"], "absent")  # placed, did not speak
 
     report = (await client.get(f"/api/v1/sessions/{session_id}/report", headers=admin.headers)).json()
 
     society = report["society"]
-    assert [(c["category"], c["registrants"], c["attendees"], c["registrant_share"], c["attendee_share"])
-            for c in society["categories"]] == [
-        ("civil_society", 3, 2, 0.5, 1.0), ("academia", 1, 0, 0.1667, 0.0), ("member_state", 1, 0, 0.1667, 0.0),
-        ("migrants", 1, 0, 0.1667, 0.0),
+    assert [(c["category"], c["registrants"], c["attendees"], c["registrant_share"], c["attendee_share"],
+             c["speakers"], c["speaker_share"]) for c in society["categories"]] == [
+        ("civil_society", 3, 2, 0.5, 1.0, 2, 0.6667), ("academia", 1, 0, 0.1667, 0.0, 1, 0.3333),
+        ("member_state", 1, 0, 0.1667, 0.0, 0, 0.0), ("migrants", 1, 0, 0.1667, 0.0, 0, 0.0),
     ]
-    by_region = {r["regional_group"]: [(c["category"], c["registrants"], c["attendees"]) for c in r["categories"]]
-                 for r in society["by_region"]}
+    by_region = {r["regional_group"]: [(c["category"], c["registrants"], c["attendees"], c["speakers"])
+                                       for c in r["categories"]] for r in society["by_region"]}
     assert by_region == {
-        "african": [("civil_society", 2, 1), ("migrants", 1, 0)],
-        "weog": [("academia", 1, 0), ("civil_society", 1, 1), ("member_state", 1, 0)],
+        "african": [("civil_society", 2, 1, 1), ("migrants", 1, 0, 0)],
+        "weog": [("academia", 1, 0, 1), ("civil_society", 1, 1, 1), ("member_state", 1, 0, 0)],
     }
-    assert society["speakers"] is None
+    assert [(g["key"], g["speakers"]) for g in report["by"]["regional_group"]] == [("african", 1), ("weog", 2)]
+    assert [(g["key"], g["speakers"]) for g in report["by"]["commission"] if g["speakers"]] == [
+        ("ECA", 1), ("ECE", 2), ("ECLAC", 1), ("ESCAP", 1), ("ESCWA", 1),
+    ]
 
 
 async def test_no_show_rate_is_null_before_the_session_ends(client, admin):
@@ -203,9 +217,10 @@ async def test_shared_csv_export_suppresses_counts_under_five_and_the_json_never
     assert tables["summary"] == [["measure", "value"], ["registered", "11"], ["confirmed", "9"],
                                  ["waitlisted", "<5"], ["attended", "7"], ["absent", "<5"], ["excused", "<5"],
                                  ["no_show_rate", ""]]
-    assert tables["stakeholder_category"][:3] == [["key", "registered", "confirmed", "attended"],
-                                                  ["youth", "5", "5", "5"], ["civil_society", "<5", "<5", "<5"]]
-    assert tables["commission"][1] == ["ECA", "8", "6", "6"]
+    assert tables["stakeholder_category"][:3] == [["key", "registered", "confirmed", "attended", "speakers"],
+                                                  ["youth", "5", "5", "5", "0"],
+                                                  ["civil_society", "<5", "<5", "<5", "0"]]
+    assert tables["commission"][1] == ["ECA", "8", "6", "6", "0"]
     assert _csv_tables(unsuppressed.text)["summary"][5] == ["absent", "1"]
 
 
@@ -223,8 +238,9 @@ async def test_xlsx_export_opens_with_openpyxl_with_a_sheet_per_table(client, or
     assert book.sheetnames == ["summary", "stakeholder_category", "regional_group", "commission", "country",
                                "preferred_language", "gender", "interpretation_language", "needs", "society"]
     rows = [list(row) for row in book["commission"].iter_rows(values_only=True)]
-    assert rows == [["key", "registered", "confirmed", "attended"], ["ECA", 3, "<2", "<2"], ["ECE", 3, 3, "<2"],
-                    ["ECLAC", 2, 2, "<2"], ["ESCAP", 2, 2, "<2"], ["ESCWA", 2, "<2", "<2"]]
+    assert rows == [["key", "registered", "confirmed", "attended", "speakers"], ["ECA", 3, "<2", "<2", 0],
+                    ["ECE", 3, 3, "<2", 0], ["ECLAC", 2, 2, "<2", 0], ["ESCAP", 2, 2, "<2", 0],
+                    ["ESCWA", 2, "<2", "<2", 0]]
 
 
 async def test_report_pages_show_charts_with_their_tables(client, organiser):
