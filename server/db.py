@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConnectionPool",
+    "SerialSQLiteEngine",
     "all_tables",
     "bind_engine",
     "close_engine",
@@ -14,15 +15,18 @@ __all__ = [
     "write_transaction",
 ]
 
+import asyncio
 import logging
 import os
 import sqlite3
 import time
+import weakref
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from server.settings import parse_database_url
@@ -30,6 +34,8 @@ from server.settings import parse_database_url
 # Every Piccolo app, in dependency order; piccolo_conf.py and the migration runner read it.
 APPS = ["server.piccolo_app", "events.piccolo_app", "registrations.piccolo_app"]
 
+# Only a writer in another process (a separate `convene worker`, `convene purge` from cron) waits on it: writers
+# of this process queue on SerialSQLiteEngine's lock instead.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 logger = logging.getLogger("convene.db")
@@ -44,13 +50,93 @@ def engine_from_url(url: str) -> Engine:
         with sqlite3.connect(parsed.path) as connection:
             # WAL persists in the file: readers no longer block the writer.
             connection.execute("PRAGMA journal_mode=WAL")
-        return SQLiteEngine(path=str(parsed.path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return SerialSQLiteEngine(path=str(parsed.path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     config = {"host": parsed.host, "port": parsed.port, "database": parsed.database}
     if parsed.user:
         config["user"] = parsed.user
     if parsed.password:
         config["password"] = parsed.password
     return PostgresEngine(config=config)
+
+
+class _SerialTransaction(SQLiteTransaction):
+    """A transaction that holds its engine's writer lock from before BEGIN until after COMMIT or ROLLBACK (a
+    nested one runs inside its parent's). Its connection is closed whatever happens, a cancelled BEGIN or a
+    failed COMMIT included (Piccolo's own leaves it open then)."""
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        writer = self.engine.writer()
+        await writer.acquire()
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            if getattr(self, "connection", None) is not None:
+                await self.connection.close()
+            writer.release()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent is not None:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            try:
+                await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
+                self.engine.writer().release()
+        return exception is None
+
+
+class SerialSQLiteEngine(SQLiteEngine):
+    """SQLite with one writer at a time per process, queued in the app: every transaction and every statement
+    outside one that is not a ``SELECT`` waits for the process's writer lock first, so writers (requests, the
+    in-process mail worker, the periodic jobs) wait their turn in order instead of polling in SQLite's busy
+    handler, where a burst makes some wait out the busy timeout and fail with "database is locked". Reads
+    outside a transaction take no lock (WAL: they never block the writer). One process only: several serving
+    processes need PostgreSQL (``convene serve --workers``)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # One lock per event loop (an asyncio.Lock belongs to the loop it first waited in); a server has one.
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def writer(self) -> asyncio.Lock:
+        """The writer lock of the running event loop."""
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            lock = self._writers[loop] = asyncio.Lock()
+        return lock
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _SerialTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    def _outside_transaction_write(self, sql: str) -> bool:
+        return self.current_transaction.get() is None and not sql.lstrip()[:6].upper() == "SELECT"
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        if not self._outside_transaction_write(querystring.compile_string(engine_type=self.engine_type)[0]):
+            return await super().run_querystring(querystring, in_pool)
+        async with self.writer():
+            return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):
+        if not self._outside_transaction_write(ddl):
+            return await super().run_ddl(ddl, in_pool)
+        async with self.writer():
+            return await super().run_ddl(ddl, in_pool)
 
 
 def all_tables() -> list[type[Table]]:
@@ -114,8 +200,8 @@ async def close_engine(engine: Engine) -> None:
 
 
 def write_transaction(engine: Engine):
-    """A transaction that takes the write lock at once on SQLite (``BEGIN IMMEDIATE``), so concurrent
-    writers queue on the busy timeout instead of failing on lock upgrade."""
+    """A transaction that takes the write lock at once on SQLite (``BEGIN IMMEDIATE``, after the process's writer
+    lock, see ``SerialSQLiteEngine``), so a writer of another process cannot make it fail on lock upgrade."""
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
