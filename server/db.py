@@ -21,11 +21,13 @@ import os
 import sqlite3
 import time
 import weakref
+from dataclasses import dataclass, field
+from typing import Any
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -59,22 +61,60 @@ def engine_from_url(url: str) -> Engine:
     return PostgresEngine(config=config)
 
 
+class _WriteConnection:
+    """The process's one SQLite write connection (stdlib sqlite3, opened once with its pragmas), behind the
+    awaitable ``execute`` that Piccolo's transaction and savepoints call. Statements inside a transaction run at
+    once in the event loop's thread (a few microseconds on a local file, less than handing them to a thread);
+    what may wait (BEGIN IMMEDIATE for another process's write lock, COMMIT for the disk) runs in a thread, so
+    the server keeps answering meanwhile. Only the holder of the writer lock uses it, one thread at a time."""
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self.raw = sqlite3.connect(**connection_kwargs, check_same_thread=False)
+        self.raw.row_factory = dict_factory
+        self.raw.execute("PRAGMA foreign_keys = 1")
+
+    async def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        if sql.startswith(("BEGIN", "COMMIT")):
+            return await asyncio.to_thread(self.raw.execute, sql, args)
+        return self.raw.execute(sql, args)
+
+    def run(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
+        return self.raw.execute(sql, args).fetchall()
+
+    async def close(self) -> None:
+        """Kept open for the next writer (``SerialSQLiteEngine.close`` closes it)."""
+
+
+@dataclass
+class _Writer:
+    """One event loop's writer lock and write connection (opened on first use)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    connection: _WriteConnection | None = None
+
+
 class _SerialTransaction(SQLiteTransaction):
-    """A transaction that holds its engine's writer lock from before BEGIN until after COMMIT or ROLLBACK (a
-    nested one runs inside its parent's). Its connection is closed whatever happens, a cancelled BEGIN or a
-    failed COMMIT included (Piccolo's own leaves it open then)."""
+    """A transaction on the write connection, holding the writer lock from before BEGIN until after COMMIT or
+    ROLLBACK (a nested one runs inside its parent's). Should the COMMIT or ROLLBACK itself fail, the connection is
+    dropped (closing it rolls back) and the next writer opens a fresh one."""
+
+    async def get_connection(self) -> _WriteConnection:
+        return self.engine.write_connection()
+
+    async def begin(self) -> None:
+        # Every transaction here is a writer's: take SQLite's write lock at once (a deferred one could fail on
+        # upgrading its lock while another process writes).
+        await self.connection.execute("BEGIN IMMEDIATE")
 
     async def __aenter__(self) -> SQLiteTransaction:
         if self._parent is not None:
             return self._parent
         writer = self.engine.writer()
-        await writer.acquire()
+        await writer.lock.acquire()
         try:
             return await super().__aenter__()
         except BaseException:
-            if getattr(self, "connection", None) is not None:
-                await self.connection.close()
-            writer.release()
+            writer.lock.release()
             raise
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
@@ -86,57 +126,92 @@ class _SerialTransaction(SQLiteTransaction):
                     await self.rollback()
             elif not self._committed and not self._rolled_back:
                 await self.commit()
+        except BaseException:
+            self.engine.drop_write_connection()
+            raise
         finally:
-            try:
-                await self.connection.close()
-            finally:
-                self.engine.current_transaction.reset(self.context)
-                self.engine.writer().release()
+            self.engine.current_transaction.reset(self.context)
+            self.engine.writer().lock.release()
         return exception is None
 
 
 class SerialSQLiteEngine(SQLiteEngine):
-    """SQLite with one writer at a time per process, queued in the app: every transaction and every statement
-    outside one that is not a ``SELECT`` waits for the process's writer lock first, so writers (requests, the
-    in-process mail worker, the periodic jobs) wait their turn in order instead of polling in SQLite's busy
-    handler, where a burst makes some wait out the busy timeout and fail with "database is locked". Reads
-    outside a transaction take no lock (WAL: they never block the writer). One process only: several serving
-    processes need PostgreSQL (``convene serve --workers``)."""
+    """SQLite with one writer at a time per process, queued in the app, on one long-lived write connection.
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    Every transaction, and every statement outside one that is not a ``SELECT``, waits for the process's writer
+    lock and then runs on the write connection: writers (requests, the in-process mail worker, the periodic jobs)
+    take turns in order instead of polling in SQLite's busy handler, where a burst made some wait out the busy
+    timeout and fail with "database is locked"; and a write costs no new connection, thread or pragma. Reads
+    outside a transaction take no lock and a connection of their own (WAL: they never block the writer). One
+    process only: several serving processes need PostgreSQL (``convene serve --workers``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # One lock per event loop (an asyncio.Lock belongs to the loop it first waited in); a server has one.
-        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        # One writer per event loop (an asyncio.Lock belongs to the loop it first waited in); a server has one.
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer] = weakref.WeakKeyDictionary()
 
-    def writer(self) -> asyncio.Lock:
-        """The writer lock of the running event loop."""
+    def writer(self) -> _Writer:
+        """The running event loop's writer."""
         loop = asyncio.get_running_loop()
-        lock = self._writers.get(loop)
-        if lock is None:
-            lock = self._writers[loop] = asyncio.Lock()
-        return lock
+        writer = self._writers.get(loop)
+        if writer is None:
+            writer = self._writers[loop] = _Writer()
+        return writer
+
+    def write_connection(self) -> _WriteConnection:
+        """The running loop's write connection; only for the holder of ``writer().lock``."""
+        writer = self.writer()
+        if writer.connection is None:
+            writer.connection = _WriteConnection(self.connection_kwargs)
+        return writer.connection
+
+    def drop_write_connection(self) -> None:
+        writer = self.writer()
+        if writer.connection is not None:
+            writer.connection.raw.close()
+            writer.connection = None
+
+    def close_write_connections(self) -> None:
+        """Close every write connection (the app's lifespan and the CLI call it at the end)."""
+        for writer in list(self._writers.values()):
+            if writer.connection is not None:
+                writer.connection.raw.close()
+                writer.connection = None
 
     def transaction(
         self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
     ) -> SQLiteTransaction:
         return _SerialTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
-    def _outside_transaction_write(self, sql: str) -> bool:
-        return self.current_transaction.get() is None and not sql.lstrip()[:6].upper() == "SELECT"
+    async def _run_in_existing_connection(self, connection: Any, query: str, args: Any = None, *rest: Any, **kw: Any):
+        if isinstance(connection, _WriteConnection):  # its pragmas were set once, when it was opened
+            return connection.run(query, args or ())
+        return await super()._run_in_existing_connection(connection, query, args, *rest, **kw)
+
+    async def _run_outside_transaction(self, query: str, args: Any, run_alone: Any):
+        if query.lstrip()[:6].upper() == "SELECT":
+            return await run_alone()
+        async with self.writer().lock:
+            try:  # in a thread: it may wait for another process's write lock
+                return await asyncio.to_thread(self.write_connection().run, query, args)
+            except sqlite3.DatabaseError as error:
+                if not isinstance(error, sqlite3.IntegrityError | sqlite3.OperationalError):
+                    self.drop_write_connection()
+                raise
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
-        if not self._outside_transaction_write(querystring.compile_string(engine_type=self.engine_type)[0]):
+        if self.current_transaction.get() is not None:
             return await super().run_querystring(querystring, in_pool)
-        async with self.writer():
-            return await super().run_querystring(querystring, in_pool)
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run_outside_transaction(
+            query, args,
+            lambda: self._run_in_new_connection(query, args, querystring.query_type, querystring.table),
+        )
 
     async def run_ddl(self, ddl: str, in_pool: bool = False):
-        if not self._outside_transaction_write(ddl):
+        if self.current_transaction.get() is not None:
             return await super().run_ddl(ddl, in_pool)
-        async with self.writer():
-            return await super().run_ddl(ddl, in_pool)
+        return await self._run_outside_transaction(ddl, (), lambda: self._run_in_new_connection(ddl))
 
 
 def all_tables() -> list[type[Table]]:
@@ -183,6 +258,8 @@ class ConnectionPool:
             self._starting = False
 
     async def close(self) -> None:
+        if isinstance(self.engine, SerialSQLiteEngine):
+            self.engine.close_write_connections()
         if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
             await self.engine.close_connection_pool()
 
@@ -195,6 +272,8 @@ async def start_engine(engine: Engine) -> None:
 
 
 async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, SerialSQLiteEngine):
+        engine.close_write_connections()
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
