@@ -61,6 +61,17 @@ def engine_from_url(url: str) -> Engine:
     return PostgresEngine(config=config)
 
 
+async def _in_thread(function: Any, *args: Any) -> Any:
+    """``function(*args)`` in a thread; a cancelled caller still waits for it to finish, so the write connection
+    is never used by two at once (a thread cannot be stopped halfway)."""
+    call = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    try:
+        return await asyncio.shield(call)
+    except asyncio.CancelledError:
+        await asyncio.wait([call])
+        raise
+
+
 class _WriteConnection:
     """The process's one SQLite write connection (stdlib sqlite3, opened once with its pragmas), behind the
     awaitable ``execute`` that Piccolo's transaction and savepoints call. Statements inside a transaction run at
@@ -75,14 +86,14 @@ class _WriteConnection:
 
     async def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
         if sql.startswith(("BEGIN", "COMMIT")):
-            return await asyncio.to_thread(self.raw.execute, sql, args)
+            return await _in_thread(self.raw.execute, sql, args)
         return self.raw.execute(sql, args)
 
     def run(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
         return self.raw.execute(sql, args).fetchall()
 
     async def close(self) -> None:
-        """Kept open for the next writer (``SerialSQLiteEngine.close`` closes it)."""
+        """Kept open for the next writer (``SerialSQLiteEngine.close_write_connections`` closes it)."""
 
 
 @dataclass
@@ -113,7 +124,9 @@ class _SerialTransaction(SQLiteTransaction):
         await writer.lock.acquire()
         try:
             return await super().__aenter__()
-        except BaseException:
+        except BaseException:  # a BEGIN cancelled after it took effect leaves a transaction open: drop it
+            if writer.connection is not None and writer.connection.raw.in_transaction:
+                self.engine.drop_write_connection()
             writer.lock.release()
             raise
 
@@ -193,7 +206,7 @@ class SerialSQLiteEngine(SQLiteEngine):
             return await run_alone()
         async with self.writer().lock:
             try:  # in a thread: it may wait for another process's write lock
-                return await asyncio.to_thread(self.write_connection().run, query, args)
+                return await _in_thread(self.write_connection().run, query, args)
             except sqlite3.DatabaseError as error:
                 if not isinstance(error, sqlite3.IntegrityError | sqlite3.OperationalError):
                     self.drop_write_connection()

@@ -68,3 +68,26 @@ async def test_writers_of_one_process_take_turns_in_arrival_order(database):
     assert order == ["a in", "a out", "b in", "b out", "d in", "d out"]
     assert [r["address"] for r in await LoginAttempt.select(LoginAttempt.address).order_by(LoginAttempt.id)] == [
         "a", "b", "c", "d"]
+
+
+async def test_a_writer_cancelled_while_it_waits_for_another_process_leaves_no_transaction_open(database):
+    engine = LoginAttempt._meta.db
+    holder = sqlite3.connect(engine.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with write_transaction(engine):
+            await LoginAttempt.insert(_attempt("10.0.0.4"))
+
+    waiting = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    waiting.cancel()
+    await asyncio.sleep(0.1)
+    holder.execute("COMMIT")  # the cancelled BEGIN IMMEDIATE now goes through in its thread
+    holder.close()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.wait_for(LoginAttempt.insert(_attempt("10.0.0.5")), timeout=5)
+
+    assert await LoginAttempt.select(LoginAttempt.address) == [{"address": "10.0.0.5"}]
+    assert await engine.run_ddl("SELECT 1 AS one") == [{"one": 1}]
