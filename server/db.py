@@ -74,23 +74,42 @@ async def _in_thread(function: Any, *args: Any) -> Any:
 
 class _WriteConnection:
     """The process's one SQLite write connection (stdlib sqlite3, opened once with its pragmas), behind the
-    awaitable ``execute`` that Piccolo's transaction and savepoints call. Statements inside a transaction run at
-    once in the event loop's thread (a few microseconds on a local file, less than handing them to a thread);
-    what may wait (BEGIN IMMEDIATE for another process's write lock, COMMIT for the disk) runs in a thread, so
-    the server keeps answering meanwhile. Only the holder of the writer lock uses it, one thread at a time."""
+    awaitable ``execute`` that Piccolo's transaction and savepoints call. Statements run at once in the event
+    loop's thread (microseconds on a local file: less than handing them to a thread; COMMIT as the stdlib
+    baseline does). Only taking the write lock may wait, for another process: BEGIN IMMEDIATE (and a write
+    outside a transaction) is tried at once without waiting, and when another process holds the lock, again in a
+    thread that waits up to the busy timeout, so the server keeps answering meanwhile. Only the holder of the
+    writer lock uses it, one thread at a time."""
 
     def __init__(self, connection_kwargs: dict[str, Any]) -> None:
-        self.raw = sqlite3.connect(**connection_kwargs, check_same_thread=False)
+        self.busy_timeout_ms = int(connection_kwargs.get("timeout", 5.0) * 1000)
+        self.raw = sqlite3.connect(**{**connection_kwargs, "timeout": 0}, check_same_thread=False)
         self.raw.row_factory = dict_factory
         self.raw.execute("PRAGMA foreign_keys = 1")
 
     async def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
-        if sql.startswith(("BEGIN", "COMMIT")):
-            return await _in_thread(self.raw.execute, sql, args)
+        if sql.startswith("BEGIN"):
+            return await self.taking_the_lock(self.raw.execute, sql, args)
         return self.raw.execute(sql, args)
 
     def run(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
         return self.raw.execute(sql, args).fetchall()
+
+    async def taking_the_lock(self, function: Any, *args: Any) -> Any:
+        """``function(*args)``, which takes SQLite's write lock: at once, or in a thread waiting for it."""
+        try:
+            return function(*args)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+        return await _in_thread(self._waiting, function, *args)
+
+    def _waiting(self, function: Any, *args: Any) -> Any:
+        self.raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+        try:
+            return function(*args)
+        finally:
+            self.raw.execute("PRAGMA busy_timeout = 0")
 
     async def close(self) -> None:
         """Kept open for the next writer (``SerialSQLiteEngine.close_write_connections`` closes it)."""
@@ -148,10 +167,16 @@ class _SerialTransaction(SQLiteTransaction):
         return exception is None
 
 
+def _is_read(sql: str) -> bool:
+    """A SELECT, or a PRAGMA that only reads a setting."""
+    start = sql.lstrip()[:6].upper()
+    return start == "SELECT" or (start == "PRAGMA" and "=" not in sql)
+
+
 class SerialSQLiteEngine(SQLiteEngine):
     """SQLite with one writer at a time per process, queued in the app, on one long-lived write connection.
 
-    Every transaction, and every statement outside one that is not a ``SELECT``, waits for the process's writer
+    Every transaction, and every statement outside one that is not a read (``SELECT``), waits for the process's writer
     lock and then runs on the write connection: writers (requests, the in-process mail worker, the periodic jobs)
     take turns in order instead of polling in SQLite's busy handler, where a burst made some wait out the busy
     timeout and fail with "database is locked"; and a write costs no new connection, thread or pragma. Reads
@@ -202,11 +227,12 @@ class SerialSQLiteEngine(SQLiteEngine):
         return await super()._run_in_existing_connection(connection, query, args, *rest, **kw)
 
     async def _run_outside_transaction(self, query: str, args: Any, run_alone: Any):
-        if query.lstrip()[:6].upper() == "SELECT":
+        if _is_read(query):
             return await run_alone()
         async with self.writer().lock:
-            try:  # in a thread: it may wait for another process's write lock
-                return await _in_thread(self.write_connection().run, query, args)
+            connection = self.write_connection()
+            try:
+                return await connection.taking_the_lock(connection.run, query, args)
             except sqlite3.DatabaseError as error:
                 if not isinstance(error, sqlite3.IntegrityError | sqlite3.OperationalError):
                     self.drop_write_connection()
