@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConnectionPool",
+    "SerialSQLiteEngine",
     "all_tables",
     "bind_engine",
     "close_engine",
@@ -15,18 +16,23 @@ __all__ = [
     "write_transaction",
 ]
 
+import asyncio
 import logging
 import os
 import socket
 import sqlite3
 import time
+import weakref
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from server.dates import READ_CEILING, READ_FLOOR, readable, readable_from_text
@@ -35,6 +41,8 @@ from server.settings import parse_database_url
 # Every Piccolo app, in dependency order; piccolo_conf.py and the migration runner read it.
 APPS = ["server.piccolo_app", "events.piccolo_app", "registrations.piccolo_app"]
 
+# Only a writer in another process (a separate `convene worker`, `convene purge` from cron) waits on it: writers
+# of this process queue on SerialSQLiteEngine's lock instead.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 logger = logging.getLogger("convene.db")
@@ -91,13 +99,205 @@ def engine_from_url(url: str) -> Engine:
         with sqlite3.connect(parsed.path) as connection:
             # WAL persists in the file: readers no longer block the writer.
             connection.execute("PRAGMA journal_mode=WAL")
-        return SQLiteEngine(path=str(parsed.path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return SerialSQLiteEngine(path=str(parsed.path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     config = {"host": parsed.host, "port": parsed.port, "database": parsed.database}
     if parsed.user:
         config["user"] = parsed.user
     if parsed.password:
         config["password"] = parsed.password
     return GuardedPostgresEngine(config=config)
+
+
+async def _in_thread(function: Any, *args: Any) -> Any:
+    """``function(*args)`` in a thread; a cancelled caller still waits for it to finish, so the write connection
+    is never used by two at once (a thread cannot be stopped halfway)."""
+    call = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    try:
+        return await asyncio.shield(call)
+    except asyncio.CancelledError:
+        await asyncio.wait([call])
+        raise
+
+
+class _WriteConnection:
+    """The process's one SQLite write connection (stdlib sqlite3, opened once with its pragmas), behind the
+    awaitable ``execute`` that Piccolo's transaction and savepoints call. Statements run at once in the event
+    loop's thread (microseconds on a local file: less than handing them to a thread; COMMIT as the stdlib
+    baseline does). Only taking the write lock may wait, for another process: BEGIN IMMEDIATE (and a write
+    outside a transaction) is tried at once without waiting, and when another process holds the lock, again in a
+    thread that waits up to the busy timeout, so the server keeps answering meanwhile. Only the holder of the
+    writer lock uses it, one thread at a time."""
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self.busy_timeout_ms = int(connection_kwargs.get("timeout", 5.0) * 1000)
+        self.raw = sqlite3.connect(**{**connection_kwargs, "timeout": 0}, check_same_thread=False)
+        self.raw.row_factory = dict_factory
+        self.raw.execute("PRAGMA foreign_keys = 1")
+
+    async def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        if sql.startswith("BEGIN"):
+            return await self.taking_the_lock(self.raw.execute, sql, args)
+        return self.raw.execute(sql, args)
+
+    def run(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
+        return self.raw.execute(sql, args).fetchall()
+
+    async def taking_the_lock(self, function: Any, *args: Any) -> Any:
+        """``function(*args)``, which takes SQLite's write lock: at once, or in a thread waiting for it."""
+        try:
+            return function(*args)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+        return await _in_thread(self._waiting, function, *args)
+
+    def _waiting(self, function: Any, *args: Any) -> Any:
+        self.raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+        try:
+            return function(*args)
+        finally:
+            self.raw.execute("PRAGMA busy_timeout = 0")
+
+    async def close(self) -> None:
+        """Kept open for the next writer (``SerialSQLiteEngine.close_write_connections`` closes it)."""
+
+
+@dataclass
+class _Writer:
+    """One event loop's writer lock and write connection (opened on first use)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    connection: _WriteConnection | None = None
+
+
+class _SerialTransaction(SQLiteTransaction):
+    """A transaction on the write connection, holding the writer lock from before BEGIN until after COMMIT or
+    ROLLBACK (a nested one runs inside its parent's). Should the COMMIT or ROLLBACK itself fail, the connection is
+    dropped (closing it rolls back) and the next writer opens a fresh one."""
+
+    async def get_connection(self) -> _WriteConnection:
+        return self.engine.write_connection()
+
+    async def begin(self) -> None:
+        # Every transaction here is a writer's: take SQLite's write lock at once (a deferred one could fail on
+        # upgrading its lock while another process writes).
+        await self.connection.execute("BEGIN IMMEDIATE")
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        writer = self.engine.writer()
+        await writer.lock.acquire()
+        try:
+            return await super().__aenter__()
+        except BaseException:  # a BEGIN cancelled after it took effect leaves a transaction open: drop it
+            if writer.connection is not None and writer.connection.raw.in_transaction:
+                self.engine.drop_write_connection()
+            writer.lock.release()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent is not None:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            self.engine.drop_write_connection()
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            self.engine.writer().lock.release()
+        return exception is None
+
+
+def _is_read(sql: str) -> bool:
+    """A SELECT, or a PRAGMA that only reads a setting."""
+    start = sql.lstrip()[:6].upper()
+    return start == "SELECT" or (start == "PRAGMA" and "=" not in sql)
+
+
+class SerialSQLiteEngine(SQLiteEngine):
+    """SQLite with one writer at a time per process, queued in the app, on one long-lived write connection.
+
+    Every transaction, and every statement outside one that is not a read (``SELECT``), waits for the process's writer
+    lock and then runs on the write connection: writers (requests, the in-process mail worker, the periodic jobs)
+    take turns in order instead of polling in SQLite's busy handler, where a burst made some wait out the busy
+    timeout and fail with "database is locked"; and a write costs no new connection, thread or pragma. Reads
+    outside a transaction take no lock and a connection of their own (WAL: they never block the writer). One
+    process only: several serving processes need PostgreSQL (``convene serve --workers``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One writer per event loop (an asyncio.Lock belongs to the loop it first waited in); a server has one.
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer] = weakref.WeakKeyDictionary()
+
+    def writer(self) -> _Writer:
+        """The running event loop's writer."""
+        loop = asyncio.get_running_loop()
+        writer = self._writers.get(loop)
+        if writer is None:
+            writer = self._writers[loop] = _Writer()
+        return writer
+
+    def write_connection(self) -> _WriteConnection:
+        """The running loop's write connection; only for the holder of ``writer().lock``."""
+        writer = self.writer()
+        if writer.connection is None:
+            writer.connection = _WriteConnection(self.connection_kwargs)
+        return writer.connection
+
+    def drop_write_connection(self) -> None:
+        writer = self.writer()
+        if writer.connection is not None:
+            writer.connection.raw.close()
+            writer.connection = None
+
+    def close_write_connections(self) -> None:
+        """Close every write connection (the app's lifespan and the CLI call it at the end)."""
+        for writer in list(self._writers.values()):
+            if writer.connection is not None:
+                writer.connection.raw.close()
+                writer.connection = None
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _SerialTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    async def _run_in_existing_connection(self, connection: Any, query: str, args: Any = None, *rest: Any, **kw: Any):
+        if isinstance(connection, _WriteConnection):  # its pragmas were set once, when it was opened
+            return connection.run(query, args or ())
+        return await super()._run_in_existing_connection(connection, query, args, *rest, **kw)
+
+    async def _run_outside_transaction(self, query: str, args: Any, run_alone: Any):
+        if _is_read(query):
+            return await run_alone()
+        async with self.writer().lock:
+            connection = self.write_connection()
+            try:
+                return await connection.taking_the_lock(connection.run, query, args)
+            except sqlite3.DatabaseError as error:
+                if not isinstance(error, sqlite3.IntegrityError | sqlite3.OperationalError):
+                    self.drop_write_connection()
+                raise
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        if self.current_transaction.get() is not None:
+            return await super().run_querystring(querystring, in_pool)
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run_outside_transaction(
+            query, args,
+            lambda: self._run_in_new_connection(query, args, querystring.query_type, querystring.table),
+        )
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):
+        if self.current_transaction.get() is not None:
+            return await super().run_ddl(ddl, in_pool)
+        return await self._run_outside_transaction(ddl, (), lambda: self._run_in_new_connection(ddl))
 
 
 def all_tables() -> list[type[Table]]:
@@ -144,6 +344,8 @@ class ConnectionPool:
             self._starting = False
 
     async def close(self) -> None:
+        if isinstance(self.engine, SerialSQLiteEngine):
+            self.engine.close_write_connections()
         if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
             await self.engine.close_connection_pool()
 
@@ -156,13 +358,15 @@ async def start_engine(engine: Engine) -> None:
 
 
 async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, SerialSQLiteEngine):
+        engine.close_write_connections()
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 
 def write_transaction(engine: Engine):
-    """A transaction that takes the write lock at once on SQLite (``BEGIN IMMEDIATE``), so concurrent
-    writers queue on the busy timeout instead of failing on lock upgrade."""
+    """A transaction that takes the write lock at once on SQLite (``BEGIN IMMEDIATE``, after the process's writer
+    lock, see ``SerialSQLiteEngine``), so a writer of another process cannot make it fail on lock upgrade."""
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()

@@ -9,6 +9,7 @@ import pytest
 from events.tables import Session
 from registrations.tables import Registration, StatusChange
 from server.tables import OutboxMessage
+from tests.conftest import IS_POSTGRES
 from tests.registrations.conftest import REPEAT, make_session, submission
 
 
@@ -17,11 +18,16 @@ def settings(unlimited):
     return unlimited
 
 
-async def _burst(client, session_id: int, count: int):
+async def _burst(client, session_id: int, count: int, *, concurrency: int | None = None):
+    """``count`` registrations of new addresses, ``concurrency`` at a time (default: all at once)."""
     url = f"/api/v1/sessions/{session_id}/registrations"
-    return await asyncio.gather(
-        *(client.post(url, json=submission(email=f"person{i}@example.org", name=f"Person {i}")) for i in range(count))
-    )
+    slots = asyncio.Semaphore(concurrency or count)
+
+    async def one(i: int):
+        async with slots:
+            return await client.post(url, json=submission(email=f"person{i}@example.org", name=f"Person {i}"))
+
+    return await asyncio.gather(*(one(i) for i in range(count)))
 
 
 async def test_concurrent_registrations_never_exceed_capacity(client):
@@ -130,3 +136,38 @@ async def test_a_cancellation_and_a_decline_at_once_free_the_seat_once(client, a
     session = await Session.select(Session.seats_taken).where(Session.id == session_id).first()
     assert session["seats_taken"] == 1
     assert await StatusChange.count().where(StatusChange.registration == first["id"]) == 2
+
+
+async def test_a_burst_while_the_mail_worker_writes_answers_every_registrant(settings, database, monkeypatch):
+    """SQLite has one writer at a time: writers queue in the app, not in SQLite's busy loop, so even a busy
+    timeout far shorter than the burst fails no request while the in-process worker claims and marks mail
+    (before, some waited out the timeout and got a 500 "database is locked")."""
+    from registrations import notifications
+    from server.app import create_app
+    from tests import mail_data
+    from tests.server.helpers import running
+
+    monkeypatch.setenv("CONVENE_MAIL_POLL_SECONDS", "0.01")
+    app = create_app(settings, with_worker=True)
+    if not IS_POSTGRES:  # SQLite's busy handler gives up after 50 ms instead of 30 s (the engine stays bound)
+        monkeypatch.setitem(app.state.engine.connection_kwargs, "timeout", 0.05)
+    earlier = await mail_data.make_session()
+    for n in range(20):  # mail already due: the worker claims, sends and marks mail from the start
+        pending = await mail_data.make_registration(earlier["id"], f"earlier{n}@example.org", status="pending")
+        await notifications.notify_registration_pending(pending, settings=settings)
+    session_id = await make_session(capacity=60)
+
+    async with running(app) as http:
+        responses = await _burst(http, session_id, 240, concurrency=50)
+        for _ in range(600):  # then every message is delivered by the in-process worker (up to 60 s)
+            if await OutboxMessage.count().where(OutboxMessage.status == "sent") == 260:
+                break
+            await asyncio.sleep(0.1)
+
+    assert [r.status_code for r in responses] == [201] * 240
+    statuses = [r.json()["status"] for r in responses]
+    assert (statuses.count("confirmed"), statuses.count("waitlisted")) == (60, 180)
+    assert (await Session.select(Session.seats_taken).where(Session.id == session_id).first())["seats_taken"] == 60
+    assert await Registration.count().where(Registration.session == session_id) == 240
+    assert await StatusChange.count() == 240
+    assert await OutboxMessage.count().where(OutboxMessage.status == "sent") == 260
