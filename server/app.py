@@ -25,7 +25,7 @@ from litestar.template import TemplateConfig
 from server import i18n
 from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
-from server.errors import exception_handlers
+from server.errors import exception_handlers, log_uncaught
 from server.settings import ROOT, Settings
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, RequestContextMiddleware, bounded_path_ids
 
@@ -106,7 +106,9 @@ def _logging_config() -> LoggingConfig:
             }
         },
         log_exceptions="always",
-        disable_stack_trace={404, 401, 403, 405, 409, 422, 400, 429},
+        exception_logging_handler=log_uncaught,
+        # Answers to the client's own mistakes (a body too large included), not crashes: not logged as such.
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503},
     )
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "close_engine",
     "engine_from_url",
     "is_database_up",
+    "is_database_unreachable",
     "run_migrations",
     "start_engine",
     "write_transaction",
@@ -16,9 +17,11 @@ __all__ = [
 
 import logging
 import os
+import socket
 import sqlite3
 import time
 
+import asyncpg
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -119,6 +122,28 @@ def write_transaction(engine: Engine):
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+#: SQLite's words for a database file it cannot reach (gone, unreadable, held too long by another writer).
+_SQLITE_UNREACHABLE = ("unable to open database file", "disk i/o error", "database is locked")
+
+
+def is_database_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database cannot be reached, rather than that a query is
+    wrong: refused or lost connections, timeouts, a PostgreSQL that is starting or full, an SQLite file gone."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (ConnectionError, TimeoutError, socket.gaierror, asyncpg.PostgresConnectionError,
+                                asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and "connection" in str(current).lower():
+            return True
+        if isinstance(current, sqlite3.OperationalError) and str(current).lower() in _SQLITE_UNREACHABLE:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 async def is_database_up(engine: Engine) -> bool:

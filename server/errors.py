@@ -13,11 +13,13 @@ __all__ = [
     "NotFound",
     "Problem",
     "exception_handlers",
+    "log_uncaught",
     "problem_responses",
 ]
 
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlencode
@@ -35,6 +37,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from server.db import is_database_unreachable
 from server.i18n import current_timezone, lazy_gettext, set_request_locale
 from server.i18n import gettext as _
 
@@ -139,6 +142,7 @@ PAGE_TITLES = {
     422: lazy_gettext("Invalid input"),
     429: lazy_gettext("Too many attempts"),
     500: lazy_gettext("Something went wrong"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
 # What to say when the error came from the framework, not from one of our services (which say it themselves).
 PAGE_DETAILS = {
@@ -224,10 +228,36 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     return response
 
 
+#: Seconds a client is asked to wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+
+
+def _unavailable(request: Request) -> Response:
+    """503 with ``Retry-After``: the database is unreachable, the app is fine and will reconnect by itself."""
+    response = _render(request, 503, "Service unavailable",
+                       _("The service is briefly unavailable. Please try again in a minute."), [])
+    response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if is_database_unreachable(exc):
+        logger.warning("database unreachable on %s %s: %s", request.method, request.scope.get("route_handler"),
+                       type(exc).__name__)
+        return _unavailable(request)
     # Logged with the request id by the logging config; the message never carries the request body.
     logger.exception("unhandled error on %s %s", request.method, request.scope.get("route_handler"))
     return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal error", _("Something went wrong."), [])
+
+
+def log_uncaught(log: logging.Logger, scope: dict, _traceback: list[str]) -> None:
+    """Litestar's log of an exception a handler raised: errors this module answers as expected (the database
+    unreachable, which ``handle_unexpected`` reports as a warning) are not logged as crashes; the rest are, with
+    their traceback (redacted like every record, ``server.web``)."""
+    error = sys.exc_info()[1]
+    if error is not None and is_database_unreachable(error):
+        return
+    log.exception("Uncaught exception (connection_type=%s, path=%r):", scope["type"], scope["path"])
 
 
 exception_handlers = {

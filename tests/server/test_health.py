@@ -1,4 +1,5 @@
 import dataclasses
+import logging
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
@@ -7,6 +8,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from server.app import create_app
 from server.db import all_tables, bind_engine
+from server.errors import RETRY_AFTER_SECONDS
+from server.i18n import gettext, use_locale
 from server.settings import parse_database_url
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.server.helpers import running
@@ -109,3 +112,45 @@ async def test_health_recovers_when_postgresql_comes_back(app_without_database):
     assert (down.status_code, back.status_code) == (503, 200)
     assert back.json() == {"status": "ok", "database": "ok"}
     assert pool_started
+
+
+#: Pages and API routes that read the database: 503 with Retry-After while it is unreachable, not 500.
+PAGES = ["/", "/sessions/1", "/sessions/1/calendar.ics", "/calendar.ics"]
+API = ["/api/v1/sessions", "/api/v1/sessions/1", "/api/v1/series"]
+
+
+def _assert_unavailable(responses: dict, language: str = "en") -> None:
+    with use_locale(language):
+        title, detail = gettext("Temporarily unavailable"), gettext(
+            "The service is briefly unavailable. Please try again in a minute.")
+    for path, response in responses.items():
+        assert (path, response.status_code, response.headers["retry-after"]) == (path, 503, str(RETRY_AFTER_SECONDS))
+        if path.startswith("/api/"):
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["status"] == 503
+            assert response.json()["detail"] == detail
+        elif not path.endswith(".ics"):
+            assert f"<h1>{title}</h1>" in response.text
+
+
+@piccolo_cannot_connect
+async def test_postgresql_down_answers_503_with_retry_after(app_without_database, caplog):
+    async with running(app_without_database) as http:
+        responses = {path: await http.get(path, headers={"Accept-Language": "fr"}) for path in PAGES + API}
+
+    _assert_unavailable(responses, "fr")
+    # Said once per request as a warning, not logged as a crash.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_sqlite_file_unreachable_answers_503_with_retry_after(app, client, restore_tables_engine):
+    bind_engine(SQLiteEngine(path="/nonexistent/convene/down.db"))
+
+    responses = {path: await client.get(path) for path in PAGES + API}
+
+    _assert_unavailable(responses)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/sessions"])
+async def test_database_up_answers_200(client, path):
+    assert (await client.get(path)).status_code == 200
