@@ -293,17 +293,21 @@ def private_cluster() -> Iterator[Cluster]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def postgres_rows(url: str) -> dict[str, list[tuple]]:
+async def fetch_postgres_rows(url: str) -> dict[str, list[tuple]]:
     """The consistency queries on PostgreSQL, through a connection of their own."""
-    import asyncio
-
     import asyncpg
 
-    async def read() -> dict[str, list[tuple]]:
-        connection = await asyncpg.connect(url)
-        try:
-            return {name: [tuple(r) for r in await connection.fetch(q)] for name, q in CONSISTENCY_QUERIES.items()}
-        finally:
-            await connection.close()
+    connection = await asyncpg.connect(url)
+    try:
+        return {name: [tuple(r) for r in await connection.fetch(q)] for name, q in CONSISTENCY_QUERIES.items()}
+    finally:
+        await connection.close()
 
-    return asyncio.run(read())
+
+def postgres_rows(url: str) -> dict[str, list[tuple]]:
+    """``fetch_postgres_rows`` from a test without an event loop (in a thread: the test's loop stays as it is)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, fetch_postgres_rows(url)).result()
