@@ -118,6 +118,6 @@ def test_two_app_processes_and_two_workers_share_capacity_mail_and_login_throttl
     # five, so the sixth waits, whichever process it reaches.
     assert guesses == [401] * 5
     assert (throttled.status_code, throttled_in_a.status_code) == (429, 429)
-    assert 25 <= int(throttled.headers["retry-after"]) <= 30
+    assert 20 <= int(throttled.headers["retry-after"]) <= 30  # 30 s after the fifth failure, less the time since
     assert [(h.status_code, h.json()) for h in healths] == [(200, {"status": "ok", "database": "ok"})] * 2
     assert [" ERROR " in log for log in logs] == [False] * 4
