@@ -95,8 +95,9 @@ def start(env: dict[str, str], log: Path, *args: str, preexec_fn: Callable[[], N
     return Process(process=process, log=log)
 
 
-def wait_healthy(server: Process, timeout: float = 60) -> None:
-    """Until ``/health`` answers 200 (AssertionError if the process dies or the time runs out)."""
+def wait_healthy(server: Process, timeout: float = 120) -> None:
+    """Until ``/health`` answers 200 (AssertionError if the process dies or the time runs out: generous, as a
+    loaded machine takes long to import and start several processes at once)."""
     deadline = time.monotonic() + timeout
     while True:
         assert server.process.poll() is None, f"the server exited: {server.log_text()[-3000:]}"

@@ -65,11 +65,16 @@ def test_two_app_processes_and_two_workers_share_capacity_mail_and_login_throttl
         app = start(env, tmp_path / f"serve-{name}.log", "serve", "--host", "127.0.0.1", "--port", str(port))
         app.url = f"http://127.0.0.1:{port}"
         apps.append(app)
+    for app in apps:
+        try:
+            wait_healthy(app)
+        except BaseException:
+            for started in apps:
+                started.stop()
+            raise
     workers = [start(env, tmp_path / f"worker-{n}.log", "worker") for n in (1, 2)]
     try:
         with running(*apps, *workers):
-            for app in apps:
-                wait_healthy(app)
             session_id = open_session(apps[0].url, token, capacity=CAPACITY)
 
             def send(number: int):
