@@ -384,7 +384,11 @@ def is_database_unreachable(error: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, (ConnectionError, TimeoutError, socket.gaierror, asyncpg.PostgresConnectionError,
-                                asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)):
+                                asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+                                asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)):
+            return True
+        # A PostgreSQL shutting down ends the connection under a query: asyncpg then finds it mid-operation.
+        if isinstance(current, asyncpg.InternalClientError) and "cannot switch to state" in str(current):
             return True
         if isinstance(current, asyncpg.InterfaceError) and "connection" in str(current).lower():
             return True
