@@ -106,7 +106,7 @@ def _convene(env: dict[str, str], *args: str) -> str:
 
 
 def _wait_until_up(base_url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"convene serve exited with {process.returncode}")
@@ -116,7 +116,7 @@ def _wait_until_up(base_url: str, process: subprocess.Popen) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("convene serve did not answer /health within 30 s")
+    raise RuntimeError("convene serve did not answer /health within 90 s")
 
 
 def _page_routes(env: dict[str, str]) -> list[str]:
