@@ -8,10 +8,12 @@ import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "server" / "static"
 
 
 class ConfigError(ValueError):
@@ -115,6 +117,15 @@ class Settings:
     """Addresses whose ``X-Forwarded-For`` is believed."""
     var_dir: Path = field(default=ROOT / "var")
     """Where development state lives: the SQLite file, the secret, written mail."""
+    secretariat_name: str = ""
+    """Who every message is from, named in its footer (``SECRETARIAT_NAME``); empty: the name in ``mail_from``."""
+    secretariat_contact: str = ""
+    """The address people may write to (``SECRETARIAT_CONTACT``), in every message and the privacy notice; empty:
+    the address in ``mail_from``."""
+    secretariat_logo: str = ""
+    """``SECRETARIAT_LOGO``: an https:// URL, or a file under server/static/ (``logo.png``), shown atop mail."""
+    privacy_dir: Path | None = None
+    """``PRIVACY_NOTICE_DIR``: a folder of ``<language>.html`` files replacing the default privacy notice."""
 
     def __post_init__(self) -> None:
         parse_database_url(self.database_url)
@@ -135,6 +146,31 @@ class Settings:
                 raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address") from error
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError("PUBLIC_URL: expected an http:// or https:// URL")
+        self._check_secretariat()
+
+    def _check_secretariat(self) -> None:
+        if self.secretariat_contact and "@" not in parseaddr(self.secretariat_contact)[1]:
+            raise ConfigError("SECRETARIAT_CONTACT: expected an email address")
+        logo = self.secretariat_logo
+        if logo and not logo.startswith(("http://", "https://")):
+            path = (STATIC_DIR / logo).resolve()
+            if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+                raise ConfigError("SECRETARIAT_LOGO: expected an https:// URL or a file under server/static/")
+        if self.privacy_dir is not None and not self.privacy_dir.is_dir():
+            raise ConfigError("PRIVACY_NOTICE_DIR: not a folder")
+
+    @property
+    def secretariat(self) -> dict[str, str]:
+        """The secretariat as mail and pages name it: ``name``, ``contact`` (an address) and ``logo_url``."""
+        sender_name, sender_address = parseaddr(self.mail_from)
+        logo = self.secretariat_logo
+        if logo and not logo.startswith(("http://", "https://")):
+            logo = f"{self.public_url}/static/{logo.lstrip('/')}"
+        return {
+            "name": self.secretariat_name or sender_name or sender_address,
+            "contact": parseaddr(self.secretariat_contact)[1] if self.secretariat_contact else sender_address,
+            "logo_url": logo,
+        }
 
     @property
     def database(self) -> DatabaseURL:
@@ -163,4 +199,8 @@ class Settings:
             rate_limit=_flag("RATE_LIMIT", env.get("RATE_LIMIT", "on")),
             trusted_proxies=proxies,
             var_dir=var_dir,
+            secretariat_name=env.get("SECRETARIAT_NAME", "").strip(),
+            secretariat_contact=env.get("SECRETARIAT_CONTACT", "").strip(),
+            secretariat_logo=env.get("SECRETARIAT_LOGO", "").strip(),
+            privacy_dir=Path(env["PRIVACY_NOTICE_DIR"]) if env.get("PRIVACY_NOTICE_DIR") else None,
         )
