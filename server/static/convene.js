@@ -109,8 +109,8 @@
     });
   }
 
+  detectTimezone();  // first: it fills zone fields only while no zone was chosen, which the next call changes
   adoptBrowserZone();
-  detectTimezone();
   filterRows();
   suggestTimezones();
   focusErrorSummary();
