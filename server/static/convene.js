@@ -18,7 +18,7 @@
   // cookie), remember the browser's and, on a page fetched with GET (data-zone-reload) whose times were shown in
   // another zone (data-timezone), reload once so they are shown in it. Without JavaScript, Apply does the same.
   function adoptBrowserZone() {
-    var root = document.documentElement;
+    var root = document.body;
     var shown = root.getAttribute("data-timezone");
     var zone;
     if (!shown || /(?:^|;\s*)convene_tz=/.test(document.cookie)) { return; }

@@ -89,7 +89,7 @@ async def shoot_docs(server: LiveServer, output: Path) -> list[Path]:
             if staff:
                 await log_in(page, server)
             await page.goto(server.base_url + paths.get(path, path))
-            await page.wait_for_function("document.documentElement.dataset.timezone === 'Europe/Zurich'")
+            await page.wait_for_function("document.body.dataset.timezone === 'Europe/Zurich'")
             await page.wait_for_load_state("load")
             written.append(output / name)
             if element:  # its top, in the viewport
