@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export PICCOLO_CONF := server.piccolo_conf
+# `make run PORT=8080`: the port served, and the base of every link in mail and calendars (PUBLIC_URL).
+PORT ?= 8000
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+export PUBLIC_URL
 
 .PHONY: install run test lint test-sqlite test-postgres bench clean messages catalogs browser-deps screenshots
 
@@ -46,17 +50,19 @@ browser-deps: node_modules/.installed
 		echo "== Browser tests: /usr/bin/chromium is missing and this is not root; they will be skipped"; \
 	fi
 
-# A PNG of every page in English and Arabic under var/screenshots/, for reviewers (fonts for Arabic and Chinese).
+# A PNG of every page in English and Arabic under var/screenshots/, for reviewers (fonts for Arabic and Chinese),
+# and the few small ones the README shows, under docs/screenshots/ (kept in git).
 screenshots: install browser-deps
 	@if [ "$$(id -u)" = 0 ] && ! fc-list | grep -qi "Noto Sans Arabic"; then \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core fonts-noto-cjk || true; \
 	fi
 	$(BIN)/python -m tests.browser.screenshots var/screenshots
+	$(BIN)/python -m tests.browser.screenshots --docs docs/screenshots
 
 run: install
 	$(BIN)/convene migrate
 	$(BIN)/convene demo
-	$(BIN)/convene serve --with-worker
+	$(BIN)/convene serve --port $(PORT) --with-worker
 
 lint: install
 	$(BIN)/ruff check .

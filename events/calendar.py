@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "Invite",
+    "add_to_calendar_links",
     "build_calendar",
     "clean_text",
     "join_details",
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import icalendar
 from litestar import Controller, Request, Response, get
@@ -111,6 +112,27 @@ def join_details(session: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def add_to_calendar_links(session: dict[str, Any], public_url: str) -> dict[str, str]:
+    """"Add to Google Calendar / Outlook" links: the title, UTC times and the session's public page, URL-encoded.
+
+    Never the join link: these URLs pass through the calendar providers' logs and the recipient's history."""
+    title, _language = pick_text(session.get("title"), session.get("floor_language", "en"))
+    starts, ends = session["starts_at"].astimezone(UTC), session["ends_at"].astimezone(UTC)
+    details = f"{public_url}/sessions/{session['id']}"
+    google = urlencode({
+        "action": "TEMPLATE", "text": clean_text(title),
+        "dates": f"{starts:%Y%m%dT%H%M%SZ}/{ends:%Y%m%dT%H%M%SZ}", "details": details,
+    })
+    outlook = urlencode({
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": clean_text(title),
+        "startdt": f"{starts:%Y-%m-%dT%H:%M:%SZ}", "enddt": f"{ends:%Y-%m-%dT%H:%M:%SZ}", "body": details,
+    })
+    return {
+        "google_calendar_url": f"https://calendar.google.com/calendar/render?{google}",
+        "outlook_calendar_url": f"https://outlook.office.com/calendar/0/deeplink/compose?{outlook}",
+    }
+
+
 def session_mail_values(session: dict[str, Any], public_url: str, *, with_join_details: bool) -> dict[str, Any]:
     """What a message shows of a session, in the current locale and zone (the recipient's)."""
     title, title_language = pick_text(session.get("title"), session.get("floor_language", "en"))
@@ -129,6 +151,7 @@ def session_mail_values(session: dict[str, Any], public_url: str, *, with_join_d
         "venue": clean_text(session.get("venue") or ""),
         "join_details": clean_text(join_details(session)) if with_join_details else "",
         "join_url": session.get("join_url", "") if with_join_details else "",
+        **add_to_calendar_links(session, public_url),
     }
 
 

@@ -38,6 +38,7 @@ import registrations.waitlist  # registers the waitlist's job and signal receive
 import server.accounts
 import server.controllers
 import server.mail.pages
+import server.privacy
 from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
@@ -50,6 +51,7 @@ ROUTE_HANDLERS: list = [
     *server.controllers.route_handlers,
     *server.accounts.route_handlers,
     *server.mail.pages.route_handlers,
+    *server.privacy.route_handlers,
     *events.controllers.route_handlers,
     *events.calendar.route_handlers,
     *events.summaries.route_handlers,

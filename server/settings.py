@@ -8,12 +8,14 @@ import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The most ``CONVENE_UPLOAD_MAX_MB`` may allow: upload routes cap request bodies a little above it.
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+STATIC_DIR = ROOT / "server" / "static"
 
 
 class ConfigError(ValueError):
@@ -136,6 +138,15 @@ class Settings:
     """Where written inputs' files are kept (``CONVENE_UPLOADS_DIR``); unset: ``uploads/`` under ``var_dir``."""
     upload_max_bytes: int = 10 * 1024 * 1024
     """The largest file a written input may be (``CONVENE_UPLOAD_MAX_MB``, in megabytes; 10 by default)."""
+    secretariat_name: str = ""
+    """Who every message is from, named in its footer (``SECRETARIAT_NAME``); empty: the name in ``mail_from``."""
+    secretariat_contact: str = ""
+    """The address people may write to (``SECRETARIAT_CONTACT``), in every message and the privacy notice; empty:
+    the address in ``mail_from``."""
+    secretariat_logo: str = ""
+    """``SECRETARIAT_LOGO``: an https:// URL, or a file under server/static/ (``logo.png``), shown atop mail."""
+    privacy_dir: Path | None = None
+    """``PRIVACY_NOTICE_DIR``: a folder of ``<language>.html`` files replacing the default privacy notice."""
 
     def __post_init__(self) -> None:
         parse_database_url(self.database_url)
@@ -158,6 +169,31 @@ class Settings:
             raise ConfigError("PUBLIC_URL: expected an http:// or https:// URL")
         if not 1 <= self.upload_max_bytes <= MAX_UPLOAD_BYTES:
             raise ConfigError("CONVENE_UPLOAD_MAX_MB: expected a number of megabytes from 1 to 100")
+        self._check_secretariat()
+
+    def _check_secretariat(self) -> None:
+        if self.secretariat_contact and "@" not in parseaddr(self.secretariat_contact)[1]:
+            raise ConfigError("SECRETARIAT_CONTACT: expected an email address")
+        logo = self.secretariat_logo
+        if logo and not logo.startswith(("http://", "https://")):
+            path = (STATIC_DIR / logo).resolve()
+            if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+                raise ConfigError("SECRETARIAT_LOGO: expected an https:// URL or a file under server/static/")
+        if self.privacy_dir is not None and not self.privacy_dir.is_dir():
+            raise ConfigError("PRIVACY_NOTICE_DIR: not a folder")
+
+    @property
+    def secretariat(self) -> dict[str, str]:
+        """The secretariat as mail and pages name it: ``name``, ``contact`` (an address) and ``logo_url``."""
+        sender_name, sender_address = parseaddr(self.mail_from)
+        logo = self.secretariat_logo
+        if logo and not logo.startswith(("http://", "https://")):
+            logo = f"{self.public_url}/static/{logo.lstrip('/')}"
+        return {
+            "name": self.secretariat_name or sender_name or sender_address,
+            "contact": parseaddr(self.secretariat_contact)[1] if self.secretariat_contact else sender_address,
+            "logo_url": logo,
+        }
 
     @property
     def database(self) -> DatabaseURL:
@@ -193,4 +229,8 @@ class Settings:
             var_dir=var_dir,
             uploads_dir=uploads_dir_from_env(env),
             upload_max_bytes=_megabytes("CONVENE_UPLOAD_MAX_MB", env.get("CONVENE_UPLOAD_MAX_MB", "10")),
+            secretariat_name=env.get("SECRETARIAT_NAME", "").strip(),
+            secretariat_contact=env.get("SECRETARIAT_CONTACT", "").strip(),
+            secretariat_logo=env.get("SECRETARIAT_LOGO", "").strip(),
+            privacy_dir=Path(env["PRIVACY_NOTICE_DIR"]) if env.get("PRIVACY_NOTICE_DIR") else None,
         )

@@ -18,8 +18,9 @@ from server.mail import outbox
 from server.mail.render import build_mime, render_message
 from server.schemas import PathId
 
-# The rendered HTML of a message is shown on its own, with nothing allowed to run or load.
-PREVIEW_CSP = "default-src 'none'; img-src data:; sandbox"
+# The rendered HTML of a message is shown on its own, with nothing allowed to run or load; its inline styles (the
+# renderer inlines them, as mail clients need) apply, so staff see the message as its recipient does.
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
 async def visible_sessions(request: Request, me: Me) -> set[int] | None:

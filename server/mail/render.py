@@ -26,6 +26,7 @@ from email.utils import formatdate
 from functools import cache
 from typing import Any
 
+import css_inline
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
@@ -105,6 +106,11 @@ def header_text(value: str) -> str:
     return _HEADER_UNSAFE.sub(" ", value).strip()
 
 
+#: Inlines the layout's <style> into each element's ``style`` (many mail clients ignore <style>); links and
+#: images stay as they are, and nothing is fetched.
+_INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
 def render_content(
     template: str, content: MailContent, *, language: str, timezone: str, settings: Settings,
     context: dict[str, Any] | None = None,
@@ -114,16 +120,22 @@ def render_content(
     with use_locale(language, timezone):
         values = {
             "public_url": settings.public_url,
+            "privacy_url": f"{settings.public_url}/privacy",
+            "secretariat": settings.secretariat,
             "language": language,
             "timezone": timezone,
             "dir": text_direction(language),
+            # Beside an invite, links that add the session to a web calendar (the builder gives their URLs).
+            "add_to_calendar": content.calendar_method == "REQUEST" and "google_calendar_url" in content.values,
             **(context or {}),
             **content.values,
         }
         html_env, text_env = _environments()
         name = f"emails/{template}.html"
         subject = header_text(_render_block(text_env.get_template(name), "subject", values))
-        text = _render_block(text_env.get_template(name), "text", values)
+        text = text_env.get_template("emails/_layout_text.html").render(
+            {**values, "body": _render_block(text_env.get_template(name), "text", values)}
+        ).strip()
         body = _render_block(html_env.get_template(name), "html", values)
         html = html_env.get_template("emails/_layout.html").render(
             {**values, "subject": subject, "body": Markup(body)}  # noqa: S704 (an autoescaped block)
@@ -131,7 +143,7 @@ def render_content(
     return RenderedMessage(
         subject=subject,
         text=text + "\n",
-        html=html + "\n",
+        html=_INLINER.inline(html) + "\n",
         calendar=content.calendar,
         calendar_method=content.calendar_method,
         headers={key: header_text(value) for key, value in content.headers.items()},

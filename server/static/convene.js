@@ -14,6 +14,23 @@
     });
   }
 
+  // The server cannot know the browser's zone before the first request. When no zone was chosen yet (no convene_tz
+  // cookie), remember the browser's and, on a page fetched with GET (data-zone-reload) whose times were shown in
+  // another zone (data-timezone), reload once so they are shown in it. Without JavaScript, Apply does the same.
+  function adoptBrowserZone() {
+    var root = document.body;
+    var shown = root.getAttribute("data-timezone");
+    var zone;
+    if (!shown || /(?:^|;\s*)convene_tz=/.test(document.cookie)) { return; }
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone || !/^[A-Za-z0-9_+\-\/]+$/.test(zone)) { return; }
+    document.cookie = "convene_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+    // Only once the cookie is really kept: a browser that refuses cookies would otherwise reload forever.
+    if (zone !== shown && root.hasAttribute("data-zone-reload") && /(?:^|;\s*)convene_tz=/.test(document.cookie)) {
+      window.location.reload();
+    }
+  }
+
   // Offers every IANA zone the browser knows as suggestions in empty <datalist> elements (id timezone-list).
   function suggestTimezones() {
     if (!Intl.supportedValuesOf) { return; }
@@ -92,7 +109,8 @@
     });
   }
 
-  detectTimezone();
+  detectTimezone();  // first: it fills zone fields only while no zone was chosen, which the next call changes
+  adoptBrowserZone();
   filterRows();
   suggestTimezones();
   focusErrorSummary();

@@ -63,7 +63,7 @@ async def test_public_pages_meet_wcag_21_aa(live_server, page, language):
 
 
 async def test_public_pages_cover_the_listing_session_and_manage_pages(live_server):
-    expected = {"/", f"/sessions/{live_server.session_id}", live_server.manage_path, "/staff/login"}
+    expected = {"/", f"/sessions/{live_server.session_id}", live_server.manage_path, "/staff/login", "/privacy"}
     assert expected <= set(live_server.public_paths)
 
 

@@ -68,8 +68,8 @@ def test_catalog_translates_every_message(language):
 
 # Words spelt the same in English and that language; any other msgstr equal to its msgid is an English copy.
 SAME_AS_ENGLISH = {
-    "fr": {"Actions", "Description", "Message", "Messages", "Migrants", "Note", "Organisation", "Pages", "Participant",
-           "Places", ("%(num)s minute", "%(num)s minutes")},
+    "fr": {"Actions", "Contact", "Description", "Message", "Messages", "Migrants", "Note", "Organisation", "Pages",
+           "Participant", "Places", ("%(num)s minute", "%(num)s minutes")},
     "es": {"Error", "No"},
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)s")

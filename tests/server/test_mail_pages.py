@@ -66,7 +66,9 @@ async def test_preview_shows_the_rendered_message(
     assert page.status_code == 200
     assert "Registered: Migration data for policy" in page.text
     assert "REQUEST" in page.text
-    assert html.headers["content-security-policy"] == "default-src 'none'; img-src data:; sandbox"
+    assert html.headers["content-security-policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+    )
     assert '<html lang="en" dir="ltr">' in html.text
     assert b"Content-Type: text/calendar; charset=\"utf-8\"; method=\"REQUEST\"" in eml.content
 

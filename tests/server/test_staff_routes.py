@@ -33,6 +33,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/sessions/{}"),  # a published session's page
     ("GET", "/sessions/{}/calendar.ics"),
     ("GET", "/calendar.ics"),  # subscription feed
+    ("GET", "/privacy"),  # the privacy notice, anyone
     ("POST", "/sessions/{}/register"),  # the registration form
     ("GET", "/api/v1/sessions"),  # published sessions
     ("GET", "/api/v1/sessions/{}"),  # one published session (drafts: staff only)
