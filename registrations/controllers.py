@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from registrations import approvals, attendance, manage, registering, speakers, staff
 from registrations.attendance_pages import AttendancePages
+from registrations.confirm_pages import StaffConfirmPages
 from registrations.pages import ManagePages, RegistrationPages, StaffRegistrationPages
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import (
@@ -361,5 +362,5 @@ async def _own(reg: dict[str, Any]) -> SpeakingOut:
 route_handlers: list = [
     SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, SessionAttendanceApi, ManageApi,
     SessionSpeakersApi, ManageSpeakingApi, RegistrationPages, ManagePages, StaffRegistrationPages, AttendancePages,
-    ManageSpeakingPages, StaffSpeakerPages,
+    ManageSpeakingPages, StaffSpeakerPages, StaffConfirmPages,
 ]

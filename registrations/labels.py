@@ -160,6 +160,7 @@ MESSAGE_KINDS = {
     "reminder": _l("Reminder"),
     "session_cancelled": _l("Session cancelled"),
     "session_rescheduled": _l("Session rescheduled"),
+    "session_rescheduled_waiting": _l("Session rescheduled (to those waiting)"),
     "session_updated": _l("Session details changed"),
     "speaker_accepted": _l("Request to speak accepted"),
     "speaker_declined": _l("Request to speak declined"),

@@ -22,7 +22,7 @@ from events.summaries import is_opted_out, summary_for, summary_speakers, summar
 from events.tables import Session
 from registrations.links import manage_url
 from registrations.tables import Invitation, Need, Registration, Speaker
-from server.i18n import current_locale, format_datetime, format_time_range, language_name
+from server.i18n import current_locale, format_datetime, format_time_range, language_name, pick_text
 from server.i18n import lazy_gettext as _l
 from server.mail.render import MailContent, MessageObsolete, register_context_builder
 from server.settings import Settings
@@ -127,6 +127,10 @@ async def registrant_content(template: str, context: dict[str, Any], settings: S
         values["note"] = clean_text(context.get("note", ""))
     if "reason" in context:
         values["reason"] = clean_text(context["reason"])
+    if context.get("cancellation_reason"):
+        # The reader's language, else the session's floor language, else English, else any.
+        values["cancellation_reason"] = clean_text(pick_text(context["cancellation_reason"],
+                                                             session["floor_language"])[0])
     calendar = None
     if method in ("REQUEST", "CANCEL"):
         invite = Invite(
