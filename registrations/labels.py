@@ -149,6 +149,7 @@ MESSAGE_KINDS = {
     "invitation_sent": _l("Invitation to register"),
     "manage_link_resent": _l("Manage link sent again"),
     "need_arranged": _l("Need arranged"),
+    "password_reset": _l("Password reset link (to staff)"),
     "need_not_possible": _l("Need not possible"),
     "registration_approved": _l("Registration approved"),
     "registration_cancelled": _l("Registration cancelled"),

@@ -74,7 +74,7 @@ _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", 
 access_log = logging.getLogger("convene.access")
 
 # Manage tokens are secrets: never written to logs.
-_SECRET_PATH = re.compile(r"(/manage/|/unsubscribe/)[^/]+")
+_SECRET_PATH = re.compile(r"(/manage/|/unsubscribe/|/staff/password-reset/)[^/]+")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "

@@ -636,3 +636,45 @@ async def test_manage_page_lets_who_cancelled_register_again(client):
     assert twice.status_code == 409
     assert "<li>Seule une inscription annulée peut être renouvelée.</li>" in twice.text
     assert await Registration.select(Registration.status) == [{"status": "confirmed"}]
+
+
+async def test_cancelling_a_registration_goes_through_its_confirmation_page(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id, preferred_language="en")
+
+    manage_page = await client.get(path)
+    confirmation = await client.get(f"{path}/cancel")
+    unconfirmed = await client.post(f"{path}/cancel", data={"_csrf_token": csrf})
+    status_after_unconfirmed = (await Registration.select(Registration.status).first())["status"]
+    confirmed = await client.post(f"{path}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})
+
+    assert f'<a href="{path}/cancel">Cancel my registration</a>' in manage_page.text
+    assert f'action="{path}/cancel"' not in manage_page.text
+    for page in (confirmation, unconfirmed):
+        assert page.status_code == 200
+        assert "<h1>Cancel your registration?</h1>" in page.text
+        assert "<li>Your place goes to the next person waiting, if there is one.</li>" in page.text
+        assert ("<li>You: an email confirming the cancellation, with an update that removes the session from your "
+                "calendar.</li>") in page.text
+        assert f'<form method="post" action="{path}/cancel"' in page.text
+    assert status_after_unconfirmed == "confirmed"
+    assert confirmed.status_code == 303
+    assert await Registration.select(Registration.status) == [{"status": "cancelled"}]
+
+
+async def test_erasing_ones_data_goes_through_its_confirmation_page(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id, preferred_language="fr")
+
+    confirmation = await client.get(f"{path}/erase")
+    unconfirmed = await client.post(f"{path}/erase", data={"_csrf_token": csrf})
+    kept = await Registration.select(Registration.anonymised_at).first()
+    erased = await client.post(f"{path}/erase", data={"_csrf_token": csrf, "confirm": "yes"})
+
+    assert confirmation.status_code == unconfirmed.status_code == 200
+    assert '<html lang="fr"' in confirmation.text
+    assert "<h1>Effacer vos données ?</h1>" in confirmation.text
+    assert "<h1>Effacer vos données ?</h1>" in unconfirmed.text
+    assert kept["anonymised_at"] is None
+    assert erased.status_code == 200
+    assert (await Registration.select(Registration.anonymised_at).first())["anonymised_at"] is not None
