@@ -151,6 +151,7 @@ MESSAGE_KINDS = {
     "need_arranged": _l("Need arranged"),
     "password_reset": _l("Password reset link (to staff)"),
     "need_not_possible": _l("Need not possible"),
+    "registrants_message": _l("Message from the organisers"),
     "registration_approved": _l("Registration approved"),
     "registration_cancelled": _l("Registration cancelled"),
     "registration_confirmed": _l("Registration confirmed"),

@@ -85,7 +85,7 @@ def _changes(context: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]
 
 #: Messages that still go once the session is cancelled: the cancellation itself, and answers to the registrant.
 SENT_AFTER_CANCELLATION = frozenset({"session_cancelled", "registration_cancelled", "registration_declined",
-                                     "manage_link_resent"})
+                                     "manage_link_resent", "registrants_message"})
 #: Messages only for someone who holds a seat.
 FOR_CONFIRMED_ONLY = frozenset({"reminder", "session_updated", "session_rescheduled"})
 
@@ -100,6 +100,7 @@ def _refuse_outdated(template: str, session: dict[str, Any], registration: dict[
 
 
 @register_context_builder("registration_")
+@register_context_builder("registrants_message")
 @register_context_builder("session_")
 @register_context_builder("reminder")
 @register_context_builder("manage_link_resent")

@@ -30,6 +30,7 @@ __all__ = [
     "notify_registration_pending",
     "notify_registration_promoted",
     "notify_registration_waitlisted",
+    "notify_registrants_message",
     "notify_reminder",
     "notify_session_cancelled",
     "notify_session_rescheduled",
@@ -200,6 +201,14 @@ async def notify_data_erased(reg: dict, *, sequence: int) -> int | None:
                  "attendee_email": reg["email"], "forget_when_delivered": True},
         mail_from=_mail_from(),
     )
+
+
+async def notify_registrants_message(reg: dict, *, settings: Settings, subject: str, body: str,
+                                     text_language: str) -> int:
+    """An organiser's message to registrants, already in this reader's language (``text_language``, which may
+    differ from the reader's when it was not written in theirs): plain ``subject`` and ``body``."""
+    return await _to_registrant("registrants_message", reg, settings, message_subject=subject,
+                                message_body=body, message_language=text_language)
 
 
 async def notify_manage_link_resent(reg: dict, manage_url_: str, *, settings: Settings) -> int:
