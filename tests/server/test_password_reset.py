@@ -4,6 +4,7 @@ stored hashed, limited, and a reset that ends the account's sessions and API tok
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -133,3 +134,13 @@ async def test_an_unknown_link_is_410(client):
 
     assert page.status_code == 410
     assert "Ask for a new link" in page.text
+
+
+async def test_reset_links_stay_out_of_the_access_log(client, caplog):
+    caplog.set_level(logging.INFO)
+
+    await client.get("/staff/password-reset/secret-reset-token-789")
+
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name == "convene.access")
+    assert "GET /staff/password-reset/… 410" in logged
+    assert "secret-reset-token-789" not in logged
