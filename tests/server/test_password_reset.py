@@ -8,6 +8,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
+from server.jobs import registered_jobs
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage, PasswordReset, User
@@ -144,3 +145,14 @@ async def test_reset_links_stay_out_of_the_access_log(client, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name == "convene.access")
     assert "GET /staff/password-reset/… 410" in logged
     assert "secret-reset-token-789" not in logged
+
+
+async def test_requests_older_than_a_day_are_forgotten(client):
+    await _ask(client, "nobody@convene.test")
+    await PasswordReset.update({PasswordReset.created_at: datetime.now(UTC) - timedelta(hours=25)}).where(
+        PasswordReset.id > 0)
+    await _ask(client, "nobody.else@convene.test")
+
+    await registered_jobs()["forget_old_password_resets"]()
+
+    assert await PasswordReset.count() == 1
