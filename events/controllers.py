@@ -18,6 +18,7 @@ from events.schemas import (
     SeriesCreate,
     SeriesOut,
     SeriesUpdate,
+    SessionCancel,
     SessionCreate,
     SessionList,
     SessionOut,
@@ -85,9 +86,10 @@ class SessionsApi(Controller):
 
     @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def cancel(self, request: Request, session_id: PathId) -> SessionOut:
-        """draft or published → cancelled."""
-        return await services.cancel(await current_staff(request), session_id)
+    async def cancel(self, request: Request, session_id: PathId,
+                     data: JSONBody[SessionCancel | None] = None) -> SessionOut:
+        """draft or published → cancelled; an optional ``reason`` by language goes into every cancellation mail."""
+        return await services.cancel(await current_staff(request), session_id, data)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)

@@ -284,12 +284,6 @@ class StaffSessionPages(Controller):
         await services.publish(await current_staff(request), session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
-    @post("/{session_id:int}/cancel", guards=[require_session_manager])
-    async def cancel(self, request: Request, session_id: PathId) -> Redirect:
-        """The Cancel button."""
-        await services.cancel(await current_staff(request), session_id)
-        return Redirect(f"/staff/sessions/{session_id}", status_code=303)
-
     @post("/{session_id:int}/complete", guards=[require_session_manager])
     async def complete(self, request: Request, session_id: PathId) -> Redirect:
         """The Mark completed button."""

@@ -10,6 +10,7 @@ __all__ = [
     "JoinDetails",
     "Provision",
     "Reschedule",
+    "SessionCancel",
     "SeriesCreate",
     "SeriesOut",
     "SeriesUpdate",
@@ -144,6 +145,16 @@ class SessionUpdate(Strict):
 class Reschedule(Strict):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
+
+
+ReasonText = Annotated[str, Meta(max_length=2000)]
+
+
+class SessionCancel(Strict):
+    """Why the session is cancelled, in the session's languages: every cancellation mail carries it in its
+    reader's language (else the floor language, English, any)."""
+
+    reason: Annotated[dict[Annotated[str, Meta(max_length=35)], ReasonText], Meta(max_length=20)] = {}
 
 
 class ConflictWarning(msgspec.Struct):

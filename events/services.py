@@ -27,9 +27,17 @@ from msgspec import UNSET
 
 from events.access import ensure_can_manage
 from events.queries import conflict_warnings, effective_status, load_row, staff_view
-from events.schemas import AgendaItemIn, JoinDetails, Reschedule, SessionCreate, SessionOut, SessionUpdate
+from events.schemas import (
+    AgendaItemIn,
+    JoinDetails,
+    Reschedule,
+    SessionCancel,
+    SessionCreate,
+    SessionOut,
+    SessionUpdate,
+)
 from events.tables import AgendaItem, Series, Session, SessionOrganiser
-from events.validation import canonical_language, canonical_texts, session_errors
+from events.validation import canonical_language, canonical_texts, multilingual_errors, session_errors
 from server import signals
 from server.auth import StaffUser
 from server.db import write_transaction
@@ -278,9 +286,19 @@ async def publish(user: StaffUser, session_id: int) -> SessionOut:
     return await staff_view(session_id)
 
 
-async def cancel(user: StaffUser, session_id: int) -> SessionOut:
-    """draft or published → cancelled; the sequence rises, as the cancellation is a change to the invite."""
+def cancellation_reason(data: SessionCancel | None) -> dict[str, str]:
+    """The reason's texts by canonical language code, blank ones dropped; a key that is no language is a 422
+    naming ``reason``."""
+    texts = {code: text.strip() for code, text in (data.reason if data else {}).items() if text.strip()}
+    _raise_if(multilingual_errors("reason", texts))
+    return canonical_texts(texts)
+
+
+async def cancel(user: StaffUser, session_id: int, data: SessionCancel | None = None) -> SessionOut:
+    """draft or published → cancelled; the sequence rises, as the cancellation is a change to the invite. The
+    ``reason`` (by language) goes with the ``session_cancelled`` signal into every cancellation mail."""
     await ensure_can_manage(user, session_id)
+    reason = cancellation_reason(data)
     async with write_transaction(_db()):
         row = await load_row(session_id)
         # A published session that has ended is over: it can no longer be cancelled.
@@ -288,7 +306,7 @@ async def cancel(user: StaffUser, session_id: int) -> SessionOut:
         _refuse_unless(effective_status(row), allowed)
         await _move(session_id, allowed, {Session.status: Session.Status.cancelled.value,
                                           Session.sequence: Session.sequence + 1})
-        await signals.send("session_cancelled", session_id=session_id)
+        await signals.send("session_cancelled", session_id=session_id, reason=reason)
     return await staff_view(session_id)
 
 

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from registrations import approvals, attendance, inputs, manage, registering, speakers, staff
 from registrations.attendance_pages import AttendancePages
+from registrations.confirm_pages import StaffConfirmPages
 from registrations.inputs_pages import (
     UPLOAD_BODY_CAP,
     InputPages,
@@ -24,6 +25,8 @@ from registrations.inputs_pages import (
     read_input,
     upload_exception_handlers,
 )
+from registrations.message_pages import StaffMessagePages
+from registrations.messages import MessageIn, MessageOut, send_to_registrants
 from registrations.pages import ManagePages, RegistrationPages, StaffRegistrationPages
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import (
@@ -447,11 +450,24 @@ class ManageInputsApi(Controller):
         reg = await manage.registration_by_token(token, settings)
         return _public_input_out(await inputs.submit(reg, await read_input(request, settings, staff=False),
                                                      settings=settings))
+class SessionMessagesApi(Controller):
+    """Organisers write to a session's registrants."""
+
+    path = "/api/v1/sessions/{session_id:int}/messages"
+    tags = ["registrations"]
+    guards = [require_session_manager]
+
+    @post("", status_code=HTTP_200_OK)
+    async def send(self, request: Request, session_id: FromPath[int], data: JSONBody[MessageIn]) -> MessageOut:
+        """To all or some registrants (``statuses``, ``languages``, ``needs``), each in their language; with
+        ``dry_run`` only the count and the preview per language."""
+        await _manager(request, session_id)
+        return await send_to_registrants(session_id, data, settings=request.app.state.settings)
 
 
 route_handlers: list = [
     SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, SessionAttendanceApi, ManageApi,
-    SessionSpeakersApi, ManageSpeakingApi, SessionInputsApi, ManageInputsApi, RegistrationPages, ManagePages,
-    StaffRegistrationPages, AttendancePages, ManageSpeakingPages, StaffSpeakerPages, ManageInputPages, InputPages,
-    PublicInputPages,
+    SessionSpeakersApi, ManageSpeakingApi, SessionInputsApi, ManageInputsApi, SessionMessagesApi, RegistrationPages,
+    ManagePages, StaffRegistrationPages, AttendancePages, ManageSpeakingPages, StaffSpeakerPages, ManageInputPages,
+    InputPages, PublicInputPages, StaffConfirmPages, StaffMessagePages,
 ]

@@ -22,7 +22,7 @@ from events.tables import Session
 from registrations.links import manage_url
 from registrations.tables import Invitation, Need, Registration, Speaker
 from server.dates import readable_from_text
-from server.i18n import current_locale, format_datetime, format_time_range, language_name
+from server.i18n import current_locale, format_datetime, format_time_range, language_name, pick_text
 from server.i18n import lazy_gettext as _l
 from server.mail.render import MailContent, MessageObsolete, register_context_builder
 from server.settings import Settings
@@ -86,7 +86,7 @@ def _changes(context: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]
 
 #: Messages that still go once the session is cancelled: the cancellation itself, and answers to the registrant.
 SENT_AFTER_CANCELLATION = frozenset({"session_cancelled", "registration_cancelled", "registration_declined",
-                                     "manage_link_resent"})
+                                     "manage_link_resent", "registrants_message"})
 #: Messages only for someone who holds a seat.
 FOR_CONFIRMED_ONLY = frozenset({"reminder", "session_updated", "session_rescheduled"})
 
@@ -101,6 +101,7 @@ def _refuse_outdated(template: str, session: dict[str, Any], registration: dict[
 
 
 @register_context_builder("registration_")
+@register_context_builder("registrants_message")
 @register_context_builder("session_")
 @register_context_builder("reminder")
 @register_context_builder("manage_link_resent")
@@ -128,6 +129,10 @@ async def registrant_content(template: str, context: dict[str, Any], settings: S
         values["note"] = clean_text(context.get("note", ""))
     if "reason" in context:
         values["reason"] = clean_text(context["reason"])
+    if context.get("cancellation_reason"):
+        # The reader's language, else the session's floor language, else English, else any.
+        values["cancellation_reason"] = clean_text(pick_text(context["cancellation_reason"],
+                                                             session["floor_language"])[0])
     calendar = None
     if method in ("REQUEST", "CANCEL"):
         invite = Invite(

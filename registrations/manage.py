@@ -220,11 +220,16 @@ async def leave(
     return True
 
 
-async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
-    """The registrant cancels: the invite is withdrawn, the seat freed and the next in line promoted."""
+async def ensure_cancellable(reg: dict[str, Any]) -> None:
+    """A 409 when the registration can no longer be cancelled: closed already, or its session over."""
     if reg["status"] not in _ACTIVE:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(await load_row(reg["session"]))
+
+
+async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
+    """The registrant cancels: the invite is withdrawn, the seat freed and the next in line promoted."""
+    await ensure_cancellable(reg)
     async with write_transaction(Registration._meta.db):
         current = await _locked(reg["id"])
         if current["status"] not in _ACTIVE:

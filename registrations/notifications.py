@@ -30,6 +30,7 @@ __all__ = [
     "notify_registration_pending",
     "notify_registration_promoted",
     "notify_registration_waitlisted",
+    "notify_registrants_message",
     "notify_reminder",
     "notify_session_cancelled",
     "notify_session_rescheduled",
@@ -202,6 +203,14 @@ async def notify_data_erased(reg: dict, *, sequence: int) -> int | None:
     )
 
 
+async def notify_registrants_message(reg: dict, *, settings: Settings, subject: str, body: str,
+                                     text_language: str) -> int:
+    """An organiser's message to registrants, already in this reader's language (``text_language``, which may
+    differ from the reader's when it was not written in theirs): plain ``subject`` and ``body``."""
+    return await _to_registrant("registrants_message", reg, settings, message_subject=subject,
+                                message_body=body, message_language=text_language)
+
+
 async def notify_manage_link_resent(reg: dict, manage_url_: str, *, settings: Settings) -> int:
     """Staff replaced the registrant's link: the new one goes to the address."""
     return await _to_registrant("manage_link_resent", reg, settings, resent_manage_url=manage_url_)
@@ -302,15 +311,20 @@ async def _to_session_registrant(
 
 
 async def notify_session_rescheduled(session_id: int, previous_starts_at: datetime, previous_ends_at: datetime) -> int:
-    """New time: every confirmed registrant gets the updated invite (REQUEST), saying what it was."""
+    """New time: every confirmed registrant gets the updated invite (REQUEST), saying what it was; those still
+    waiting (waitlisted, pending) hold no calendar entry, so they are told in a mail without an invite."""
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
+    waiting = await _registrants(session_id, (Registration.Status.waitlisted, Registration.Status.pending))
     sequences = await _personal_sequences(session_id)
+    previous = {"previous_starts_at": previous_starts_at.isoformat(), "previous_ends_at": previous_ends_at.isoformat()}
     for reg in regs:
         await _to_session_registrant(
             "session_rescheduled", reg, sequences[reg["id"]], method="REQUEST", changes=["starts_at", "ends_at"],
-            previous_starts_at=previous_starts_at.isoformat(), previous_ends_at=previous_ends_at.isoformat(),
+            **previous,
         )
-    return len(regs)
+    for reg in waiting:
+        await _to_session_registrant("session_rescheduled_waiting", reg, sequences[reg["id"]], **previous)
+    return len(regs) + len(waiting)
 
 
 async def notify_session_updated(session_id: int, changes: list[str]) -> int:
@@ -325,18 +339,20 @@ async def notify_session_updated(session_id: int, changes: list[str]) -> int:
     return len(regs)
 
 
-async def notify_session_cancelled(session_id: int) -> int:
+async def notify_session_cancelled(session_id: int, reason: dict[str, str] | None = None) -> int:
     """The session is cancelled: confirmed registrants get the cancelling invite (CANCEL) and nothing else;
-    those waiting (waitlisted, pending) are told, without an invite, as they hold none."""
+    those waiting (waitlisted, pending) are told, without an invite, as they hold none. Every message carries
+    the ``reason`` (texts by language; the worker picks the reader's)."""
+    extra = {"cancellation_reason": reason} if reason else {}
     confirmed = await _registrants(session_id, (Registration.Status.confirmed,))
     waiting = await _registrants(session_id, (Registration.Status.waitlisted, Registration.Status.pending))
     sequences = await _personal_sequences(session_id)
     for reg in confirmed:
         await _to_session_registrant(
-            "session_cancelled", reg, sequences[reg["id"]], method="CANCEL", had_invite=True
+            "session_cancelled", reg, sequences[reg["id"]], method="CANCEL", had_invite=True, **extra
         )
     for reg in waiting:
-        await _to_session_registrant("session_cancelled", reg, sequences[reg["id"]], had_invite=False)
+        await _to_session_registrant("session_cancelled", reg, sequences[reg["id"]], had_invite=False, **extra)
     return len(confirmed) + len(waiting)
 
 
@@ -357,8 +373,8 @@ async def _on_session_updated(session_id: int, changes: list[str], **_: Any) -> 
 
 
 @connect("session_cancelled")
-async def _on_session_cancelled(session_id: int, **_: Any) -> None:
-    await notify_session_cancelled(session_id)
+async def _on_session_cancelled(session_id: int, reason: dict[str, str] | None = None, **_: Any) -> None:
+    await notify_session_cancelled(session_id, reason)
 
 
 def current_reminder(starts_at: datetime, offsets: list[int], now: datetime) -> int | None:

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from events.access import current_staff, ensure_can_manage
 from events.pages import session_page_context
 from events.queries import load_row
-from registrations import approvals, inputs, manage, registering, staff
+from registrations import approvals, confirm_pages, inputs, manage, registering, staff
 from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate, SpeakingRequest
@@ -205,12 +205,24 @@ class ManagePages(Controller):
             return Template("pages/manage.html", context=context, status_code=400)
         return Redirect(f"/manage/{token}", status_code=303)
 
+    @get("/cancel")
+    async def cancel_page(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        """What cancelling the registration does and what mail follows, with the button that does it."""
+        return await self._cancel(request, token, confirmed=False)
+
     @post("/cancel")
     async def cancel(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        """Cancel the registration: the seat goes to the next in line."""
-        settings = request.app.state.settings
+        """Cancel the registration once confirmed (else the confirmation page): the seat goes to the next in
+        line."""
+        return await self._cancel(request, token, confirmed=confirm_pages.confirmed(await request.form()))
+
+    async def _cancel(self, request: Request, token: str, *, confirmed: bool) -> Template | Redirect:
+        reg = await _registrant(token, request)
         try:
-            await manage.cancel(await _registrant(token, request), settings=settings)
+            if not confirmed:
+                await manage.ensure_cancellable(reg)
+                return await _confirmation(request, reg, "cancel")
+            await manage.cancel(reg, settings=request.app.state.settings)
         except Conflict as error:  # the session was cancelled or ended meanwhile
             context = await _manage_context(token, request, form_errors=_errors(error))
             return Template("pages/manage.html", context=context, status_code=409)
@@ -227,11 +239,23 @@ class ManagePages(Controller):
             return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)
 
+    @get("/erase")
+    async def erase_page(self, request: Request, token: FromPath[str]) -> Template:
+        """What erasing one's data does and what mail follows, with the button that does it."""
+        return await _confirmation(request, await _registrant(token, request), "erase")
+
     @post("/erase")
     async def erase(self, request: Request, token: FromPath[str]) -> Template:
-        """Erase personal data; the link stops working."""
+        """Erase personal data once confirmed; the link stops working."""
+        if not confirm_pages.confirmed(await request.form()):
+            return await _confirmation(request, await _registrant(token, request), "erase")
         await manage.erase(await _registrant(token, request), settings=request.app.state.settings)
         return Template("pages/registrations/erased.html", context={})
+
+
+async def _confirmation(request: Request, reg: dict[str, Any], kind: str) -> Template:
+    path = manage_path(request.app.state.settings.secret_key, reg["id"], reg["manage_nonce"])
+    return await confirm_pages.manage_confirmation(reg, path, kind)
 
 
 class StaffRegistrationPages(Controller):
@@ -296,6 +320,8 @@ class StaffRegistrationPages(Controller):
         await ensure_can_manage(user, session_id)
         form = await request.form()
         try:
+            if action == "decline" and not confirm_pages.confirmed(form):
+                return await confirm_pages.decline_confirmation(session_id, form)
             done = await _act(action, session_id, form, user, request.app.state.settings)
         except ConveneError as error:
             context = await session_page_context_staff(session_id)

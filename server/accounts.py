@@ -11,10 +11,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from server import password_reset
 from server import staff as accounts
 from server.auth import STAFF_SECURITY, StaffUser, authenticate, require_admin, require_staff, session_cookie
 from server.controllers import ONE_YEAR
@@ -30,7 +31,7 @@ from server.schemas import (
     UserOut,
     UserUpdate,
 )
-from server.web import LANGUAGE_COOKIE
+from server.web import LANGUAGE_COOKIE, client_address
 
 Short = Annotated[str, msgspec.Meta(max_length=254)]
 Secret = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -74,6 +75,14 @@ class ProfileForm(msgspec.Struct):
 class PasswordForm(msgspec.Struct):
     current_password: Secret = ""
     new_password: Secret = ""
+
+
+class ResetRequestForm(msgspec.Struct):
+    email: Short = ""
+
+
+class NewPasswordForm(msgspec.Struct):
+    password: Secret = ""
 
 
 def _errors(error: InvalidInput) -> dict[str, str]:
@@ -218,6 +227,46 @@ class ProfilePages(Controller):
         return response
 
 
+class PasswordResetPages(Controller):
+    """Anyone may ask for a reset link for an address; the link sets a new password once, within the hour."""
+
+    path = "/staff/password-reset"
+    include_in_schema = False
+
+    def _page(self, state: str, status: int = HTTP_200_OK, **context: object) -> Template:
+        context = {"state": state, "errors": {}, "user": None, **context}
+        return Template("pages/staff/password_reset.html", context=context, status_code=status)
+
+    @get("/")
+    async def ask(self) -> Template:
+        """The form asking for a link."""
+        return self._page("ask")
+
+    @post("/")
+    async def send(self, request: Request, data: URLEncodedBody[ResetRequestForm]) -> Template:
+        """Mail a link if the address is an account; the same answer whatever it is."""
+        await password_reset.request_reset(data.email, client_address(request), settings=request.app.state.settings)
+        return self._page("sent")
+
+    @get("/{token:str}")
+    async def new_password(self, token: FromPath[str]) -> Template:
+        """The new password form, or (410) the news that the link no longer works."""
+        if not await password_reset.link_is_valid(token):
+            return self._page("invalid", 410)
+        return self._page("new", token=token)
+
+    @post("/{token:str}")
+    async def set_new_password(self, token: FromPath[str], data: URLEncodedBody[NewPasswordForm]) -> Template:
+        """Set the new password through the link, once; every session and API token of the account ends."""
+        try:
+            await password_reset.reset_password_with(token, data.password)
+        except password_reset.ResetLinkInvalid:
+            return self._page("invalid", 410)
+        except InvalidInput as error:
+            return self._page("new", HTTP_422_UNPROCESSABLE_ENTITY, token=token, errors=_errors(error))
+        return self._page("done")
+
+
 class TokensApi(Controller):
     """The caller's own API tokens."""
 
@@ -277,4 +326,4 @@ class UsersApi(Controller):
         return PasswordOut(password=await accounts.reset_password(user_id))
 
 
-route_handlers = [UsersPages, TokensPages, ProfilePages, TokensApi, UsersApi]
+route_handlers = [UsersPages, TokensPages, ProfilePages, PasswordResetPages, TokensApi, UsersApi]

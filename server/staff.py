@@ -12,12 +12,14 @@ from __future__ import annotations
 __all__ = [
     "add_user",
     "change_own_password",
+    "check_new_password",
     "create_token",
     "get_user",
     "list_tokens",
     "list_users",
     "reset_password",
     "revoke_token",
+    "set_password",
     "update_profile",
     "update_user",
 ]
@@ -64,7 +66,8 @@ async def get_user(user_id: int) -> UserOut:
     return _user_out(row)
 
 
-def _check_new_password(password: str, field: str = "password") -> None:
+def check_new_password(password: str, field: str = "password") -> None:
+    """A 422 naming ``field`` when the new password is too short."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.field(field, _("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
 
@@ -72,7 +75,7 @@ def _check_new_password(password: str, field: str = "password") -> None:
 async def add_user(data: UserCreate) -> UserCreated:
     """A new staff account; returns it with its password (generated unless the admin chose one)."""
     if data.password:
-        _check_new_password(data.password)
+        check_new_password(data.password)
     async with write_transaction(User._meta.db):
         user_id, password = await create_user(data.email, data.role, name=data.name.strip(), password=data.password)
     return UserCreated(user=await get_user(user_id), password=password)
@@ -116,7 +119,7 @@ async def reset_password(user_id: int) -> str:
     sessions end and their API tokens are revoked."""
     password = secrets.token_urlsafe(12)
     async with write_transaction(User._meta.db):
-        await _set_password(user_id, password)
+        await set_password(user_id, password)
         await revoke_all_tokens(user_id)
     return password
 
@@ -129,7 +132,7 @@ async def revoke_all_tokens(user_id: int) -> int:
     return len(rows)
 
 
-async def _set_password(user_id: int, password: str) -> int:
+async def set_password(user_id: int, password: str) -> int:
     """Store a new password and end every session; returns the new session version."""
     rows = await User.update(
         {User.password_hash: hash_password(password), User.session_version: User.session_version + 1}
@@ -144,8 +147,8 @@ async def change_own_password(user_id: int, current: str, new: str) -> int:
     row = await User.select(User.password_hash).where(User.id == user_id).first()
     if row is None or not verify_password(row["password_hash"], current):
         raise InvalidInput.field("current_password", _("The current password is not right."))
-    _check_new_password(new, "new_password")
-    return await _set_password(user_id, new)
+    check_new_password(new, "new_password")
+    return await set_password(user_id, new)
 
 
 async def update_profile(user_id: int, *, name: str, preferred_language: str, notify_staff: bool) -> UserOut:

@@ -123,3 +123,24 @@ class OutboxMessage(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     #: When the SMTP server accepted it.
     sent_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table):
+    """A request for a password reset link by mail. Every request is kept (known address or not) for the rate
+    limits; only a known, active account gets a token, of which only the SHA-256 is stored."""
+
+    id: Serial
+    #: Client address the request came from.
+    address = Varchar(length=64, index=True)
+    #: SHA-256 of the lower-cased email asked for (no personal data kept in clear).
+    email_hash = Varchar(length=64, index=True)
+    #: The account the link resets; null when the address is no active account.
+    user = ForeignKey(references=User, null=True, default=None)
+    #: SHA-256 hex digest of the link's token; null when no link was sent.
+    token_hash = Varchar(length=64, null=True, default=None, unique=True)
+    #: When it was asked for.
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    #: The link works until then.
+    expires_at = Timestamptz(default=TimestamptzNow())
+    #: When the link was used (or superseded); a used link works no more.
+    used_at = Timestamptz(null=True, default=None)

@@ -192,7 +192,29 @@ async def test_cancel_raises_sequence_and_sends_signal(client: httpx.AsyncClient
         response = await client.post(f"/api/v1/sessions/{session['id']}/cancel", headers=admin.headers)
     assert response.json()["status"] == "cancelled"
     assert response.json()["sequence"] == 1
-    assert payloads == [{"session_id": session["id"]}]
+    assert payloads == [{"session_id": session["id"], "reason": {}}]
+
+
+async def test_cancel_carries_the_reason_by_language_blank_texts_dropped(client: httpx.AsyncClient,
+                                                                          admin: Staff) -> None:
+    session = await create_published(client, admin)
+    body = {"reason": {"EN": " The speaker is ill. ", "fr": "L'intervenante est malade.", "es": "  "}}
+    with received("session_cancelled") as payloads:
+        response = await client.post(f"/api/v1/sessions/{session['id']}/cancel", json=body, headers=admin.headers)
+    assert response.status_code == 200
+    assert payloads == [{"session_id": session["id"],
+                         "reason": {"en": "The speaker is ill.", "fr": "L'intervenante est malade."}}]
+
+
+async def test_cancel_with_a_reason_in_no_language_is_422_and_cancels_nothing(client: httpx.AsyncClient,
+                                                                              admin: Staff) -> None:
+    session = await create_published(client, admin)
+    response = await client.post(f"/api/v1/sessions/{session['id']}/cancel", json={"reason": {"xx-!!": "No"}},
+                                 headers=admin.headers)
+    assert response.status_code == 422
+    assert field_errors(response) == ["reason"]
+    assert (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()["status"] == \
+        "published"
 
 
 async def test_publish_sends_signal(client: httpx.AsyncClient, admin: Staff) -> None:
@@ -276,7 +298,7 @@ async def test_concurrent_cancels_apply_once(client: httpx.AsyncClient, admin: S
             client.post(f"/api/v1/sessions/{session['id']}/cancel", headers=admin.headers) for _ in range(4)
         ))
     assert sorted(response.status_code for response in responses) == [200, 409, 409, 409]
-    assert payloads == [{"session_id": session["id"]}]
+    assert payloads == [{"session_id": session["id"], "reason": {}}]
     assert (await client.get(f"/api/v1/sessions/{session['id']}", headers=admin.headers)).json()["sequence"] == 1
 
 

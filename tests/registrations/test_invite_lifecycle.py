@@ -105,9 +105,12 @@ async def test_a_reschedule_after_a_personal_change_keeps_the_sequence_rising(
         headers=admin.headers,
     )
     assert response.status_code == 200, response.text
-    (rescheduled,) = (await _delivered(mail_settings, smtp, 1))["b@example.org"]
+    delivered = await _delivered(mail_settings, smtp, 2)
+    (rescheduled,) = delivered["b@example.org"]
+    (told,) = delivered["a@example.org"]  # waitlisted now: told of the new time, with no invite
 
     assert _invite(rescheduled)[:2] == ("REQUEST", 2)
+    assert [part.get_content_type() for part in told.walk()] == ["multipart/alternative", "text/plain", "text/html"]
 
 
 async def test_erasing_a_confirmed_registration_withdraws_the_invite_then_forgets_the_address(

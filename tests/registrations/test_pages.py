@@ -108,7 +108,7 @@ async def test_form_repeat_page_is_the_same_whatever_the_registrations_status(cl
         Registration.id == ids["cancelled@example.org"]
     ))[0]["manage_nonce"]
     token = manage_token(TEST_SECRET, ids["cancelled@example.org"], nonce)
-    await client.post(f"/manage/{token}/cancel", data={"_csrf_token": csrf})
+    await client.post(f"/manage/{token}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})
     statuses = {r["email"]: r["status"] for r in await Registration.select(Registration.email, Registration.status)}
     assert statuses == {"confirmed@example.org": "confirmed", "waitlisted@example.org": "waitlisted",
                         "declined@example.org": "declined", "cancelled@example.org": "cancelled"}
@@ -149,7 +149,7 @@ async def test_manage_page_update_and_cancel(client):
                                                            "timezone": "UTC"})
     good = await client.post(f"{manage_path}/update", data={"_csrf_token": csrf, "preferred_language": "es",
                                                             "timezone": "America/Bogota"})
-    cancelled = await client.post(f"{manage_path}/cancel", data={"_csrf_token": csrf})
+    cancelled = await client.post(f"{manage_path}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})
 
     assert bad.status_code == 400
     assert 'id="error-preferred_language"' in bad.text
@@ -230,9 +230,12 @@ async def test_staff_page_invites_and_declines(client, admin):
     registered = await client.post(f"/api/v1/sessions/{session_id}/registrations",
                                    json=submission(invitation=token))
     no_reason = await client.post(f"{url}/decline", data={"_csrf_token": csrf, "registration_ids": "1"})
-    declined = await client.post(
+    asked = await client.post(
         f"{url}/decline", data={"_csrf_token": csrf, "registration_ids": "1", "reason": "Seats are for delegates"}
     )
+    status_when_asked = await Registration.select(Registration.status)
+    declined = await client.post(f"{url}/decline", data={
+        "_csrf_token": csrf, "registration_ids": "1", "reason": "Seats are for delegates", "confirm": "yes"})
 
     assert invited.status_code == 400
     assert 'class="error-summary"' in invited.text
@@ -240,6 +243,12 @@ async def test_staff_page_invites_and_declines(client, admin):
     assert registered.status_code == 201
     assert no_reason.status_code == 400
     assert 'id="error-reason"' in no_reason.text
+    assert asked.status_code == 200
+    assert "<h1>Decline these registrations?</h1>" in asked.text
+    assert "<li>1 registration is declined; a seat it held goes to the next in line.</li>" in asked.text
+    assert "<li>1 confirmed participant, whose invite is withdrawn from their calendar.</li>" in asked.text
+    assert '<input type="hidden" name="registration_ids" value="1">' in asked.text
+    assert status_when_asked == [{"status": "confirmed"}]
     assert declined.status_code == 303
     assert await Registration.select(Registration.status) == [{"status": "declined"}]
     templates = [o["template"] for o in await OutboxMessage.select(OutboxMessage.template).order_by(OutboxMessage.id)]
@@ -360,7 +369,7 @@ async def test_manage_page_error_keeps_what_was_typed(client):
 async def test_manage_page_says_why_a_change_to_a_cancelled_registration_was_not_saved(client):
     session_id = await make_session()
     path, csrf = await _manage_page_of(client, session_id, preferred_language="en")
-    await client.post(f"{path}/cancel", data={"_csrf_token": csrf})  # in another tab
+    await client.post(f"{path}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})  # in another tab
 
     response = await client.post(f"{path}/update", data={"_csrf_token": csrf, "preferred_language": "es",
                                                           "timezone": "Africa/Dakar"})
@@ -546,7 +555,7 @@ async def test_manage_page_of_a_cancelled_session_says_so_and_offers_no_join_det
     await client.post(f"/api/v1/sessions/{session_id}/cancel", headers=admin.headers)
 
     page = await client.get(path)
-    refused = await client.post(f"{path}/cancel", data={"_csrf_token": csrf})
+    refused = await client.post(f"{path}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})
 
     assert "https://meet.example.org/j/9" in before.text
     assert page.status_code == 200
@@ -554,8 +563,8 @@ async def test_manage_page_of_a_cancelled_session_says_so_and_offers_no_join_det
             'change.</strong></p>') in page.text
     assert "https://meet.example.org/j/9" not in page.text
     assert f'action="{path}/update"' not in page.text
-    assert f'action="{path}/cancel"' not in page.text
-    assert f'action="{path}/erase"' in page.text
+    assert f'href="{path}/cancel"' not in page.text
+    assert f'href="{path}/erase"' in page.text
     assert refused.status_code == 409
     assert "<li>The session is cancelled: there is nothing left to change.</li>" in refused.text
     assert (await Registration.select(Registration.status).first())["status"] == "confirmed"
@@ -613,7 +622,7 @@ async def test_manage_page_lets_who_cancelled_register_again(client):
     csrf = await _csrf(client, f"/sessions/{session_id}")
     manage_path = (await client.post(f"/sessions/{session_id}/register", data=_form(csrf))).headers["location"]
     manage_path = manage_path.split("?", 1)[0]
-    await client.post(f"{manage_path}/cancel", data={"_csrf_token": csrf})
+    await client.post(f"{manage_path}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})
 
     cancelled_page = await client.get(manage_path)
     again = await client.post(f"{manage_path}/register-again", data={"_csrf_token": csrf})
@@ -627,3 +636,45 @@ async def test_manage_page_lets_who_cancelled_register_again(client):
     assert twice.status_code == 409
     assert "<li>Seule une inscription annulée peut être renouvelée.</li>" in twice.text
     assert await Registration.select(Registration.status) == [{"status": "confirmed"}]
+
+
+async def test_cancelling_a_registration_goes_through_its_confirmation_page(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id, preferred_language="en")
+
+    manage_page = await client.get(path)
+    confirmation = await client.get(f"{path}/cancel")
+    unconfirmed = await client.post(f"{path}/cancel", data={"_csrf_token": csrf})
+    status_after_unconfirmed = (await Registration.select(Registration.status).first())["status"]
+    confirmed = await client.post(f"{path}/cancel", data={"_csrf_token": csrf, "confirm": "yes"})
+
+    assert f'<a href="{path}/cancel">Cancel my registration</a>' in manage_page.text
+    assert f'action="{path}/cancel"' not in manage_page.text
+    for page in (confirmation, unconfirmed):
+        assert page.status_code == 200
+        assert "<h1>Cancel your registration?</h1>" in page.text
+        assert "<li>Your place goes to the next person waiting, if there is one.</li>" in page.text
+        assert ("<li>You: an email confirming the cancellation, with an update that removes the session from your "
+                "calendar.</li>") in page.text
+        assert f'<form method="post" action="{path}/cancel"' in page.text
+    assert status_after_unconfirmed == "confirmed"
+    assert confirmed.status_code == 303
+    assert await Registration.select(Registration.status) == [{"status": "cancelled"}]
+
+
+async def test_erasing_ones_data_goes_through_its_confirmation_page(client):
+    session_id = await make_session()
+    path, csrf = await _manage_page_of(client, session_id, preferred_language="fr")
+
+    confirmation = await client.get(f"{path}/erase")
+    unconfirmed = await client.post(f"{path}/erase", data={"_csrf_token": csrf})
+    kept = await Registration.select(Registration.anonymised_at).first()
+    erased = await client.post(f"{path}/erase", data={"_csrf_token": csrf, "confirm": "yes"})
+
+    assert confirmation.status_code == unconfirmed.status_code == 200
+    assert '<html lang="fr"' in confirmation.text
+    assert "<h1>Effacer vos données ?</h1>" in confirmation.text
+    assert "<h1>Effacer vos données ?</h1>" in unconfirmed.text
+    assert kept["anonymised_at"] is None
+    assert erased.status_code == 200
+    assert (await Registration.select(Registration.anonymised_at).first())["anonymised_at"] is not None

@@ -61,6 +61,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     # The staff login itself, the viewer's language and zone, and the staff landing (redirects when anonymous).
     ("GET", "/staff/login"),
     ("POST", "/staff/login"),
+    ("GET", "/staff/password-reset*"),  # DESIGN.md: anyone asks for a reset link by mail, and uses it
+    ("POST", "/staff/password-reset*"),
     ("POST", "/preferences"),
     ("GET", "/staff"),
 })
