@@ -40,6 +40,7 @@ from registrations.schemas import (
     SpeakingRequestUpdate,
 )
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
+from registrations.workspace import staff_home
 from server.auth import StaffUser, authenticate, require_session_manager
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
@@ -361,5 +362,5 @@ async def _own(reg: dict[str, Any]) -> SpeakingOut:
 route_handlers: list = [
     SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, SessionAttendanceApi, ManageApi,
     SessionSpeakersApi, ManageSpeakingApi, RegistrationPages, ManagePages, StaffRegistrationPages, AttendancePages,
-    ManageSpeakingPages, StaffSpeakerPages,
+    ManageSpeakingPages, StaffSpeakerPages, staff_home,
 ]
