@@ -17,7 +17,7 @@ from events.forms import FormErrors
 from events.schemas import SeriesCreate, SeriesOut, SeriesUpdate
 from events.tables import Session
 from server.auth import require_admin, require_staff
-from server.errors import FieldError, InvalidInput
+from server.errors import InvalidInput
 from server.i18n import LANGUAGES, pick_text
 from server.schemas import PathId
 from server.validation import field_error
@@ -49,8 +49,7 @@ def _parse(values: dict[str, str], shape: type, current: SeriesOut | None = None
 
 
 def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:
-    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors or [
-        FieldError("title", str(error))]).errors
+    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors).errors
 
 
 async def _session_counts() -> dict[int, int]:

@@ -211,7 +211,7 @@ async def duplicate_session(user: StaffUser, session_id: int, data: Reschedule) 
     for name in ("registration_opens_at", "registration_closes_at"):
         values[name] = row[name] and row[name] + shift
     await _validate(values)
-    _raise_if(_past_time_errors(data.starts_at, data.ends_at, {"starts_at": None}))
+    _raise_if(_past_time_errors(data.starts_at, data.ends_at, {"starts_at": None}))  # a new start: in the future
     agenda = await AgendaItem.select().where(AgendaItem.session == session_id).order_by(AgendaItem.position).output(
         load_json=True)
     organisers = await organiser_ids(session_id)
