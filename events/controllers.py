@@ -25,6 +25,7 @@ from events.schemas import (
     SessionPublicOut,
     SessionUpdate,
 )
+from events.series_pages import StaffSeriesPages
 from server.auth import (
     OPTIONAL_SECURITY,
     STAFF_SECURITY,
@@ -105,6 +106,14 @@ class SessionsApi(Controller):
         return await services.reschedule(await current_staff(request), session_id, data)
 
 
+    @post("/{session_id:int}/duplicate", guards=[require_session_manager], status_code=201,
+          security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
+    async def duplicate(self, request: Request, session_id: PathId,
+                        data: JSONBody[Reschedule]) -> SessionOut:
+        """A draft copy (settings, agenda, organisers) at the new times; the reply is the copy, with its ``id``."""
+        return await services.duplicate_session(await current_staff(request), session_id, data)
+
+
 class SeriesApi(Controller):
     path = "/api/v1/series"
     tags = ["series"]
@@ -130,4 +139,4 @@ class SeriesApi(Controller):
         return await series.update_series(series_id, data)
 
 
-route_handlers = [SessionsApi, SeriesApi, PublicPages, StaffSessionPages]
+route_handlers = [SessionsApi, SeriesApi, PublicPages, StaffSessionPages, StaffSeriesPages]

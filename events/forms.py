@@ -7,7 +7,7 @@ errors land beside the same inputs.
 
 from __future__ import annotations
 
-__all__ = ["FormErrors", "form_from_session", "parse_reschedule", "parse_session_form"]
+__all__ = ["FormErrors", "form_from_session", "parse_reschedule", "parse_session_form", "setting_defaults"]
 
 import re
 from datetime import UTC, datetime
@@ -28,7 +28,11 @@ from server.web import valid_timezone
 MULTI_FIELDS = ("interpretation_languages", "accessibility_provisions", "organiser_ids")
 TEXT_FIELDS = ("kind", "timezone", "floor_language", "audience", "region", "venue", "sign_languages", "agenda",
                "series_id", "capacity", "in_person_capacity", "starts_at", "ends_at", "registration_opens_at",
-               "registration_closes_at", "join_url", "join_meeting_id", "join_passcode", "join_dial_in")
+               "registration_closes_at", "join_url", "join_meeting_id", "join_passcode", "join_dial_in",
+               "waitlist_cutoff_minutes", "reminder_offsets", "retention_days")
+#: Settings with a default: left empty (or absent from the form), the default applies on create and the stored
+#: value stays on edit.
+SETTING_FIELDS = ("waitlist_cutoff_minutes", "retention_days")
 _FIELD = re.compile(r"\w+")
 
 
@@ -59,6 +63,8 @@ def _text(form: Any, name: str) -> str:
 def form_values(form: Any) -> dict[str, Any]:
     """The submitted form as a plain dict (lists for the checkbox groups), to re-fill the form."""
     values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS}
+    # An older form without the reminders field leaves them as they are; an emptied field means none.
+    values["reminder_offsets"] = None if form.get("reminder_offsets") is None else values["reminder_offsets"]
     for language in LANGUAGES:
         values[f"title_{language}"] = _text(form, f"title_{language}")
         values[f"description_{language}"] = _text(form, f"description_{language}")
@@ -103,6 +109,12 @@ def _int(name: str, text: str, errors: list[FieldError]) -> int | None:
         return None
 
 
+def _reminders(text: str, errors: list[FieldError]) -> list[int]:
+    """Minutes before the start, separated by commas or spaces: ``1440, 60``; empty means no reminders."""
+    minutes = [_int("reminder_offsets", part, errors) for part in re.split(r"[\s,]+", text) if part]
+    return [value for value in minutes if value is not None]
+
+
 def _agenda(text: str, errors: list[FieldError], floor_language: str) -> list[dict]:
     """One item a line: ``title | speakers | minutes``."""
     items = []
@@ -135,6 +147,11 @@ def _payload(values: dict[str, Any], errors: list[FieldError], *, agenda_unchang
                        "passcode": values["join_passcode"], "dial_in": values["join_dial_in"]}
     if not agenda_unchanged:
         payload["agenda"] = _agenda(values["agenda"], errors, values["floor_language"])
+    for name in SETTING_FIELDS:
+        if values[name]:
+            payload[name] = _int(name, values[name], errors)
+    if values["reminder_offsets"] is not None:
+        payload["reminder_offsets"] = _reminders(values["reminder_offsets"], errors)
     return payload
 
 
@@ -215,6 +232,15 @@ def parse_reschedule(form: Any, zone: str) -> Reschedule:
     return _convert(payload, Reschedule)
 
 
+def setting_defaults() -> dict[str, str]:
+    """The API's defaults of the settings, as the new-session form shows them."""
+    defaults = {info.name: info.default if info.default_factory is msgspec.NODEFAULT else info.default_factory()
+                for info in msgspec.structs.fields(SessionCreate)}
+    return {"waitlist_cutoff_minutes": str(defaults["waitlist_cutoff_minutes"]),
+            "reminder_offsets": ", ".join(map(str, defaults["reminder_offsets"])),
+            "retention_days": str(defaults["retention_days"])}
+
+
 def _local_text(value: datetime | None, zone: str) -> str:
     return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if value else ""
 
@@ -237,6 +263,9 @@ def form_from_session(session: SessionOut, explicit_registration: tuple[Any, Any
         "interpretation_languages": list(session.interpretation_languages),
         "accessibility_provisions": list(session.accessibility_provisions),
         "organiser_ids": [str(uid) for uid in session.organiser_ids],
+        "waitlist_cutoff_minutes": str(session.waitlist_cutoff_minutes),
+        "reminder_offsets": ", ".join(map(str, session.reminder_offsets)),
+        "retention_days": str(session.retention_days),
         "agenda": "\n".join(
             " | ".join([next(iter(item.title.values()), ""), item.speakers,
                         "" if item.minutes is None else str(item.minutes)])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 __all__ = ["PublicPages", "StaffSessionPages", "session_page_context", "session_view"]
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.params import QueryParameter
@@ -12,7 +14,14 @@ from litestar.response import Redirect, Template
 
 from events import queries, services
 from events.access import can_manage, current_staff, managed_session_ids
-from events.forms import FormErrors, form_from_session, form_values, parse_reschedule, parse_session_form
+from events.forms import (
+    FormErrors,
+    form_from_session,
+    form_values,
+    parse_reschedule,
+    parse_session_form,
+    setting_defaults,
+)
 from events.labels import (
     AUDIENCES,
     KINDS,
@@ -24,7 +33,7 @@ from events.labels import (
     sign_language_name,
 )
 from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effective_status, load_row, now
-from events.schemas import SessionPublicOut
+from events.schemas import SessionOut, SessionPublicOut
 from events.tables import Series, Session
 from server import signals
 from server.auth import StaffUser, require_session_manager, require_staff
@@ -230,7 +239,7 @@ class StaffSessionPages(Controller):
         """An empty session form."""
         user = await current_staff(request)
         defaults = {"timezone": current_timezone(), "floor_language": "en", "kind": "webinar",
-                    "audience": "open", "region": "global"}
+                    "audience": "open", "region": "global", **setting_defaults()}
         return Template("pages/staff/sessions_new.html", context=await _form_context(user, form=defaults))
 
     @post("/new")
@@ -278,6 +287,27 @@ class StaffSessionPages(Controller):
                 reschedule_form={"starts_at": form.get("starts_at", ""), "ends_at": form.get("ends_at", "")}))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
+    @get("/{session_id:int}/duplicate", guards=[require_session_manager])
+    async def duplicate_form(self, request: Request, session_id: PathId) -> Template:
+        """Ask for the copy's start and end in the session's zone (a week after the original, to begin with)."""
+        session = await queries.staff_view(session_id)
+        week_later = {name: _local_input(getattr(session, name) + timedelta(days=7), session.timezone)
+                      for name in ("starts_at", "ends_at")}
+        return await _duplicate_page(session, week_later)
+
+    @post("/{session_id:int}/duplicate", guards=[require_session_manager])
+    async def duplicate(self, request: Request, session_id: PathId) -> Template | Redirect:
+        """Make the draft copy and open it, or show the form again with the errors beside the fields."""
+        user = await current_staff(request)
+        form = await request.form()
+        session = await queries.staff_view(session_id)
+        try:
+            copy = await services.duplicate_session(user, session_id, parse_reschedule(form, session.timezone))
+        except (FormErrors, InvalidInput) as error:
+            texts = {name: (form.get(name) or "").strip() for name in ("starts_at", "ends_at")}
+            return await _duplicate_page(session, texts, _errors(error), status_code=422)
+        return Redirect(f"/staff/sessions/{copy.id}", status_code=303)
+
     @post("/{session_id:int}/publish", guards=[require_session_manager])
     async def publish(self, request: Request, session_id: PathId) -> Redirect:
         """The Publish button."""
@@ -291,8 +321,19 @@ class StaffSessionPages(Controller):
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
 
+def _local_input(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+async def _duplicate_page(session: SessionOut, form: dict[str, str], errors: dict[str, str] | None = None,
+                          status_code: int = 200) -> Template:
+    view = session_view(session, await _series_titles())
+    return Template("pages/staff/sessions_duplicate.html", status_code=status_code, context={
+        "session": session, "view": view, "form": form, "errors": errors or {}})
+
+
 def _refill(form: Any) -> dict[str, Any]:
-    return form_values(form)
+    return {name: "" if value is None else value for name, value in form_values(form).items()}
 
 
 def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:

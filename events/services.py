@@ -13,6 +13,7 @@ __all__ = [
     "complete",
     "complete_finished_sessions",
     "create_session",
+    "duplicate_session",
     "publish",
     "reschedule",
     "update_session",
@@ -26,7 +27,7 @@ import msgspec
 from msgspec import UNSET
 
 from events.access import ensure_can_manage
-from events.queries import conflict_warnings, effective_status, load_row, staff_view
+from events.queries import conflict_warnings, effective_status, load_row, organiser_ids, staff_view
 from events.schemas import (
     AgendaItemIn,
     JoinDetails,
@@ -206,6 +207,32 @@ async def create_session(user: StaffUser, data: SessionCreate) -> SessionOut:
         await _set_organisers(session_id, organisers)
         await _set_agenda(session_id, agenda)
     return await staff_view(session_id, await conflict_warnings(session_id))
+
+
+async def duplicate_session(user: StaffUser, session_id: int, data: Reschedule) -> SessionOut:
+    """A new draft with the session's settings, agenda and organisers at new times (a new id, so a new calendar
+    UID). An explicit registration window moves with the start; no registration, seat or sequence is copied."""
+    await ensure_can_manage(user, session_id)
+    row = await load_row(session_id)
+    shift = data.starts_at - row["starts_at"]
+    values = {**_values_from_row(row), "starts_at": data.starts_at, "ends_at": data.ends_at}
+    for name in ("registration_opens_at", "registration_closes_at"):
+        values[name] = row[name] and row[name] + shift
+    await _validate(values)
+    _raise_if(_past_time_errors(data.starts_at, data.ends_at, {"starts_at": None}))  # a new start: in the future
+    agenda = await AgendaItem.select().where(AgendaItem.session == session_id).order_by(AgendaItem.position).output(
+        load_json=True)
+    organisers = await organiser_ids(session_id)
+    async with write_transaction(_db()):
+        rows = await Session.insert(Session(
+            **_columns(values), attendance_threshold_minutes=row["attendance_threshold_minutes"],
+            created_by=user.id,
+        )).returning(Session.id)
+        new_id = rows[0]["id"]
+        await _set_organisers(new_id, organisers)
+        await _set_agenda(new_id, [AgendaItemIn(title=item["title"], speakers=item["speakers"],
+                                                minutes=item["minutes"]) for item in agenda])
+    return await staff_view(new_id, await conflict_warnings(new_id))
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

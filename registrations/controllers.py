@@ -57,6 +57,7 @@ from registrations.schemas import (
     SpeakingRequestUpdate,
 )
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
+from registrations.workspace import staff_home
 from server.auth import StaffUser, authenticate, require_session_manager
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
@@ -450,6 +451,8 @@ class ManageInputsApi(Controller):
         reg = await manage.registration_by_token(token, settings)
         return _public_input_out(await inputs.submit(reg, await read_input(request, settings, staff=False),
                                                      settings=settings))
+
+
 class SessionMessagesApi(Controller):
     """Organisers write to a session's registrants."""
 
@@ -469,5 +472,5 @@ route_handlers: list = [
     SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, SessionAttendanceApi, ManageApi,
     SessionSpeakersApi, ManageSpeakingApi, SessionInputsApi, ManageInputsApi, SessionMessagesApi, RegistrationPages,
     ManagePages, StaffRegistrationPages, AttendancePages, ManageSpeakingPages, StaffSpeakerPages, ManageInputPages,
-    InputPages, PublicInputPages, StaffConfirmPages, StaffMessagePages,
+    InputPages, PublicInputPages, StaffConfirmPages, StaffMessagePages, staff_home,
 ]

@@ -127,13 +127,5 @@ async def set_preferences(
     return response
 
 
-@get("/staff", include_in_schema=False)
-async def staff_home(request: Request) -> Response:
-    """Staff landing page: the login for anonymous visitors, the dashboard otherwise."""
-    user = await authenticate(request)
-    if user is None:
-        return Redirect("/staff/login")
-    return Template("pages/staff/home.html", context={"user": user})
-
-
-route_handlers = [health, StaffLoginPages, set_preferences, staff_home]
+# The staff landing page, /staff, is the workspace: registrations/workspace.py (it counts registrations).
+route_handlers = [health, StaffLoginPages, set_preferences]

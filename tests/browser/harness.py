@@ -250,7 +250,7 @@ def _send_written_input(server: LiveServer) -> None:
 def _concrete_paths(routes: list[str], server: LiveServer) -> list[str]:
     """Page routes with their path parameters filled in from the test data; routes we have no value for
     (an unsubscribe token, say) are left out, and so are the login and logout addresses."""
-    values = {"session": server.session_id, "user": 1, "message": 1}
+    values = {"session": server.session_id, "user": 1, "message": 1, "series": 1}  # the demo's series
     paths = []
     for route in routes:
         if route in ("/staff/login", "/staff/logout", "/preferences"):

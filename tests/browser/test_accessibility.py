@@ -216,6 +216,81 @@ async def test_speakers_list_pages_are_among_the_checked(live_server):
     assert live_server.manage_path in live_server.public_paths
 
 
+async def test_workspace_series_and_duplicate_pages_are_among_the_checked(live_server):
+    """The workspace home, the series list and forms, and the form duplicating a session."""
+    assert {"/staff", "/staff/series", "/staff/series/new", "/staff/series/1",
+            f"/staff/sessions/{live_server.session_id}/duplicate"} <= set(live_server.staff_paths)
+
+
+async def test_workspace_home_shows_the_upcoming_sessions(live_server, page, language):
+    await log_in(page, live_server)
+    await open_page(page, f"{live_server.base_url}/staff")
+    assert await page.locator("#upcoming tbody tr").count() >= 1
+    assert await page.locator(f"#session-{live_server.session_id} a[href='/staff/sessions/{live_server.session_id}']"
+                              ).count() == 1
+    assert await check_page(page, language) == {}
+
+
+async def _submit_empty(page, url: str) -> None:
+    await open_page(page, url)
+    fields = page.locator("main form.stacked input[type=datetime-local], main form.stacked input[name^=title_]")
+    await fields.evaluate_all("fields => fields.forEach(field => { field.value = ''; })")
+    async with page.expect_navigation():
+        await page.locator("main form.stacked [type=submit]").last.click()
+
+
+async def test_series_and_duplicate_form_errors_meet_wcag_21_aa(live_server, page, language):
+    await log_in(page, live_server)
+    problems = {}
+    for url in ("/staff/series/new", f"/staff/sessions/{live_server.session_id}/duplicate"):
+        await _submit_empty(page, live_server.base_url + url)
+        assert await page.locator(".error-summary").count() == 1, url
+        assert await page.locator("[aria-invalid=true]").count() >= 1, url
+        if found := await check_page(page, language):
+            problems[url] = found
+    assert problems == {}
+
+
+async def _tab_to(page, selector: str, limit: int = 200) -> None:
+    """Press Tab until the element matching ``selector`` has the focus."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{selector} was never reached with Tab")
+
+
+async def test_series_then_duplicate_by_keyboard_only(live_server, page, language):
+    """From the workspace: follow "New series" with Enter, type a title, submit with Enter, find it in the list;
+    then from the session page follow "Duplicate", keep the times offered and make the draft copy with Enter."""
+    await log_in(page, live_server)
+    await open_page(page, f"{live_server.base_url}/staff")
+    await page.locator("body").focus()
+    await _tab_to(page, "main a[href='/staff/series/new']")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    await _tab_to(page, "#field-title_en")
+    title = f"Keyboard series {language}"
+    await page.keyboard.type(title)
+    await _tab_to(page, "main form.stacked [type=submit]")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert page.url == f"{live_server.base_url}/staff/series"
+    assert await page.locator("table a", has_text=title).count() == 1
+
+    await open_page(page, f"{live_server.base_url}/staff/sessions/{live_server.session_id}")
+    await page.locator("body").focus()
+    await _tab_to(page, f"a[href='/staff/sessions/{live_server.session_id}/duplicate']")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    await _tab_to(page, "main form.stacked [type=submit]")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    copy_id = page.url.removeprefix(f"{live_server.base_url}/staff/sessions/")
+    assert copy_id.isdigit() and int(copy_id) != live_server.session_id, await page.locator("main").inner_text()
+    assert await page.locator(".error-summary").count() == 0
+
+
 KEYBOARD_VALUES = {
     "name": "Kwame Mensah",
     "email": "kwame.mensah@example.org",

@@ -219,6 +219,11 @@ async def test_walk_covers_staff_routes_of_every_part(app):
     assert ("GET", "/staff/users") in routes
     assert ("POST", "/api/v1/tokens") in routes
     assert ("PATCH", "/api/v1/sessions/{session_id:int}") in session_routes
+    # The workspace's own: duplicating a session (API and page) is session-scoped; the series pages are staff-only.
+    assert ("POST", "/api/v1/sessions/{session_id:int}/duplicate") in session_routes
+    assert ("POST", "/staff/sessions/{session_id:int}/duplicate") in session_routes
+    assert {("GET", "/staff/series"), ("POST", "/staff/series/new"), ("POST", "/staff/series/{series_id:int}")} <= set(
+        routes)
     assert ("GET", "/health") not in routes
     assert {("GET", "/api/v1/planning"), ("GET", "/api/v1/reports/participation"), ("GET", "/staff/planning"),
             ("GET", "/staff/reports/participation")} <= set(routes)
