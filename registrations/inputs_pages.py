@@ -129,7 +129,7 @@ def attachment(found: inputs.Download) -> File:
         headers={
             "content-disposition": content_disposition(found.file_name),
             "x-content-type-options": "nosniff",
-            "cache-control": "private, no-store",
+            "cache-control": "no-store",
         },
     )
 

@@ -343,7 +343,7 @@ async def test_download_headers_are_exact(client, organiser):
         "attachment; filename=\"Statement _TAT.pdf\"; filename*=UTF-8''Statement%20%C3%89TAT.pdf"
     )
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["cache-control"] == "private, no-store"
+    assert response.headers["cache-control"] == "no-store"
 
 
 async def test_published_inputs_are_downloadable_from_the_public_page(client, organiser):

@@ -78,8 +78,8 @@ async def test_message_goes_only_to_the_chosen_each_in_their_language(client, ad
     assert arabic["Subject"] == "Room change"
     assert "We meet in room <B>.\r\n\r\nBring your badge & ID." in text_of(arabic, "plain")
     assert '<div lang="en" dir="ltr">' in text_of(arabic, "html")
-    assert "<p>We meet in room &lt;B&gt;.</p>" in text_of(arabic, "html")
-    assert "<p>Bring your badge &amp; ID.</p>" in text_of(arabic, "html")
+    assert ">We meet in room &lt;B&gt;.</p>" in text_of(arabic, "html")
+    assert ">Bring your badge &amp; ID.</p>" in text_of(arabic, "html")
     assert structure(arabic) == ["multipart/alternative", "text/plain", "text/html"]
 
 
