@@ -22,6 +22,7 @@ from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
+from server.timezones import timezone_error
 from server.validation import field_error
 from server.web import valid_timezone
 
@@ -117,7 +118,7 @@ def _payload(values: dict[str, Any], errors: list[FieldError], *, agenda_unchang
     """The JSON shape of the form's values; an ``agenda_unchanged`` is left out (kept as stored)."""
     zone = values["timezone"]
     if zone and not valid_timezone(zone):
-        errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
+        errors.append(FieldError("timezone", timezone_error(zone)))
     payload: dict[str, Any] = {
         name: values[name] for name in ("kind", "timezone", "floor_language", "audience", "region", "venue")
     }

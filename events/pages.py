@@ -85,6 +85,7 @@ def session_view(session: SessionPublicOut, series_titles: dict[int, dict[str, s
         "interpretation_names": [(code, language_name(code)) for code in session.interpretation_languages],
         "accessibility_provisions": session.accessibility_provisions,
         "provision_labels": [(code, label(PROVISIONS, code)) for code in session.accessibility_provisions],
+        "sign_languages": session.sign_languages,
         "sign_language_names": [sign_language_name(code) for code in session.sign_languages],
         "capacity": session.capacity, "places_left": places_left, "seats_taken": session.seats_taken,
         "venue": session.venue, "in_person_capacity": session.in_person_capacity,

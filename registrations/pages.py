@@ -201,7 +201,7 @@ class ManagePages(Controller):
         try:
             await manage.update(reg, _struct(values, RegistrationUpdate, await _manage_fields(reg["session"])))
         except ConveneError as error:
-            context = await _manage_context(token, request, form=values, form_errors=_errors(error))
+            context = await _manage_context(token, request, form=values, form_errors=_form_errors(error, values))
             return Template("pages/manage.html", context=context, status_code=400)
         return Redirect(f"/manage/{token}", status_code=303)
 

@@ -256,7 +256,7 @@ async def test_manage_page_form_keeps_stated_needs(client):
     page = await client.get(manage_path)
 
     assert page.status_code == 200
-    assert 'name="sign_language" type="text" value="bzs"' in page.text
+    assert '<option value="bzs" selected>Langue des signes brésilienne</option>' in page.text
     assert ">Front row</textarea>" in page.text
 
 
