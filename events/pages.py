@@ -21,6 +21,7 @@ from events.labels import (
     REGIONS,
     STATUSES,
     label,
+    sign_language_choices,
     sign_language_name,
 )
 from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effective_status, load_row, now
@@ -113,7 +114,8 @@ async def session_page_context(session_id: int) -> dict[str, Any]:
 
 
 def _choices() -> dict[str, Any]:
-    return {"kinds": KINDS, "regions": REGIONS, "audiences": AUDIENCES, "provisions": PROVISIONS}
+    return {"kinds": KINDS, "regions": REGIONS, "audiences": AUDIENCES, "provisions": PROVISIONS,
+            "sign_language_choices": sign_language_choices()}
 
 
 class PublicPages(Controller):
