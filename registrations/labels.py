@@ -156,6 +156,28 @@ def registration_choices(
     }
 
 
+def staff_filter_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
+    """The staff list's filters as lists of words (the values stay the codes the filters take): categories,
+    regional groups and Commissions, languages (the six and the session's interpretation languages), needs."""
+    from events.labels import PROVISIONS, REGIONS
+    from server.i18n import LANGUAGES, gettext, language_name
+
+    spoken = list(dict.fromkeys([*LANGUAGES, *(session.get("interpretation_languages") or [])]))
+    return {
+        "categories": _choices(CATEGORIES),
+        "regional_groups": _choices(REGIONAL_GROUPS),
+        "commissions": [(code, str(text)) for code, text in REGIONS.items() if code != "global"],
+        "languages": sorted(((code, language_name(code)) for code in spoken), key=lambda c: c[1].casefold()),
+        "needs": [
+            *((code, gettext("Interpretation into %(language)s", language=language_name(code)))
+              for code in session.get("interpretation_languages") or []),
+            ("interpretation", gettext("Any interpretation")),
+            *_choices(PROVISIONS),
+            ("accessibility", gettext("Any accessibility provision")),
+        ],
+    }
+
+
 #: The mail templates under templates/emails/, as the staff outbox page names them.
 MESSAGE_KINDS = {
     "data_erased": _l("Data erased, invite withdrawn"),
@@ -195,6 +217,7 @@ def template_globals() -> dict:
     """Loaded by server.app into every template."""
     return {
         "registration_choices": registration_choices,
+        "staff_filter_choices": staff_filter_choices,
         "registration_status_label": lambda code: str(STATUSES.get(code, code)),
         "need_status_label": lambda code: str(NEED_STATUSES.get(code, code)),
         "speaker_status_label": lambda code: str(SPEAKER_STATUSES.get(code, code)),

@@ -328,7 +328,7 @@ async def session_page_context_staff(session_id: int) -> dict[str, Any]:
 
     columns = (
         Session.id, Session.title, Session.floor_language, Session.capacity, Session.seats_taken, Session.audience,
-        Session.in_person_capacity, Session.in_person_seats_taken, Session.venue,
+        Session.in_person_capacity, Session.in_person_seats_taken, Session.venue, Session.interpretation_languages,
     )
     row = await Session.select(*columns).where(Session.id == session_id).first().output(load_json=True)
     return {"session_row": row}

@@ -456,7 +456,8 @@ async def test_staff_page_unknown_filter_shown_beside_it_and_kept(client, admin)
 
     assert response.status_code == 200
     assert '<a href="#field-category">Choose a stakeholder category from the list.</a>' in response.text
-    assert '<input id="field-category" name="category" type="text" value="ngo" aria-invalid="true">' in response.text
+    assert ('<select id="field-category" name="category" aria-invalid="true"><option value="">Any</option>\n'
+            '<option value="ngo" selected>ngo</option>') in response.text
 
 
 async def test_manage_page_shows_needs_and_reasons_in_words(client):

@@ -167,3 +167,43 @@ async def test_a_wrong_zone_on_the_form_stays_shown_beside_its_message(client):
     assert '<option value="Europe/Geneva" selected>Europe/Geneva</option>' in zones
     assert ('<span class="field-error" id="error-timezone">Unknown time zone. Did you mean Geneva — Switzerland '
             '(Europe/Zurich)?</span>') in response.text
+
+
+async def test_staff_list_filters_are_lists_of_words(client, admin):
+    from tests.conftest import login_cookie_client
+
+    session_id = await make_session(interpretation_languages=["fr", "pt"])
+    await login_cookie_client(client, admin)
+
+    html = (await client.get(f"/staff/sessions/{session_id}/registrations", params={"region": "ESCWA"})).text
+
+    assert ("civil_society", "Civil society") in _options(_select(html, "category"))
+    region = _select(html, "region")
+    assert '<optgroup label="Regional groups">' in region and '<optgroup label="Regional Commissions">' in region
+    assert '<option value="ESCWA" selected>Economic and Social Commission for Western Asia (ESCWA)</option>' in region
+    assert _options(_select(html, "language")) == [
+        ("", "Any"), ("ar", "Arabic"), ("zh", "Chinese"), ("en", "English"), ("fr", "French"),
+        ("pt", "Portuguese"), ("ru", "Russian"), ("es", "Spanish")]
+    assert _options(_select(html, "need"))[:4] == [
+        ("", "Any"), ("fr", "Interpretation into French"), ("pt", "Interpretation into Portuguese"),
+        ("interpretation", "Any interpretation")]
+    assert 'type="text" value="' not in html.split('id="field-search"')[1].split("</fieldset>")[0]
+
+
+async def test_staff_list_shows_first_columns_and_the_rest_in_an_expandable_row(client, admin):
+    from tests.conftest import login_cookie_client
+
+    session_id = await make_session()
+    body = submission(interpretation_language="fr", email="amina-diallo@example-org.test")
+    await client.post(f"/api/v1/sessions/{session_id}/registrations", json=body)
+    await login_cookie_client(client, admin)
+
+    html = (await client.get(f"/staff/sessions/{session_id}/registrations")).text
+
+    header = re.search(r'<table id="field-registration_ids" class="registrations">.*?</thead>', html, re.S).group(0)
+    assert re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', header) == [
+        "Select", "Name", "Status", "Category and country"]
+    assert "<td>Civil society<br>Senegal</td>" in html
+    assert "<summary>Details, needs and actions: <bdi>Amina Diallo</bdi></summary>" in html
+    assert '<dd><bdi dir="ltr" class="email">amina-diallo@example-org.test</bdi></dd>' in html
+    assert "<dd>French; listens in French</dd>" in html
