@@ -207,3 +207,19 @@ async def test_staff_list_shows_first_columns_and_the_rest_in_an_expandable_row(
     assert "<summary>Details, needs and actions: <bdi>Amina Diallo</bdi></summary>" in html
     assert '<dd><bdi dir="ltr" class="email">amina-diallo@example-org.test</bdi></dd>' in html
     assert "<dd>French; listens in French</dd>" in html
+
+
+async def test_attendance_import_zone_is_a_list_defaulting_to_the_sessions_own(client, admin):
+    from tests.conftest import login_cookie_client
+
+    session_id = await make_session()
+    await login_cookie_client(client, admin)
+
+    html = (await client.get(f"/staff/sessions/{session_id}/attendance")).text
+
+    zones = _select(html, "timezone")
+    assert zones.startswith('<select id="field-timezone" name="timezone" autocomplete="off" '
+                            'aria-describedby="hint-timezone">\n<option value="" selected>'
+                            "The session's own: Europe/Zurich</option>")
+    assert '<option value="Asia/Tokyo">Tokyo — Japan (Asia/Tokyo)</option>' in zones
+    assert "data-detect-timezone" not in zones
