@@ -86,10 +86,10 @@ def _suggest(text: str) -> tuple[str, str | None] | None:
     for name, zone in CITY_ZONES.items():
         if name.casefold() == city:
             return zone, name.replace("_", " ")
-    canonical = {zone.casefold(): zone for zone in _territories()}
-    by_case = {**{zone.casefold(): zone for zone in _ZONES}, **canonical}
-    if typed.casefold() in by_case:
-        return by_case[typed.casefold()], None
+    # Only zones people live in are suggested (not Factory, localtime or a legacy alias).
+    canonical = {zone.casefold(): zone for zone in _territories()} | {"utc": "UTC"}
+    if typed.casefold() in canonical and canonical[typed.casefold()] != typed:
+        return canonical[typed.casefold()], None
     by_city = {zone.rsplit("/", 1)[-1].casefold(): zone for zone in _territories()}
     if city in by_city:
         return by_city[city], None
