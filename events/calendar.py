@@ -152,6 +152,10 @@ def session_mail_values(session: dict[str, Any], public_url: str, *, with_join_d
         "join_details": clean_text(join_details(session)) if with_join_details else "",
         "join_url": session.get("join_url", "") if with_join_details else "",
         **add_to_calendar_links(session, public_url),
+        # Each on its own, so the templates isolate them left to right (a meeting ID or phone number read in
+        # Arabic must not come out reversed).
+        **{name: clean_text(session.get(name) or "") if with_join_details else ""
+           for name in ("join_meeting_id", "join_passcode", "join_dial_in")},
     }
 
 

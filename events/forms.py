@@ -22,11 +22,12 @@ from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
+from server.timezones import timezone_error
 from server.validation import field_error
 from server.web import valid_timezone
 
-MULTI_FIELDS = ("interpretation_languages", "accessibility_provisions", "organiser_ids")
-TEXT_FIELDS = ("kind", "timezone", "floor_language", "audience", "region", "venue", "sign_languages", "agenda",
+MULTI_FIELDS = ("interpretation_languages", "accessibility_provisions", "organiser_ids", "sign_languages")
+TEXT_FIELDS = ("kind", "timezone", "floor_language", "audience", "region", "venue", "agenda",
                "series_id", "capacity", "in_person_capacity", "starts_at", "ends_at", "registration_opens_at",
                "registration_closes_at", "join_url", "join_meeting_id", "join_passcode", "join_dial_in",
                "waitlist_cutoff_minutes", "reminder_offsets", "retention_days")
@@ -129,7 +130,7 @@ def _payload(values: dict[str, Any], errors: list[FieldError], *, agenda_unchang
     """The JSON shape of the form's values; an ``agenda_unchanged`` is left out (kept as stored)."""
     zone = values["timezone"]
     if zone and not valid_timezone(zone):
-        errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
+        errors.append(FieldError("timezone", timezone_error(zone)))
     payload: dict[str, Any] = {
         name: values[name] for name in ("kind", "timezone", "floor_language", "audience", "region", "venue")
     }
@@ -142,7 +143,7 @@ def _payload(values: dict[str, Any], errors: list[FieldError], *, agenda_unchang
         payload[name] = _int(name, values[name], errors)
     payload["interpretation_languages"] = values["interpretation_languages"]
     payload["accessibility_provisions"] = values["accessibility_provisions"]
-    payload["sign_languages"] = [code.lower() for code in re.split(r"[\s,]+", values["sign_languages"]) if code]
+    payload["sign_languages"] = [code.lower() for code in values["sign_languages"]]
     payload["join"] = {"url": values["join_url"], "meeting_id": values["join_meeting_id"],
                        "passcode": values["join_passcode"], "dial_in": values["join_dial_in"]}
     if not agenda_unchanged:
@@ -251,7 +252,7 @@ def form_from_session(session: SessionOut, explicit_registration: tuple[Any, Any
     values: dict[str, Any] = {
         "kind": session.kind, "timezone": zone, "floor_language": session.floor_language,
         "audience": session.audience, "region": session.region, "venue": session.venue,
-        "sign_languages": ", ".join(session.sign_languages),
+        "sign_languages": list(session.sign_languages),
         "series_id": "" if session.series_id is None else str(session.series_id),
         "capacity": "" if session.capacity is None else str(session.capacity),
         "in_person_capacity": "" if session.in_person_capacity is None else str(session.in_person_capacity),

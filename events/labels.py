@@ -10,6 +10,7 @@ __all__ = [
     "REGIONS",
     "STATUSES",
     "label",
+    "sign_language_choices",
     "sign_language_name",
 ]
 
@@ -77,6 +78,17 @@ def sign_language_name(code: str) -> str:
     most sign languages), else in English, else the code."""
     name = _iso639_name(code)
     return _iso639_translations(current_locale()).gettext(name) if name else code
+
+
+def sign_language_choices() -> list[tuple[str, str]]:
+    """Every sign language of ISO 639-3 as ``(code, name)``, sorted by its name in the current locale."""
+    names = [(code, sign_language_name(code)) for code in _sign_language_codes()]
+    return sorted(names, key=lambda choice: choice[1].casefold())
+
+
+@cache
+def _sign_language_codes() -> tuple[str, ...]:
+    return tuple(language.alpha_3 for language in pycountry.languages if "Sign Language" in language.name)
 
 
 @cache

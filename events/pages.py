@@ -30,6 +30,7 @@ from events.labels import (
     REGIONS,
     STATUSES,
     label,
+    sign_language_choices,
     sign_language_name,
 )
 from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effective_status, load_row, now
@@ -94,6 +95,7 @@ def session_view(session: SessionPublicOut, series_titles: dict[int, dict[str, s
         "interpretation_names": [(code, language_name(code)) for code in session.interpretation_languages],
         "accessibility_provisions": session.accessibility_provisions,
         "provision_labels": [(code, label(PROVISIONS, code)) for code in session.accessibility_provisions],
+        "sign_languages": session.sign_languages,
         "sign_language_names": [sign_language_name(code) for code in session.sign_languages],
         "capacity": session.capacity, "places_left": places_left, "seats_taken": session.seats_taken,
         "venue": session.venue, "in_person_capacity": session.in_person_capacity,
@@ -121,7 +123,8 @@ async def session_page_context(session_id: int) -> dict[str, Any]:
 
 
 def _choices() -> dict[str, Any]:
-    return {"kinds": KINDS, "regions": REGIONS, "audiences": AUDIENCES, "provisions": PROVISIONS}
+    return {"kinds": KINDS, "regions": REGIONS, "audiences": AUDIENCES, "provisions": PROVISIONS,
+            "sign_language_choices": sign_language_choices()}
 
 
 class PublicPages(Controller):

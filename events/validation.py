@@ -16,6 +16,7 @@ import pycountry
 from server.dates import date_range_error
 from server.errors import FieldError
 from server.i18n import gettext as _
+from server.timezones import timezone_error
 from server.validation import is_web_link, text_error
 from server.web import valid_timezone
 
@@ -142,7 +143,7 @@ def session_errors(values: dict) -> list[FieldError]:
     errors += multilingual_errors("title", title)
     errors += multilingual_errors("description", values.get("description"), multiline=True)
     if not valid_timezone(values.get("timezone")):
-        errors.append(FieldError("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich.")))
+        errors.append(FieldError("timezone", timezone_error(values.get("timezone"))))
     if not floor_language_known:
         errors.append(FieldError("floor_language", _("Unknown language code.")))
     errors += _language_list_errors("interpretation_languages", values.get("interpretation_languages", []))

@@ -35,6 +35,7 @@ from server.db import write_transaction
 from server.errors import InvalidInput, NotFound
 from server.i18n import format_date
 from server.i18n import gettext as _
+from server.timezones import timezone_error
 from server.web import valid_timezone
 
 #: Largest file accepted (a 5,000-row export is well under 1 MB; the app refuses bodies over 10 MB).
@@ -192,7 +193,7 @@ def _zone(timezone: str | None, session: dict[str, Any]) -> str:
     if not timezone:
         return session["timezone"]
     if not valid_timezone(timezone):
-        raise InvalidInput.field("timezone", _("Give an IANA time zone such as Europe/Geneva."))
+        raise InvalidInput.field("timezone", timezone_error(timezone))
     return timezone
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "ATTENDANCE", "CATEGORIES", "DELEGATION_ROLES", "GENDERS", "INPUT_KINDS", "LAYOUTS", "MESSAGE_KINDS", "MODES",
     "NEED_STATUSES", "REASONS", "REGIONAL_GROUPS", "SPEAKER_STATUSES", "STATUSES",
@@ -125,12 +127,22 @@ def _choices(labels: dict) -> list[tuple[str, str]]:
     return [(code, str(text)) for code, text in labels.items()]
 
 
-def registration_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
-    """The registration form's option lists, translated for the viewer (the session page includes the form)."""
-    from events.labels import PROVISIONS
+def registration_choices(
+    session: dict, held: Iterable[str] = (), held_sign_language: str | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """The registration form's option lists, translated for the viewer (the session page includes the form).
+
+    Needs are offered as the session offers them: its interpretation languages, its accessibility provisions
+    (with ``other``, and any provision in ``held``, the codes a registration already asks for), its sign
+    languages by name (and ``held_sign_language``); the form and the manage page show the same lists."""
+    from events.labels import PROVISIONS, sign_language_name
     from server.i18n import LANGUAGES, autonym, language_name
 
     offered = list(session.get("interpretation_languages") or [])
+    provisions = {*(session.get("accessibility_provisions") or ()), *held, "other"}
+    signs = list(session.get("sign_languages") or ())
+    if held_sign_language and held_sign_language not in signs:
+        signs.append(held_sign_language)
     return {
         "categories": _choices(CATEGORIES),
         "countries": country_choices(),
@@ -139,7 +151,30 @@ def registration_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
         "modes": _choices(MODES),
         "languages": [(code, autonym(code)) for code in LANGUAGES],
         "interpretation": [(code, language_name(code)) for code in offered],
-        "provisions": _choices(PROVISIONS),
+        "provisions": [(code, str(text)) for code, text in PROVISIONS.items() if code in provisions],
+        "sign_languages": [(code, sign_language_name(code)) for code in signs],
+    }
+
+
+def staff_filter_choices(session: dict) -> dict[str, list[tuple[str, str]]]:
+    """The staff list's filters as lists of words (the values stay the codes the filters take): categories,
+    regional groups and Commissions, languages (the six and the session's interpretation languages), needs."""
+    from events.labels import PROVISIONS, REGIONS
+    from server.i18n import LANGUAGES, gettext, language_name
+
+    spoken = list(dict.fromkeys([*LANGUAGES, *(session.get("interpretation_languages") or [])]))
+    return {
+        "categories": _choices(CATEGORIES),
+        "regional_groups": _choices(REGIONAL_GROUPS),
+        "commissions": [(code, str(text)) for code, text in REGIONS.items() if code != "global"],
+        "languages": sorted(((code, language_name(code)) for code in spoken), key=lambda c: c[1].casefold()),
+        "needs": [
+            *((code, gettext("Interpretation into %(language)s", language=language_name(code)))
+              for code in session.get("interpretation_languages") or []),
+            ("interpretation", gettext("Any interpretation")),
+            *_choices(PROVISIONS),
+            ("accessibility", gettext("Any accessibility provision")),
+        ],
     }
 
 
@@ -185,6 +220,7 @@ def template_globals() -> dict:
     """Loaded by server.app into every template."""
     return {
         "registration_choices": registration_choices,
+        "staff_filter_choices": staff_filter_choices,
         "registration_status_label": lambda code: str(STATUSES.get(code, code)),
         "need_status_label": lambda code: str(NEED_STATUSES.get(code, code)),
         "speaker_status_label": lambda code: str(SPEAKER_STATUSES.get(code, code)),

@@ -31,6 +31,7 @@ from server.i18n import LANGUAGES
 from server.i18n import gettext as _
 from server.mail import outbox
 from server.settings import Settings
+from server.timezones import timezone_error
 from server.web import valid_timezone
 
 _ACTIVE = (Registration.Status.confirmed.value, Registration.Status.waitlisted.value, Registration.Status.pending.value)
@@ -132,7 +133,7 @@ def _check_update(data: RegistrationUpdate, needs: SimpleNamespace | None, sessi
     if data.preferred_language is not None and data.preferred_language not in LANGUAGES:
         errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
     if data.timezone is not None and not valid_timezone(data.timezone):
-        errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
+        errors.append(FieldError("timezone", timezone_error(data.timezone)))
     if needs is not None:
         check_text("accessibility_other", needs.accessibility_other, errors, multiline=True)
         _check_needs(needs, errors)

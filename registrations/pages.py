@@ -201,7 +201,7 @@ class ManagePages(Controller):
         try:
             await manage.update(reg, _struct(values, RegistrationUpdate, await _manage_fields(reg["session"])))
         except ConveneError as error:
-            context = await _manage_context(token, request, form=values, form_errors=_errors(error))
+            context = await _manage_context(token, request, form=values, form_errors=_form_errors(error, values))
             return Template("pages/manage.html", context=context, status_code=400)
         return Redirect(f"/manage/{token}", status_code=303)
 
@@ -354,7 +354,7 @@ async def session_page_context_staff(session_id: int) -> dict[str, Any]:
 
     columns = (
         Session.id, Session.title, Session.floor_language, Session.capacity, Session.seats_taken, Session.audience,
-        Session.in_person_capacity, Session.in_person_seats_taken, Session.venue,
+        Session.in_person_capacity, Session.in_person_seats_taken, Session.venue, Session.interpretation_languages,
     )
     row = await Session.select(*columns).where(Session.id == session_id).first().output(load_json=True)
     return {"session_row": row}

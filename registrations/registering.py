@@ -37,6 +37,7 @@ from server.i18n import LANGUAGES
 from server.i18n import gettext as _
 from server.mail.outbox import new_message_id
 from server.settings import Settings
+from server.timezones import timezone_error
 from server.web import valid_timezone
 
 #: Version of the privacy notice and consent wording shown with the form; stored with each consent.
@@ -99,7 +100,7 @@ def _check_codes(data: RegistrationCreate, session: dict[str, Any], errors: list
     if data.preferred_language not in LANGUAGES:
         errors.append(FieldError("preferred_language", _("Choose one of the six UN languages.")))
     if not valid_timezone(data.timezone):
-        errors.append(FieldError("timezone", _("Choose a time zone such as Europe/Zurich.")))
+        errors.append(FieldError("timezone", timezone_error(data.timezone)))
     if data.gender is not None and data.gender not in GENDERS:
         errors.append(FieldError("gender", _("Choose a gender from the list, or leave it empty.")))
     if data.delegation_role is not None and data.delegation_role not in Registration.DelegationRole._value2member_map_:

@@ -26,6 +26,7 @@ from server.db import is_database_up
 from server.errors import InvalidInput
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
+from server.timezones import timezone_error
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, client_address, valid_timezone
 
 ONE_YEAR = 365 * 24 * 3600
@@ -118,7 +119,7 @@ async def set_preferences(
     if data.language and data.language not in LANGUAGES:
         raise InvalidInput.field("language", _("Choose one of the languages offered."))
     if data.timezone and not valid_timezone(data.timezone):
-        raise InvalidInput.field("timezone", _("Unknown time zone: use an IANA name such as Europe/Zurich."))
+        raise InvalidInput.field("timezone", timezone_error(data.timezone))
     response = Redirect(safe_next(data.next))
     if data.language in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, data.language, max_age=ONE_YEAR, samesite="lax")

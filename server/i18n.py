@@ -22,7 +22,10 @@ __all__ = [
     "format_time_range",
     "install_jinja",
     "lang_attrs",
+    "language_choices",
     "language_name",
+    "ltr",
+    "ltr_isolate",
     "language_note",
     "gettext",
     "lazy_gettext",
@@ -143,6 +146,7 @@ def install_jinja(env: Environment) -> None:
     env.globals["ngettext"] = _jinja_ngettext
     env.filters["bdi"] = bdi
     env.filters["bdi_link"] = bdi_link
+    env.filters["ltr"] = ltr
 
 
 def gettext(message: str, **variables: object) -> str:
@@ -179,6 +183,21 @@ def bdi(eval_ctx: EvalContext, value: object) -> Markup | str:
     if eval_ctx.autoescape:
         return Markup("<bdi>%s</bdi>") % escape(value)
     return bidi_isolate(str(value)) if text_direction() == "rtl" else str(value)
+
+
+def ltr_isolate(text: str) -> str:
+    """``text`` between LRI…PDI for right-to-left plain text: digits, phone numbers, codes, emails and URLs
+    read left to right whole (``123 456 789`` stays so, not ``789 456 123``)."""
+    return f"\u2066{text}\u2069"
+
+
+@pass_eval_context
+def ltr(eval_ctx: EvalContext, value: object) -> Markup | str:
+    """Jinja filter for a value that always reads left to right (a meeting ID, a phone number, an email, a URL):
+    ``<bdi dir="ltr">`` in HTML; in right-to-left plain text, between LRI and PDI."""
+    if eval_ctx.autoescape:
+        return Markup('<bdi dir="ltr">%s</bdi>') % escape(value)
+    return ltr_isolate(str(value)) if text_direction() == "rtl" else str(value)
 
 
 @pass_eval_context
@@ -287,6 +306,19 @@ def language_name(code: str) -> str:
         return Locale.parse(code.replace("-", "_")).get_display_name(_babel_locale()) or code
     except (ValueError, TypeError):
         return code
+
+
+@cache
+def _language_choices(language: str) -> list[tuple[str, str]]:
+    locale = Locale.parse(language)
+    names = {code: name for code, name in locale.languages.items() if len(code) == 2}
+    return sorted(names.items(), key=lambda choice: choice[1].casefold())
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Every language with a two-letter code (ISO 639-1) that CLDR names, as ``(code, name)``, sorted by its
+    name in the reader's language."""
+    return _language_choices(current_locale())
 
 
 def autonym(code: str) -> str:

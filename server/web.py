@@ -39,6 +39,7 @@ from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_request_locale
 from server.i18n import gettext as _
 from server.schemas import MAX_INT
 from server.settings import ROOT
+from server.timezones import timezone_choices
 
 LANGUAGE_COOKIE = "convene_lang"
 #: The staff session cookie (``server.auth`` signs it; named here, where every response passes).
@@ -75,6 +76,9 @@ def template_environment(extra_globals: Mapping[str, Any] | None = None) -> Envi
         language_note=i18n.language_note,
         LANGUAGE_COOKIE=LANGUAGE_COOKIE,
         TIMEZONE_COOKIE=TIMEZONE_COOKIE,
+        timezone_choices=timezone_choices,
+        valid_timezone=valid_timezone,
+        language_choices=i18n.language_choices,
     )
     env.globals.update(extra_globals or {})
     return env

@@ -12,6 +12,13 @@
         input.value = zone;
       }
     });
+    // A zone list left at its default (UTC, no choice made yet) takes the browser's zone, if listed.
+    document.querySelectorAll("select[data-detect-timezone]").forEach(function (select) {
+      var option = select.querySelector('option[value="' + zone + '"]:not([data-alias])');
+      if (select.value === "UTC" && !document.cookie.match(/convene_tz=/) && option) {
+        option.selected = true;
+      }
+    });
   }
 
   // The server cannot know the browser's zone before the first request. When no zone was chosen yet (no convene_tz

@@ -23,6 +23,8 @@ from tests.events.helpers import (
     staff_form,
 )
 
+UNKNOWN_ZONE = "Unknown time zone: choose one from the list, such as Zurich — Switzerland (Europe/Zurich)."
+
 
 async def test_index_lists_upcoming_with_both_zones(client: httpx.AsyncClient, admin: Staff) -> None:
     session = await create_published(client, admin, timezone="Asia/Bangkok")
@@ -161,7 +163,7 @@ async def test_staff_form_without_csrf_is_refused(client: httpx.AsyncClient, org
 def _expected_form_errors() -> dict[str, str]:
     return {
         "title": gettext("A title in the floor language is required."),
-        "timezone": gettext("Unknown time zone: use an IANA name such as Europe/Zurich."),
+        "timezone": gettext(UNKNOWN_ZONE),
         "capacity": gettext("Must be a whole number of %(min)s or more.", min=format_number(0)),
         "in_person_capacity": gettext("Enter a whole number."),
         "join_url": ngettext("Must be at most %(num)s character.", "Must be at most %(num)s characters.", 2000),

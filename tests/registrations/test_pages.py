@@ -265,7 +265,7 @@ async def test_manage_page_form_keeps_stated_needs(client):
     page = await client.get(manage_path)
 
     assert page.status_code == 200
-    assert 'name="sign_language" type="text" value="bzs"' in page.text
+    assert '<option value="bzs" selected>Langue des signes brésilienne</option>' in page.text
     assert ">Front row</textarea>" in page.text
 
 
@@ -355,8 +355,8 @@ async def test_manage_page_error_keeps_what_was_typed(client):
     assert response.status_code == 400
     html = response.text
     assert '<option value="es" selected>' in html
-    assert 'name="timezone" type="text" list="timezone-list" value="Mars/Olympus"' in html
-    assert 'name="interpretation_language" type="text" value="pt"' in html
+    assert '<option value="Mars/Olympus" selected>Mars/Olympus</option>' in html
+    assert '<option value="pt" selected>portugais</option>' in html
     assert 'value="easy_read" checked>' in html
     assert ('value="captions_cart" checked>' in html) is False
     assert ">Large print</textarea>" in html
@@ -465,7 +465,8 @@ async def test_staff_page_unknown_filter_shown_beside_it_and_kept(client, admin)
 
     assert response.status_code == 200
     assert '<a href="#field-category">Choose a stakeholder category from the list.</a>' in response.text
-    assert '<input id="field-category" name="category" type="text" value="ngo" aria-invalid="true">' in response.text
+    assert ('<select id="field-category" name="category" aria-invalid="true"><option value="">Any</option>\n'
+            '<option value="ngo" selected>ngo</option>') in response.text
 
 
 async def test_manage_page_shows_needs_and_reasons_in_words(client):
@@ -513,9 +514,10 @@ async def test_form_error_on_another_language_shown_beside_that_field(client):
     assert response.status_code == 400
     html = response.text
     assert '<a href="#field-interpretation_language_other">' in html
-    assert ('id="field-interpretation_language_other" name="interpretation_language_other" type="text" '
-            'value="not a language" aria-describedby="error-interpretation_language_other" aria-invalid="true">'
-            ) in html
+    assert ('<select id="field-interpretation_language_other" name="interpretation_language_other" aria-describedby='
+            '"hint-interpretation_language_other error-interpretation_language_other" aria-invalid="true">\n'
+            '    <option value="">None</option>\n'
+            '<option value="not a language" selected>not a language</option>') in html
     assert 'id="error-interpretation_language_other"' in html
     assert 'id="error-interpretation_language"' not in html
 

@@ -26,7 +26,7 @@ async def test_preferences_refuse_a_zone_that_is_no_place(client: httpx.AsyncCli
         "timezone": zone, "next": "/staff/login", "_csrf_token": client.cookies["convene_csrf"]})
 
     assert response.status_code == 422
-    assert "Unknown time zone: use an IANA name such as Europe/Zurich." in response.text
+    assert "Unknown time zone: choose one from the list, such as Zurich — Switzerland (Europe/Zurich)." in response.text
     assert "convene_tz" not in response.cookies
 
 
