@@ -267,15 +267,16 @@ async def floor_language(session_id: int) -> str:
 
 async def form_questions(session_id: int) -> list[dict[str, Any]]:
     """The questions as the form shows them, each in the reader's language, else the floor language, else
-    English: ``id``, ``kind``, ``required``, ``label``, ``lang`` (the wording's language) and ``choices`` as
-    ``(code, wording)``."""
+    English: ``id``, ``kind``, ``required``, ``label``, ``lang`` (the wording's language), ``choices`` as
+    ``(code, wording, its language)`` and ``words`` (code → wording)."""
     floor = await floor_language(session_id)
     shown = []
     for question in await session_questions(session_id):
         label, language = pick_text(question["label"], floor)
-        choices = [(c["code"], pick_text(c["label"], floor)[0]) for c in question["choices"]]
+        choices = [(c["code"], *pick_text(c["label"], floor)) for c in question["choices"]]
         shown.append({"id": question["id"], "kind": question["kind"], "required": question["required"],
-                      "label": label, "lang": language, "choices": choices})
+                      "label": label, "lang": language, "choices": choices,
+                      "words": {code: text for code, text, _language in choices}})
     return shown
 
 
