@@ -52,7 +52,8 @@ def _slot(row: dict[str, Any]) -> dict[str, Any]:
 def _read_slots(form: FormMultiDict, languages: list[str]) -> list[dict[str, Any]]:
     """The questions as submitted, the removed ones and an untouched empty group left out."""
     slots = []
-    for index in range(min(int(str(form.get("count") or 0) or 0), 100) + 1):
+    count = str(form.get("count") or "")
+    for index in range(min(int(count) if count.isdigit() and len(count) < 4 else 0, 100) + 1):
         prefix = f"q{index}-"
         if form.get(prefix + "kind") is None or form.get(prefix + "remove"):
             continue
