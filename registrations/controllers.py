@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from registrations import approvals, attendance, inputs, manage, registering, speakers, staff
+from registrations import approvals, attendance, inputs, manage, questions, registering, speakers, staff
 from registrations.attendance_pages import AttendancePages
 from registrations.confirm_pages import StaffConfirmPages
 from registrations.inputs_pages import (
@@ -28,6 +28,7 @@ from registrations.inputs_pages import (
 from registrations.message_pages import StaffMessagePages
 from registrations.messages import MessageIn, MessageOut, send_to_registrants
 from registrations.pages import ManagePages, RegistrationPages, StaffRegistrationPages
+from registrations.questions_pages import QuestionPages
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import (
     AttendanceImportOut,
@@ -40,6 +41,8 @@ from registrations.schemas import (
     InvitationResult,
     Move,
     NeedDecision,
+    QuestionList,
+    QuestionsIn,
     RegistrationCreate,
     RegistrationCreated,
     RegistrationOut,
@@ -107,7 +110,7 @@ class SessionRegistrationsApi(Controller):
         filters = staff.ListFilters(search, status, category, region, language, need, limit, offset)
         if format == "csv":
             return Response(
-                staff.registrations_csv(await staff.matching_registrations(session_id, filters)),
+                await staff.session_csv(session_id, filters),
                 media_type="text/csv",
                 headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
             )
@@ -275,6 +278,26 @@ class ManageApi(Controller):
         settings = request.app.state.settings
         await manage.erase(await manage.registration_by_token(token, settings), settings=settings)
         return {"status": "erased"}
+
+
+class SessionQuestionsApi(Controller):
+    """A session's extra questions: organisers read and replace the list."""
+
+    path = "/api/v1/sessions/{session_id:int}/questions"
+    tags = ["registrations"]
+    guards = [require_session_manager]
+
+    @get("")
+    async def list_questions(self, session_id: FromPath[int]) -> QuestionList:
+        """The questions the session asks, in order."""
+        return QuestionList([questions.question_out(q) for q in await questions.session_questions(session_id)])
+
+    @put("")
+    async def replace(self, session_id: FromPath[int], data: JSONBody[QuestionsIn]) -> QuestionList:
+        """Replace the list: items with an ``id`` change, the others are added, those left out are removed (their
+        answers stay in the exports)."""
+        asked = await questions.replace_questions(session_id, data.items)
+        return QuestionList([questions.question_out(q) for q in asked])
 
 
 class SessionSpeakersApi(Controller):
@@ -472,5 +495,6 @@ route_handlers: list = [
     SessionRegistrationsApi, SessionNeedsApi, SessionInvitationsApi, SessionAttendanceApi, ManageApi,
     SessionSpeakersApi, ManageSpeakingApi, SessionInputsApi, ManageInputsApi, SessionMessagesApi, RegistrationPages,
     ManagePages, StaffRegistrationPages, AttendancePages, ManageSpeakingPages, StaffSpeakerPages, ManageInputPages,
-    InputPages, PublicInputPages, StaffConfirmPages, StaffMessagePages, staff_home,
+    InputPages, PublicInputPages, StaffConfirmPages, StaffMessagePages, staff_home, SessionQuestionsApi,
+    QuestionPages,
 ]

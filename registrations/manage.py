@@ -18,10 +18,10 @@ import msgspec
 
 from events.queries import effective_status, load_row
 from events.tables import Session
-from registrations import inputs, notifications, speakers
+from registrations import inputs, notifications, questions, speakers
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
-from registrations.registering import _check_needs, check_text, need_rows
+from registrations.registering import _check_needs, _window_error, check_text, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
 from registrations.tables import Invitation, Need, Registration, Speaker, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
@@ -57,13 +57,16 @@ async def registration_view(reg: dict[str, Any]) -> RegistrationOut:
     again = [index for index, change in enumerate(history) if change["reason"] == "registered_again"]
     history = history[again[-1]:] if again else history
     position = await waitlist_position(reg["session"], reg["participation_mode"], reg["waitlist_order"])
-    return registration_out(reg, needs, history, position)
+    answers = (await questions.answers_of([reg["id"]])).get(reg["id"], {})
+    return registration_out(reg, needs, history, position, answers=answers)
 
 
 def registration_out(
-    reg: dict, needs: list[dict], history: list[dict], position: int | None, staff_names: dict[int, str] | None = None
+    reg: dict, needs: list[dict], history: list[dict], position: int | None, staff_names: dict[int, str] | None = None,
+    *, answers: dict[str, Any] | None = None,
 ) -> RegistrationOut:
-    """The registration as its registrant sees it; ``staff_names`` (staff views) names the organisers who acted."""
+    """The registration as its registrant sees it; ``staff_names`` (staff views) names the organisers who acted;
+    ``answers`` are its answers to the session's extra questions."""
     names = staff_names or {}
     return RegistrationOut(
         id=reg["id"],
@@ -100,6 +103,7 @@ def registration_out(
         attendance=reg["attendance"],
         minutes_attended=reg["minutes_attended"],
         walk_in=bool(reg.get("walk_in")),
+        answers=answers or {},
     )
 
 
@@ -177,15 +181,33 @@ def _refuse_when_session_over(session: dict[str, Any]) -> None:
         raise Conflict(message, [FieldError("status", message)])
 
 
+async def _changed_answers(
+    reg: dict[str, Any], data: RegistrationUpdate, session: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[int, Any]] | None:
+    """The questions asked and the answers after the update (those sent over those given before, all checked as
+    on registering); None when no answer is sent. Answers change only while registration is open (409 naming
+    ``answers``)."""
+    if data.answers is msgspec.UNSET:
+        return None
+    if reason := _window_error(session, datetime.now(UTC)):
+        raise Conflict(reason, [FieldError("answers", reason)])
+    asked = await questions.session_questions(reg["session"])
+    keys = {str(question["id"]) for question in asked}
+    given = (await questions.answers_of([reg["id"]])).get(reg["id"], {})
+    merged = {**{key: value for key, value in given.items() if key in keys}, **data.answers}
+    return asked, questions.check_answers(asked, merged)
+
+
 async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any]:
-    """Change language, time zone, needs or optional consents; need fields sent replace those stated before, the
-    others stay as they were."""
+    """Change language, time zone, needs, optional consents or answers; need fields sent replace those stated
+    before, answers sent replace those given to the same questions, the others stay as they were."""
     session = await load_row(reg["session"])
     needs = await _merged_needs(reg, data)
     _check_update(data, needs, session["kind"])
     if reg["status"] not in _ACTIVE:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(session)
+    answers = await _changed_answers(reg, data, session)
     values: dict[Any, Any] = {Registration.updated_at: datetime.now(UTC)}
     for field in ("preferred_language", "timezone", "personal_assistant", "consent_listed", "consent_recorded"):
         if getattr(data, field) is not None:
@@ -198,6 +220,8 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
         await Registration.update(values).where(Registration.id == reg["id"])
         if needs is not None:
             await _replace_needs(reg, needs)
+        if answers is not None:
+            await questions.save_answers(reg["id"], *answers)
     return await Registration.select().where(Registration.id == reg["id"]).first()
 
 
@@ -254,7 +278,8 @@ async def export(reg: dict[str, Any]) -> dict[str, Any]:
     """Everything kept about the registrant, as JSON."""
     view = await registration_view(reg)
     return {**msgspec.to_builtins(view),
-            "speaking_request": msgspec.to_builtins(await speakers.own_request(reg))}
+            "speaking_request": msgspec.to_builtins(await speakers.own_request(reg)),
+            "answers_worded": await questions.worded_answers(reg["id"], reg["session"])}
 
 
 async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
@@ -304,6 +329,7 @@ async def anonymise(registration_id: int) -> list[str]:
     await Speaker.update({Speaker.topic: "", Speaker.summary: "", Speaker.on_behalf_of: "", Speaker.needs: "",
                           Speaker.quote: "", Speaker.reason: ""}).where(Speaker.registration == registration_id)
     await StatusChange.update({StatusChange.reason: ""}).where(StatusChange.registration == registration_id)
+    await questions.forget_answers(registration_id)
     return await inputs.forget_inputs_of(registration_id)
 
 

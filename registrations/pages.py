@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from events.access import current_staff, ensure_can_manage
 from events.pages import session_page_context
 from events.queries import load_row
-from registrations import approvals, confirm_pages, inputs, manage, registering, staff
+from registrations import approvals, confirm_pages, inputs, manage, questions, registering, staff
 from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate, SpeakingRequest
@@ -94,6 +94,8 @@ class RegistrationPages(Controller):
         values = form_values(form)
         speaking = request_form_values(form, "speaking_")
         values.update({f"speaking_{name}": value for name, value in speaking.items()})
+        given = questions.form_answers(form, await questions.session_questions(session_id))
+        values["answers"] = {key: value for key, value in given.items() if value is not None}
         try:
             data = _struct(values, RegistrationCreate, tuple(RegistrationCreate.__struct_fields__))
             if speaking["topic"] or speaking["summary"] or speaking["on_behalf_of"] or speaking["needs"]:
@@ -142,7 +144,8 @@ async def _manage_context(token: str, request: Request, **extra: Any) -> dict[st
             "form": _manage_form(view), "form_errors": {}, "speaking_errors": {}, **speaking,
             "written_inputs": await inputs.inputs_of_registration(reg["id"]),
             "inputs_taken": session["kind"] in inputs.INPUT_KINDS, "inputs_close_at": inputs.closes_at(session),
-            "inputs_open": inputs.taking_from(session, reg), "input_form": {}, "input_errors": {}, **extra}
+            "inputs_open": inputs.taking_from(session, reg), "input_form": {}, "input_errors": {},
+            "questions": context.get("questions", []), **extra}
 
 
 def _manage_form(view: Any) -> dict[str, Any]:
@@ -153,6 +156,7 @@ def _manage_form(view: Any) -> dict[str, Any]:
         "interpretation_language": stated["interpretation_language"] or "",
         "sign_language": stated["sign_language"] or "",
         **{name: getattr(view, name) for name in ("preferred_language", "timezone", *_CHECKBOXES)},
+        "answers": view.answers,
     }
 
 
@@ -197,7 +201,10 @@ class ManagePages(Controller):
     async def update(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         """Change language, time zone and needs."""
         reg = await _registrant(token, request)
-        values = form_values(await request.form())
+        form = await request.form()
+        values = form_values(form)
+        if form.get("answers_shown"):  # the form asks the questions only while registration is open
+            values["answers"] = questions.form_answers(form, await questions.session_questions(reg["session"]))
         try:
             await manage.update(reg, _struct(values, RegistrationUpdate, await _manage_fields(reg["session"])))
         except ConveneError as error:
@@ -291,7 +298,8 @@ class StaffRegistrationPages(Controller):
             page = await staff.list_registrations(session_id, listed)
         context = await session_page_context_staff(session_id)
         context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(listed, page.total),
-                       message=request.query_params.get("done"), user=user)
+                       message=request.query_params.get("done"), user=user,
+                       answered_questions=await questions.staff_questions(session_id))
         return Template("pages/staff/registrations.html", context=context)
 
     @get("/export.csv")
@@ -308,7 +316,7 @@ class StaffRegistrationPages(Controller):
         """Every registration that matches the list's filters as CSV (UTF-8 with BOM, formulas neutralised)."""
         filters = staff.ListFilters(search, status, category, region, language, need)
         return Response(
-            staff.registrations_csv(await staff.matching_registrations(session_id, filters)),
+            await staff.session_csv(session_id, filters),
             media_type="text/csv",
             headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
         )

@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from piccolo.engine.postgres import PostgresEngine
 
 from events.tables import Session
-from registrations import fastpath, notifications, speakers
+from registrations import fastpath, notifications, questions, speakers
 from registrations.links import manage_url, new_nonce, read_invitation_token
 from registrations.reference import (
     GENDERS,
@@ -270,19 +270,24 @@ async def _insert_postgres(
     return row, position
 
 
-async def _admit(data: RegistrationCreate, session: dict[str, Any] | None, settings: Settings) -> str:
-    """Every check before a place is taken: the session, each field, the audience, the window, and the request
-    to speak that may come with the registration. The audience comes before the window: a closed window answers
-    as a repeat would, which must not happen without an invitation's proof."""
+async def _admit(
+    data: RegistrationCreate, session: dict[str, Any] | None, settings: Settings
+) -> tuple[str, list[dict[str, Any]], dict[int, Any]]:
+    """Every check before a place is taken: the session, each field, the answers to its extra questions, the
+    audience, the window, and the request to speak that may come with the registration. The audience comes before
+    the window: a closed window answers as a repeat would, which must not happen without an invitation's proof.
+    Returns the normalised email, the questions asked and the answers to keep."""
     if session is None or session["status"] == Session.Status.draft.value:
         raise NotFound(_("No such session."))
     email = validate(data, session)
+    asked = await questions.session_questions(session["id"])
+    answers = questions.check_answers(asked, data.answers)
     await _check_audience(session, email, data.invitation, settings)
     if reason := _window_error(session, datetime.now(UTC)):
         raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
     if data.speaking_request is not None:
         await speakers.prepare_request(session["id"], data.speaking_request, prefix="speaking_request.")
-    return email
+    return email, asked, answers
 
 
 async def _create(session_id: int, data: RegistrationCreate, settings: Settings) -> Outcome:
@@ -291,17 +296,18 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
     async with write_transaction(engine) as transaction:
         if isinstance(engine, PostgresEngine):
             session = await fastpath.read_session(transaction.connection, session_id)
-            email = await _admit(data, session, settings)
+            email, asked, answers = await _admit(data, session, settings)
             reg, position = await _insert_postgres(transaction, data, session, email, settings)
         else:
             rows = await Session.raw(_SESSION_QUERY, session_id)
             session = rows[0] if rows else None
-            email = await _admit(data, session, settings)
+            email, asked, answers = await _admit(data, session, settings)
             reg, position = await _insert_orm(data, session, email)
             await _notify_new(reg, position, session["sequence"], settings)
         needs = need_rows(data, reg["id"])
         if needs:
             await Need.insert(*needs)
+        await questions.save_answers(reg["id"], asked, answers)
         if data.speaking_request is not None:
             await speakers.add_request(session["id"], reg["id"], data.speaking_request)
         if session["audience"] == Session.Audience.invitation.value:

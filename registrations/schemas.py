@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -13,6 +13,15 @@ Email = Annotated[str, msgspec.Meta(max_length=254)]
 Code = Annotated[str, msgspec.Meta(max_length=40)]
 LongText = Annotated[str, msgspec.Meta(max_length=2000)]
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
+#: One answer to an extra question: a text, a choice's code, several codes, or yes/no (``null`` clears it on a
+#: change). Lengths are checked by the service, which names ``answers.<id>``.
+AnswerText = Annotated[str, msgspec.Meta(max_length=20000)]
+AnswerValue = AnswerText | Annotated[list[Code], msgspec.Meta(max_length=100)] | bool
+#: Answers keyed by the question's id (as a string, as JSON keys are).
+Answers = Annotated[dict[Annotated[str, msgspec.Meta(max_length=20)], AnswerValue], msgspec.Meta(max_length=100)]
+AnswerChanges = Annotated[
+    dict[Annotated[str, msgspec.Meta(max_length=20)], AnswerValue | None], msgspec.Meta(max_length=100)
+]
 
 
 class SpeakingRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,6 +60,8 @@ class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     #: The token of the invitation link (``?invitation=`` on the session page): required by ``invitation`` sessions.
     invitation: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     speaking_request: SpeakingRequest | None = None
+    #: Answers to the session's extra questions, ``{"<question id>": value}``.
+    answers: Answers = msgspec.field(default_factory=dict)
 
 
 class RegistrationCreated(msgspec.Struct):
@@ -116,6 +127,8 @@ class RegistrationOut(msgspec.Struct):
     attendance: str | None
     minutes_attended: int | None
     walk_in: bool = False
+    #: Answers to the session's extra questions, ``{"<question id>": value}``.
+    answers: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class RegistrationPage(msgspec.Struct):
@@ -139,6 +152,8 @@ class RegistrationUpdate(msgspec.Struct, forbid_unknown_fields=True):
     personal_assistant: bool | None = None
     consent_listed: bool | None = None
     consent_recorded: bool | None = None
+    #: Answers to change, by question id; a question left out keeps its answer, ``null`` clears it.
+    answers: AnswerChanges | UnsetType = UNSET
 
 
 class BulkDecision(msgspec.Struct, forbid_unknown_fields=True):
@@ -341,3 +356,46 @@ class InputChange(msgspec.Struct, forbid_unknown_fields=True):
 
     published: bool | UnsetType = UNSET
     for_summary: bool | UnsetType = UNSET
+
+
+MultilingualLabel = Annotated[
+    dict[Annotated[str, msgspec.Meta(max_length=35)], Annotated[str, msgspec.Meta(max_length=5000)]],
+    msgspec.Meta(max_length=20),
+]
+
+
+class QuestionChoice(msgspec.Struct, forbid_unknown_fields=True):
+    """One choice of a choice question: its code (what answers hold) and its wording in the session's languages."""
+
+    code: Annotated[str, msgspec.Meta(max_length=200)]
+    label: MultilingualLabel
+
+
+class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An extra question as organisers write it; ``id`` names a question kept (its answers stay with it), none
+    adds one. ``kind``: ``short_text``, ``long_text``, ``choice``, ``choices`` or ``yes_no``."""
+
+    kind: Annotated[str, msgspec.Meta(max_length=40)]
+    label: MultilingualLabel
+    id: int | None = None
+    required: bool = False
+    choices: Annotated[list[QuestionChoice], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
+
+
+class QuestionsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The session's questions in their order; questions not listed are removed (their answers are kept)."""
+
+    items: Annotated[list[QuestionIn], msgspec.Meta(max_length=100)]
+
+
+class QuestionOut(msgspec.Struct):
+    id: int
+    position: int
+    kind: str
+    required: bool
+    label: dict[str, str]
+    choices: list[QuestionChoice]
+
+
+class QuestionList(msgspec.Struct):
+    items: list[QuestionOut]

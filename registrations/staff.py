@@ -5,7 +5,8 @@ and paged in the database). Not staff accounts: those are ``server/staff.py`` (r
 from __future__ import annotations
 
 __all__ = [
-    "CSV_COLUMNS", "ListFilters", "list_registrations", "matching_registrations", "registrations_csv", "status_counts",
+    "CSV_COLUMNS", "ListFilters", "list_registrations", "matching_registrations", "registrations_csv", "session_csv",
+    "status_counts",
 ]
 
 import csv
@@ -19,6 +20,7 @@ from piccolo.custom_types import Combinable
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
+from registrations import questions
 from registrations.manage import registration_out
 from registrations.reference import (
     COMMISSIONS,
@@ -179,8 +181,13 @@ async def _out(session_id: int, regs: list[dict]) -> list[RegistrationOut]:
     needs, history = await _needs_and_history([r["id"] for r in regs])
     positions = await _positions(session_id, regs)
     names = await _staff_names(history)
+    ids = [r["id"] for r in regs]
+    answers: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        answers.update(await questions.answers_of(ids[start:start + _CHUNK]))
     return [
-        registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"]), names)
+        registration_out(r, needs.get(r["id"], []), history.get(r["id"], []), positions.get(r["id"]), names,
+                         answers=answers.get(r["id"], {}))
         for r in regs
     ]
 
@@ -234,12 +241,25 @@ def _csv_row(item: RegistrationOut) -> list[str]:
     return [_cell(values[column]) for column in CSV_COLUMNS]
 
 
-def registrations_csv(items: Iterable[RegistrationOut]) -> str:
-    """UTF-8 with a byte-order mark (spreadsheets then read it as UTF-8); formula-looking cells get a leading '."""
+def registrations_csv(
+    items: Iterable[RegistrationOut], asked: list[dict[str, Any]] | None = None, floor_language: str = "en"
+) -> str:
+    """UTF-8 with a byte-order mark (spreadsheets then read it as UTF-8); formula-looking cells get a leading '.
+    One column per extra question in ``asked`` (headed by its wording, choices by theirs: English, else the
+    floor language)."""
+    pick, asked = questions.english_or_floor(floor_language), asked or []
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, *(_cell(pick(q["label"])) for q in asked)])
     for item in items:
-        writer.writerow(_csv_row(item))
+        answers = [questions.answer_text(q, item.answers.get(str(q["id"])), pick) for q in asked]
+        writer.writerow([*_csv_row(item), *(_cell(text) for text in answers)])
     return out.getvalue()
+
+
+async def session_csv(session_id: int, filters: ListFilters) -> str:
+    """Every registration that matches as CSV, with the session's extra questions' answers."""
+    items = await matching_registrations(session_id, filters)
+    asked = await questions.export_questions(session_id)
+    return registrations_csv(items, asked, await questions.floor_language(session_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import (
+    JSON,
     Boolean,
     ForeignKey,
     Integer,
@@ -325,3 +326,43 @@ class WrittenInput(Table):
     for_summary = Boolean(default=False)
     #: When it was received.
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Question(Table):
+    """An extra question organisers ask the registrants of one session (short text, long text, one choice, several
+    choices, yes/no). A question removed keeps its row (``removed_at``) so the answers given stay readable."""
+
+    class Kind(str, Enum):
+        short_text = "short_text"
+        long_text = "long_text"
+        choice = "choice"
+        choices = "choices"
+        yes_no = "yes_no"
+
+    id: Serial
+    #: The session asking it.
+    session = ForeignKey(references=Session, null=False, on_delete=OnDelete.cascade, index=True)
+    #: Its place on the form, from 1.
+    position = Integer(default=1)
+    #: short_text, long_text, choice, choices or yes_no.
+    kind = Varchar(length=12, choices=Kind)
+    #: Whether an answer is required.
+    required = Boolean(default=False)
+    #: Its wording, a multilingual text ``{"en": "…", "fr": "…"}``.
+    label = JSON(default="{}")
+    #: For choice questions, ``[{"code": "…", "label": {"en": "…"}}, …]`` in order; empty otherwise.
+    choices = JSON(default="[]")
+    #: When organisers removed it (its answers stay, under this wording); null while it is asked.
+    removed_at = Timestamptz(null=True, default=None)
+
+
+class Answer(Table):
+    """One registrant's answer to one question (unique per registration and question, index in the migration)."""
+
+    id: Serial
+    #: Who answered.
+    registration = ForeignKey(references=Registration, null=False, on_delete=OnDelete.cascade, index=True)
+    #: The question answered.
+    question = ForeignKey(references=Question, null=False, on_delete=OnDelete.cascade, index=True)
+    #: The answer as JSON: a text, a choice's code, a list of codes, or true/false.
+    value = JSON(default="null")

@@ -154,6 +154,7 @@ def start_server() -> LiveServer:
         server.staff_password = re.search(r"^password: (.+)$", created, re.M).group(1)
         server.staff_token = re.search(r"^token: (.+)$", created, re.M).group(1)
         server.session_id = _create_session(server)
+        _ask_questions(server)
         server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
         _publish_speakers_list(server)
         _send_written_input(server)
@@ -196,6 +197,28 @@ def _create_session(server: LiveServer) -> int:
     published = httpx.post(f"{server.base_url}/api/v1/sessions/{session_id}/publish", headers=headers, timeout=10)
     published.raise_for_status()
     return session_id
+
+
+#: The extra questions of the tests' session (optional, so that the registrations made through the API without
+#: answers still pass): the form and the manage page show them, in English and Arabic.
+QUESTIONS = [
+    {"kind": "short_text", "label": {"en": "Your position", "ar": "منصبك"}},
+    {"kind": "choice", "label": {"en": "Dietary needs", "ar": "الاحتياجات الغذائية"}, "choices": [
+        {"code": "none", "label": {"en": "None", "ar": "لا شيء"}},
+        {"code": "vegetarian", "label": {"en": "Vegetarian", "ar": "نباتي"}},
+    ]},
+    {"kind": "choices", "label": {"en": "Topics", "ar": "المواضيع"}, "choices": [
+        {"code": "labour", "label": {"en": "Labour migration", "ar": "هجرة اليد العاملة"}},
+        {"code": "climate", "label": {"en": "Climate mobility", "ar": "التنقل بسبب المناخ"}},
+    ]},
+    {"kind": "yes_no", "label": {"en": "First time at such a session?", "ar": "أول مرة في جلسة كهذه؟"}},
+]
+
+
+def _ask_questions(server: LiveServer) -> None:
+    headers = {"Authorization": f"Bearer {server.staff_token}"}
+    url = f"{server.base_url}/api/v1/sessions/{server.session_id}/questions"
+    httpx.put(url, json={"items": QUESTIONS}, headers=headers, timeout=10).raise_for_status()
 
 
 def _register_for_manage_path(base_url: str, session_id: int | None) -> str | None:
