@@ -18,10 +18,15 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from server.auth import STAFF_SECURITY, require_admin, require_session_manager, require_staff
-from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS
+from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS, problem_responses
 
 #: Guards that make a route a staff route: it answers 401 without a valid bearer token, 403 to the wrong staff.
 STAFF_GUARDS = frozenset({require_staff, require_admin, require_session_manager})
+
+
+#: The errors of a change anyone may ask for (register, a registrant's own changes through the manage link): an
+#: invitation missing (403), a state that forbids it (409), a body too large (413), too many at once (429).
+PUBLIC_WRITE_PROBLEMS = problem_responses(400, 403, 404, 409, 413, 422, 429)
 
 
 def _page_errors(*statuses: int) -> dict[int, ResponseSpec]:
@@ -55,7 +60,11 @@ def _document(path: str, handler: HTTPRouteHandler) -> None:
     staff = is_staff_route(handler)
     if staff and not _declares_security(handler):
         handler.security = STAFF_SECURITY
-    handler.responses = {**(STAFF_PROBLEMS if staff else PUBLIC_PROBLEMS), **(handler.responses or {})}
+    if staff:
+        problems = STAFF_PROBLEMS
+    else:
+        problems = PUBLIC_PROBLEMS if handler.http_methods <= {"GET", "HEAD"} else PUBLIC_WRITE_PROBLEMS
+    handler.responses = {**problems, **(handler.responses or {})}
 
 
 def document_routes(app: Litestar) -> None:

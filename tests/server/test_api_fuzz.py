@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -21,7 +22,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.browser.harness import LiveServer, _convene, _environment, _wait_until_up, free_port
+from tests.browser.harness import (
+    LiveServer,
+    _convene,
+    _create_session,
+    _environment,
+    _register_for_manage_path,
+    _wait_until_up,
+    free_port,
+)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
@@ -60,6 +69,8 @@ def live_server() -> Iterator[LiveServer]:
     try:
         _wait_until_up(server.base_url, process)
         server.staff_token = re.search(r"^token: (.+)$", created, re.M).group(1)
+        server.session_id = _create_session(server)
+        server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
         yield server
     finally:
         server.stop()
@@ -71,33 +82,42 @@ def api_schema(live_server: LiveServer):
     return schemathesis.openapi.from_url(f"{live_server.base_url}/schema/openapi.json")
 
 
-def fuzz(schema, base_url: str, headers: dict[str, str]) -> list[str]:
-    """Every operation of the document, ``EXAMPLES`` generated requests each: what failed, one line per operation."""
+def real_ids(server: LiveServer) -> dict[str, str | int]:
+    """Path parameters that name something that exists: random ones would only ever meet 404."""
+    return {"session_id": server.session_id, "token": server.manage_path.rsplit("/", 1)[-1]}
+
+
+def fuzz(schema, server: LiveServer, headers: dict[str, str]) -> list[str]:
+    """Every operation of the document, ``EXAMPLES`` generated requests each (about half of them on the seeded
+    session and registration): what failed, one line per operation."""
     failures = []
+    existing = real_ids(server)
     for result in schema.get_all_operations():
         operation = result.ok()
 
         @FUZZ_SETTINGS
-        @given(case=operation.as_strategy())
-        def check(case) -> None:
-            case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+        @given(case=operation.as_strategy(), use_real_ids=st.booleans())
+        def check(case, use_real_ids: bool) -> None:
+            if use_real_ids and case.path_parameters:
+                case.path_parameters.update({k: v for k, v in existing.items() if k in case.path_parameters})
+            case.call_and_validate(base_url=server.base_url, headers=headers, checks=CHECKS)
 
         try:
             check()
-        except Exception as error:  # noqa: BLE001  (every failure is reported, not only the first)
+        except (Exception, BaseExceptionGroup) as error:  # every failure is reported, not only the first
             failures.append(f"{operation.label}: {error}")
     return failures
 
 
 @pytest.mark.engine_independent
 def test_api_answers_anonymous_callers_as_documented(api_schema, live_server):
-    failures = fuzz(api_schema, live_server.base_url, {})
+    failures = fuzz(api_schema, live_server, {})
 
     assert failures == [], "\n\n".join(failures)
 
 
 @pytest.mark.engine_independent
 def test_api_answers_staff_as_documented(api_schema, live_server):
-    failures = fuzz(api_schema, live_server.base_url, {"Authorization": f"Bearer {live_server.staff_token}"})
+    failures = fuzz(api_schema, live_server, {"Authorization": f"Bearer {live_server.staff_token}"})
 
     assert failures == [], "\n\n".join(failures)
