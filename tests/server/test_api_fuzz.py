@@ -15,6 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -88,15 +89,17 @@ def real_ids(server: LiveServer) -> dict[str, str | int]:
 
 
 def fuzz(schema, server: LiveServer, headers: dict[str, str]) -> list[str]:
-    """Every operation of the document, ``EXAMPLES`` generated requests each (about half of them on the seeded
-    session and registration): what failed, one line per operation."""
+    """Every operation of the document, ``EXAMPLES`` generated requests each, valid ones and ones the document
+    forbids, about half of them on the seeded session and registration: what failed, one line per operation."""
     failures = []
     existing = real_ids(server)
     for result in schema.get_all_operations():
         operation = result.ok()
 
+        cases = st.one_of(operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE))
+
         @FUZZ_SETTINGS
-        @given(case=operation.as_strategy(), use_real_ids=st.booleans())
+        @given(case=cases, use_real_ids=st.booleans())
         def check(case, use_real_ids: bool) -> None:
             if use_real_ids and case.path_parameters:
                 case.path_parameters.update({k: v for k, v in existing.items() if k in case.path_parameters})
