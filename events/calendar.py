@@ -275,7 +275,7 @@ class CalendarFeeds(Controller):
     include_in_schema = True
     tags = ["calendar"]
 
-    @get("/sessions/{session_id:int}/calendar.ics", cache=False)
+    @get("/sessions/{session_id:int}/calendar.ics", cache=False, media_type=CALENDAR_MEDIA_TYPE)
     async def session_calendar(self, request: Request, session_id: PathId) -> Response[bytes]:
         """The session as a calendar: no attendees, no join details."""
         rows = await public_sessions(session_id=session_id)
@@ -285,7 +285,7 @@ class CalendarFeeds(Controller):
         body = build_calendar(rows, public_url=settings.public_url, mail_from=settings.mail_from)
         return _calendar_response(body, f"session-{session_id}.ics")
 
-    @get("/calendar.ics", cache=False)
+    @get("/calendar.ics", cache=False, media_type=CALENDAR_MEDIA_TYPE)
     async def feed(
         self,
         request: Request,

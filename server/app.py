@@ -43,6 +43,7 @@ from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
 from server.mail.worker import run_worker
+from server.openapi import document_routes
 from server.settings import Settings
 from server.web import ConveneRequest, RequestContextMiddleware, bounded_path_ids, no_nul_in_path, template_environment
 
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
         request_max_body_size=10 * 1024 * 1024,
         debug=False,
     )
+    document_routes(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.pool = pool

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
@@ -37,7 +38,8 @@ class Health(msgspec.Struct):
     database: str
 
 
-@get("/health", tags=["system"], cache=False)
+@get("/health", tags=["system"], cache=False,
+     responses={503: ResponseSpec(data_container=Health, description="The database is unreachable")})
 async def health(request: Request) -> Response[Health]:
     """Liveness and database reachability: 200 when the database answers, 503 when it doesn't."""
     if await is_database_up(request.app.state.engine):

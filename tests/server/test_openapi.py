@@ -28,6 +28,11 @@ DOCUMENTED = [
     ("post", "/api/v1/series", STAFF),
     ("get", "/api/v1/series/{series_id}", None),
     ("patch", "/api/v1/series/{series_id}", STAFF),
+    # Documented from their guards by server/openapi.py (registrations/ declares none itself).
+    ("get", "/api/v1/sessions/{session_id}/registrations", STAFF),
+    ("get", "/api/v1/sessions/{session_id}/speakers", STAFF),
+    ("get", "/api/v1/reports/participation", STAFF),
+    ("get", "/api/v1/manage/{token}", None),
 ]
 
 
@@ -67,6 +72,21 @@ async def test_problem_schema_matches_what_errors_look_like(schema: dict, client
     assert sorted(response.json()) == ["detail", "errors", "status", "title", "type"]
     assert sorted(schema["components"]["schemas"]["ProblemField"]["properties"]) == sorted(
         response.json()["errors"][0])
+
+
+async def test_registrant_writes_document_their_refusals(schema: dict) -> None:
+    errors = sorted(status for status in schema["paths"]["/api/v1/manage/{token}"]["delete"]["responses"]
+                    if status[0] == "4")
+
+    assert errors == ["400", "403", "404", "409", "413", "422", "429"]
+
+
+async def test_calendars_are_documented_as_calendars_with_page_errors(schema: dict) -> None:
+    for path in ("/calendar.ics", "/sessions/{session_id}/calendar.ics"):
+        responses = schema["paths"][path]["get"]["responses"]
+
+        assert sorted(responses["200"]["content"]) == ["text/calendar"]
+        assert sorted(responses["404"]["content"]) == ["text/html"]
 
 
 @pytest.mark.parametrize("path", ["/schema/swagger", "/schema/redoc", "/schema/elements", "/schema/rapidoc"])

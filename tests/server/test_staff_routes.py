@@ -5,7 +5,8 @@
 >>> to /staff/login), and a route whose path holds a session id must refuse an organiser of another session (403)
 >>> BEFORE it reads the body: use `guards=[require_session_manager]` from server.auth on such routes.
 
-The walk reads the routes from the app, so routes added later are covered without touching this file.
+The walk reads the routes from the app, so routes added later are covered without touching this file; every route
+also needs its one-line row in ROWS of tests/server/test_authorisation_matrix.py (who may call it, caller by caller).
 Path parameters are filled with a real published session (owned by ``organiser``) and plausible values.
 """
 

@@ -1,0 +1,77 @@
+"""The OpenAPI document says what the API does: who may call each route and which errors it answers with.
+
+Routes declare their own ``security`` and ``responses`` where they know better (``events.controllers``,
+``server.accounts``); every other route of the schema gets them here from its guards, once, when the app is built,
+so a route added later is documented like its neighbours without anyone remembering to. Schemathesis checks the
+result against the live server (``tests/server/test_api_fuzz.py``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["document_routes"]
+
+from collections.abc import Sequence
+from http import HTTPStatus
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+
+from server.auth import STAFF_SECURITY, require_admin, require_session_manager, require_staff
+from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS, problem_responses
+
+#: Guards that make a route a staff route: it answers 401 without a valid bearer token, 403 to the wrong staff.
+STAFF_GUARDS = frozenset({require_staff, require_admin, require_session_manager})
+
+
+#: The errors of a change anyone may ask for (register, a registrant's own changes through the manage link): an
+#: invitation missing (403), a state that forbids it (409), a body too large (413), too many at once (429).
+PUBLIC_WRITE_PROBLEMS = problem_responses(400, 403, 404, 409, 413, 422, 429)
+
+
+def _page_errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """Errors of a route outside ``/api/`` (the calendars): they are answered as an HTML page, not problem+json."""
+    return {
+        status: ResponseSpec(data_container=str, media_type="text/html", generate_examples=False,
+                             description=HTTPStatus(status).phrase)
+        for status in statuses
+    }
+
+
+#: The errors of the routes outside the API that the schema shows (calendar files): a page, like every page's.
+PAGE_PROBLEMS = _page_errors(400, 404, 422)
+
+
+def is_staff_route(handler: HTTPRouteHandler) -> bool:
+    """A route only staff may call: one of its guards (on any layer) asks for a staff member."""
+    return any(guard in STAFF_GUARDS for guard in handler.resolve_guards())
+
+
+def _declares_security(handler: HTTPRouteHandler) -> bool:
+    return any(isinstance(layer.security, Sequence) and layer.security for layer in handler.ownership_layers)
+
+
+def _document(path: str, handler: HTTPRouteHandler) -> None:
+    if path == "/health":  # its only other answer, 503, is documented on the route
+        return
+    if not path.startswith("/api/"):
+        handler.responses = {**PAGE_PROBLEMS, **(handler.responses or {})}
+        return
+    staff = is_staff_route(handler)
+    if staff and not _declares_security(handler):
+        handler.security = STAFF_SECURITY
+    if staff:
+        problems = STAFF_PROBLEMS
+    else:
+        problems = PUBLIC_PROBLEMS if handler.http_methods <= {"GET", "HEAD"} else PUBLIC_WRITE_PROBLEMS
+    handler.responses = {**problems, **(handler.responses or {})}
+
+
+def document_routes(app: Litestar) -> None:
+    """Give every route in the schema that declares none its security (staff routes: the bearer token) and its
+    errors (problem+json on the API, a page elsewhere); what a route declares itself wins."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if "OPTIONS" in handler.http_methods or not handler.resolve_include_in_schema():
+                continue
+            _document(route.path, handler)

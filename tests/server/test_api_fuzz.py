@@ -1,0 +1,126 @@
+"""The whole API fuzzed: Schemathesis sends what the OpenAPI document allows (and some of what it does not) to a
+real `convene serve`, anonymous and with an admin's token, and checks every answer against the document.
+
+No answer may be a 500, and each must be one the document names for that route: its status, its media type, its
+headers and its body's schema. Bounded for CI: a few examples per operation, no shrinking past a deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.browser.harness import (
+    LiveServer,
+    _convene,
+    _create_session,
+    _environment,
+    _register_for_manage_path,
+    _wait_until_up,
+    free_port,
+)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance]
+#: Examples per operation and caller: about 70 operations × 2 callers keeps the run within a couple of minutes.
+EXAMPLES = 8
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,  # the same requests every run: CI fails on a change, not on luck
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[LiveServer]:
+    """`convene serve` over a fresh SQLite file (rate limits off), with an admin and a published session."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    directory = Path(tempfile.mkdtemp(prefix="convene-fuzz-"))
+    env = _environment(directory)
+    _convene(env, "migrate")
+    created = _convene(env, "user", "create", "fuzz.admin@example.org", "--role", "admin")
+    port = free_port()
+    log = (directory / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=log,
+    )
+    server = LiveServer(base_url=f"http://127.0.0.1:{port}", process=process, directory=directory, log=log)
+    try:
+        _wait_until_up(server.base_url, process)
+        server.staff_token = re.search(r"^token: (.+)$", created, re.M).group(1)
+        server.session_id = _create_session(server)
+        server.manage_path = _register_for_manage_path(server.base_url, server.session_id)
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def api_schema(live_server: LiveServer):
+    return schemathesis.openapi.from_url(f"{live_server.base_url}/schema/openapi.json")
+
+
+def real_ids(server: LiveServer) -> dict[str, str | int]:
+    """Path parameters that name something that exists: random ones would only ever meet 404."""
+    return {"session_id": server.session_id, "token": server.manage_path.rsplit("/", 1)[-1]}
+
+
+def fuzz(schema, server: LiveServer, headers: dict[str, str]) -> list[str]:
+    """Every operation of the document, ``EXAMPLES`` generated requests each, valid ones and ones the document
+    forbids, about half of them on the seeded session and registration: what failed, one line per operation."""
+    failures = []
+    existing = real_ids(server)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        cases = st.one_of(operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE))
+
+        @FUZZ_SETTINGS
+        @given(case=cases, use_real_ids=st.booleans())
+        def check(case, use_real_ids: bool) -> None:
+            if use_real_ids and case.path_parameters:
+                case.path_parameters.update({k: v for k, v in existing.items() if k in case.path_parameters})
+            case.call_and_validate(base_url=server.base_url, headers=headers, checks=CHECKS)
+
+        try:
+            check()
+        except (Exception, BaseExceptionGroup) as error:  # every failure is reported, not only the first
+            failures.append(f"{operation.label}: {error}")
+    return failures
+
+
+@pytest.mark.engine_independent
+def test_api_answers_anonymous_callers_as_documented(api_schema, live_server):
+    failures = fuzz(api_schema, live_server, {})
+
+    assert failures == [], "\n\n".join(failures)
+
+
+@pytest.mark.engine_independent
+def test_api_answers_staff_as_documented(api_schema, live_server):
+    failures = fuzz(api_schema, live_server, {"Authorization": f"Bearer {live_server.staff_token}"})
+
+    assert failures == [], "\n\n".join(failures)
