@@ -105,7 +105,6 @@ class SessionsApi(Controller):
         """Move the session; it keeps its id and its sequence rises."""
         return await services.reschedule(await current_staff(request), session_id, data)
 
-
     @post("/{session_id:int}/duplicate", guards=[require_session_manager], status_code=201,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
     async def duplicate(self, request: Request, session_id: PathId,
