@@ -28,6 +28,7 @@ from server.auth import require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.i18n import language_name, ngettext, pick_text
+from server.schemas import MAX_INT
 
 #: The field the confirmation form adds: without it a destructive POST only shows the confirmation.
 CONFIRM_FIELD = "confirm"
@@ -101,6 +102,8 @@ def _reason(form: FormMultiDict) -> dict[str, str]:
 def _ids(form: FormMultiDict) -> list[int]:
     try:
         ids = sorted({int(v) for v in form.getall("registration_ids", [])})
+        if not all(1 <= i <= MAX_INT for i in ids):  # no row has such an id; the database would overflow on it
+            raise ValueError(ids)
     except ValueError as error:
         raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
     if not ids:

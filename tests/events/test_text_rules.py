@@ -104,6 +104,7 @@ class _FormFields(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.action, self.inside, self.fields = action, False, []
         self._select: str | None = None
+        self._multiple = False
         self._options: list[tuple[str, bool]] = []
         self._textarea: str | None = None
         self._text = ""
@@ -119,7 +120,7 @@ class _FormFields(HTMLParser):
                 return
             self.fields.append((a["name"], a.get("value", "on" if a.get("type") == "checkbox" else "")))
         elif tag == "select":
-            self._select, self._options = a["name"], []
+            self._select, self._multiple, self._options = a["name"], "multiple" in a, []
         elif tag == "option" and self._select is not None:
             self._options.append((a.get("value", ""), "selected" in a))
         elif tag == "textarea":
@@ -133,8 +134,10 @@ class _FormFields(HTMLParser):
         if tag == "form":
             self.inside = False
         elif tag == "select" and self._select is not None:
-            chosen = [value for value, selected in self._options if selected] or [self._options[0][0]]
-            self.fields.append((self._select, chosen[0]))
+            chosen = [value for value, selected in self._options if selected]
+            if not self._multiple:  # a single choice sends its selected option, or else its first
+                chosen = chosen[:1] or [self._options[0][0]]
+            self.fields.extend((self._select, value) for value in chosen)
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
             text = self._text[1:] if self._text.startswith("\n") else self._text
