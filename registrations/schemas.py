@@ -299,6 +299,8 @@ class SpeakerListSettingsOut(msgspec.Struct):
     default_minutes: int
     published: bool
     minutes_on_list: int
+
+
 class AttendanceImportOut(msgspec.Struct):
     """What an attendance import did: ``rows_read`` (participant rows of the file), ``matched`` (registrations
     found), ``merged_rejoins`` (rows folded into the same person's earlier row), ``unmatched`` (put on the review
@@ -317,6 +319,8 @@ class AttendanceImportOut(msgspec.Struct):
     hosts: int
     absent: int
     already_imported: bool
+
+
 class InputCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A written input sent as JSON text (a file comes as multipart with the same fields, the file in ``file``).
     ``registration_id`` (staff only) links an input received by other means to its registrant."""

@@ -228,6 +228,8 @@ class Speaker(Table):
     requested_at = Timestamptz(default=TimestamptzNow())
     #: Last change.
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class AttendanceImport(Table):
     """One meeting platform's attendance file imported for a session (unique per session and content), with the
     summary it gave; the same file again changes nothing."""
@@ -289,6 +291,8 @@ class UnmatchedAttendee(Table):
     registration = ForeignKey(references=Registration, null=True, default=None, on_delete=OnDelete.set_null)
     #: When an organiser settled it.
     settled_at = Timestamptz(null=True, default=None)
+
+
 class WrittenInput(Table):
     """A written input to a session: a text or a file (PDF, DOCX, ODT), from a registrant or uploaded by staff."""
 
