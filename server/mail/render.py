@@ -1,7 +1,8 @@
 """Rendering an outbox row into a MIME message, in the recipient's language and time zone.
 
-Templates live in ``templates/emails/<template>.html``, one per message, with ``subject``, ``text`` and
-``html`` blocks. Domain packages register a context builder per template prefix (server imports no domain):
+Templates live in ``templates/emails/<template>.html``, one per message, with a ``subject`` block and a
+``body`` block written once in the structures of ``emails/_parts.html``: the body is rendered twice, as the
+plain-text part (``part="text"``, no autoescape) and as the HTML part (``part="html"``). Domain packages register a context builder per template prefix (server imports no domain):
 the builder loads the session and registration data the template shows and, for invites, the calendar.
 """
 
@@ -101,6 +102,16 @@ def _render_block(template: Template, block: str, values: dict[str, Any]) -> str
     return "".join(template.blocks[block](context)).strip()
 
 
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def tidy_text(text: str) -> str:
+    """The text part's blocks each end in a blank line, and conditional ones leave empty lines: one blank line
+    between paragraphs, none at the ends, no spaces ending a line."""
+    return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("", text)).strip()
+
+
 def header_text(value: str) -> str:
     """One line: control characters (CR, LF) become spaces, so no header can be injected."""
     return _HEADER_UNSAFE.sub(" ", value).strip()
@@ -133,10 +144,9 @@ def render_content(
         html_env, text_env = _environments()
         name = f"emails/{template}.html"
         subject = header_text(_render_block(text_env.get_template(name), "subject", values))
-        text = text_env.get_template("emails/_layout_text.html").render(
-            {**values, "body": _render_block(text_env.get_template(name), "text", values)}
-        ).strip()
-        body = _render_block(html_env.get_template(name), "html", values)
+        text_body = tidy_text(_render_block(text_env.get_template(name), "body", {**values, "part": "text"}))
+        text = text_env.get_template("emails/_layout_text.html").render({**values, "body": text_body}).strip()
+        body = _render_block(html_env.get_template(name), "body", {**values, "part": "html"})
         html = html_env.get_template("emails/_layout.html").render(
             {**values, "subject": subject, "body": Markup(body)}  # noqa: S704 (an autoescaped block)
         )

@@ -63,8 +63,8 @@ async def test_accepted_and_declined_speakers_are_told_in_their_language_and_zon
     assert sorted(received) == ["ana@example.org", "babacar@example.org", "chen@example.org"]
     accepted = _plain(received["ana@example.org"])
     assert received["ana@example.org"]["Subject"] == "You are on the speakers' list: Migration data for policy"
-    assert "Your place on the list: 1\nMinutes to speak: 3\n" in accepted
-    assert f"Expected time: {_when(START, 'en', 'America/Mexico_City')}\n" in accepted
+    assert "- Your place on the list: 1\n- Minutes to speak: 3\n" in accepted
+    assert f"- Expected time: {_when(START, 'en', 'America/Mexico_City')}\n" in accepted
     french = received["babacar@example.org"]
     assert french["Subject"] == "Vous êtes sur la liste des orateurs : Données migratoires pour les politiques"
     assert "Votre place sur la liste : 2" in _plain(french)
@@ -98,10 +98,10 @@ async def test_a_new_place_is_told_only_when_the_expected_time_moves_more_than_t
     assert sorted(received) == ["b@example.org", "c@example.org"]
     moved = _plain(received["b@example.org"])
     assert received["b@example.org"]["Subject"] == "Your speaking time has changed: Migration data for policy"
-    assert "Your place on the list: 3\n" in moved
-    assert f"Expected time: {_when(START + timedelta(minutes=23), 'en', 'UTC')}\n" in moved
-    assert f"Previously expected: {_when(START + timedelta(minutes=3), 'en', 'UTC')}\n" in moved
-    assert "Your place on the list: 2\n" in _plain(received["c@example.org"])
+    assert "- Your place on the list: 3\n" in moved
+    assert f"- Expected time: {_when(START + timedelta(minutes=23), 'en', 'UTC')}\n" in moved
+    assert f"- Previously expected: {_when(START + timedelta(minutes=3), 'en', 'UTC')}\n" in moved
+    assert "- Your place on the list: 2\n" in _plain(received["c@example.org"])
 
 
 async def test_summary_names_only_speakers_who_consented_to_be_quoted(
