@@ -2,7 +2,9 @@
 
 Templates live in ``templates/emails/<template>.html``, one per message, with a ``subject`` block and a
 ``body`` block written once in the structures of ``emails/_parts.html``: the body is rendered twice, as the
-plain-text part (``part="text"``, no autoescape) and as the HTML part (``part="html"``). Domain packages register a context builder per template prefix (server imports no domain):
+plain-text part (``part="text"``, no autoescape) and as the HTML part (``part="html"``).
+
+Domain packages register a context builder per template prefix (server imports no domain):
 the builder loads the session and registration data the template shows and, for invites, the calendar.
 """
 
