@@ -147,10 +147,12 @@ def render_content(
         name = f"emails/{template}.html"
         subject = header_text(_render_block(text_env.get_template(name), "subject", values))
         text_body = tidy_text(_render_block(text_env.get_template(name), "body", {**values, "part": "text"}))
-        text = text_env.get_template("emails/_layout_text.html").render({**values, "body": text_body}).strip()
+        text = text_env.get_template("emails/_layout_text.html").render(
+            {**values, "part": "text", "body": text_body}
+        ).strip()
         body = _render_block(html_env.get_template(name), "body", {**values, "part": "html"})
         html = html_env.get_template("emails/_layout.html").render(
-            {**values, "subject": subject, "body": Markup(body)}  # noqa: S704 (an autoescaped block)
+            {**values, "part": "html", "subject": subject, "body": Markup(body)}  # noqa: S704 (an autoescaped block)
         )
     return RenderedMessage(
         subject=subject,
