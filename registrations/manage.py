@@ -298,7 +298,7 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
         files = await anonymise(current["id"])
         # A calendar keeps an upcoming session only: a cancelled session's invite was withdrawn already.
         if had_invite and effective_status(await load_row(current["session"])) == Session.Status.published.value:
-            await notifications.notify_data_erased(current, sequence=sequence)
+            await notifications.notify_data_erased(current, settings=settings, sequence=sequence)
     inputs.remove_files(files, settings.upload_dir)
 
 

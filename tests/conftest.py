@@ -26,7 +26,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
-from server.app import create_app  # noqa: E402
+from server.app import connect_signal_receivers, create_app  # noqa: E402
 from server.auth import create_api_token, create_user, use_password_parameters  # noqa: E402
 from server.db import all_tables, bind_engine, engine_from_url, run_migrations  # noqa: E402
 from server.settings import Settings, parse_database_url  # noqa: E402
@@ -93,6 +93,13 @@ def settings(tmp_path: Path) -> Settings:
         mail_from="Convene Secretariat <events@convene.test>",
         rate_limit=True,
     )
+
+
+@pytest.fixture(autouse=True)
+def signal_receivers(settings: Settings) -> None:
+    """The domains' signal receivers, connected with this test's settings as the composition root connects them
+    (a test that builds an app connects them again with that app's settings)."""
+    connect_signal_receivers(settings)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from events.tables import SessionOrganiser, SummaryOptOut
+from server.app import MAIL_BUILDERS
 from server.mail.worker import deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -55,7 +56,7 @@ async def test_summary_goes_to_attendees_in_their_language_with_unsubscribe_head
     await _write(client, session["id"], "fr", summary="Nous avons parlé.", outcomes="Un plan.")
 
     sent = await _send(client, session["id"], "attendees")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert (saved.status_code, sent.status_code) == (303, 200)
     assert "2 messages queued." in sent.text
@@ -84,7 +85,7 @@ async def test_each_person_gets_a_sessions_summary_once(
 
     await _send(client, session["id"], "attendees")
     again = await _send(client, session["id"], "registrants")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert "2 messages queued." in again.text  # the absentee and the waitlisted person; attendees had theirs
     assert sorted(smtp.sink.take_by_recipient()) == [
@@ -100,7 +101,7 @@ async def test_absentees_are_confirmed_people_who_did_not_come(
     await _write(client, session["id"], "en", summary="We talked.")
 
     await _send(client, session["id"], "absentees")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert sorted(smtp.sink.take_by_recipient()) == ["away@example.org"]
 
@@ -112,7 +113,7 @@ async def test_unsubscribe_link_works_without_an_account(
     await login_cookie_client(client, admin)
     await _write(client, session["id"], "en", summary="We talked.")
     await _send(client, session["id"], "absentees")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     message = smtp.sink.take(1)[0].message
     url = re.findall(r"<([^>]+)>", message["List-Unsubscribe"])[0].removeprefix("http://convene.test")
 
@@ -122,7 +123,7 @@ async def test_unsubscribe_link_works_without_an_account(
                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     await login_cookie_client(client, admin)
     await _send(client, session["id"], "registrants")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert page.status_code == 200 and '<form method="post"' in page.text
     assert one_click.status_code == 200
