@@ -18,9 +18,10 @@ from typing import Any
 from babel.core import UnknownLocaleError
 
 from events.calendar import Invite, build_calendar, clean_text, session_mail_values
-from events.summaries import is_opted_out, summary_for, summary_speakers, summary_values, unsubscribe_token
+from events.summaries import is_opted_out, summary_for, summary_values, unsubscribe_token
 from events.tables import Session
 from registrations.links import manage_url
+from registrations.speakers_pages import summary_speakers_labelled
 from registrations.tables import Invitation, Need, Registration, Speaker
 from server.dates import readable_from_text
 from server.i18n import current_locale, format_datetime, format_time_range, language_name, pick_text
@@ -205,7 +206,7 @@ async def summary_content(template: str, context: dict[str, Any], settings: Sett
         **summary_values(summary),
         "name": clean_text(registration["name"]),
         "unsubscribe_url": unsubscribe_url,
-        "speakers": await summary_speakers(session["id"]),
+        "speakers": await summary_speakers_labelled(session["id"]),
     }
     # Only the web link (RFC 8058 one-click): nothing reads mail sent to MAIL_FROM, so a mailto would do nothing.
     headers = {

@@ -43,7 +43,6 @@ __all__ = [
     "on_session_cancelled",
     "on_session_rescheduled",
     "on_session_updated",
-    "on_summary_send_requested",
     "send_reminders",
 ]
 
@@ -443,7 +442,8 @@ def _summary_audience(audience: str):
 
 async def notify_summary(session_id: int, audience: str, *, settings: Settings) -> int:
     """The summary to everyone in ``audience`` who has not unsubscribed; each person gets a session's
-    summary once, whatever the audiences it is sent to (dedupe key). Returns how many were queued."""
+    summary once, whatever the audiences it is sent to (dedupe key). Returns how many were queued. The events
+    package calls it through ``app.state.notify_summary`` (server.app binds ``settings``)."""
     sequence = await _session_sequence(session_id)
     regs = await Registration.select().where(
         (Registration.session == session_id) & Registration.anonymised_at.is_null() & _summary_audience(audience)
@@ -458,12 +458,6 @@ async def notify_summary(session_id: int, audience: str, *, settings: Settings) 
         ) is not None
     return queued
 
-
-async def on_summary_send_requested(
-    session_id: int, audience: str, queued: list[int], *, settings: Settings, **_: Any
-) -> None:
-    """Receiver of ``summary_send_requested`` (server.app connects it, ``settings`` bound)."""
-    queued.append(await notify_summary(session_id, audience, settings=settings))
 
 
 # --- Notices to staff (H4): opt-in per user (User.notify_staff), off by default. ----------------------------

@@ -261,10 +261,11 @@ async def add_to_session_page(session_id: int, context: dict[str, Any], **_: Any
         ]
 
 
-async def summary_speakers_labelled(session_id: int, speakers_out: list[dict[str, Any]], **_: Any) -> None:
-    """On ``summary_speakers_requested`` (server.app connects it): the speakers a summary lists, each as a reader
-    sees them: the name of those who consented to be recorded and quoted by name, the others as their category and
-    regional group (``label``, in the current language)."""
-    for item in await speakers.summary_speakers(session_id):
-        speakers_out.append({**item, "label": item["name"] or describe(item["stakeholder_category"],
-                                                                        item["regional_group"])})
+async def summary_speakers_labelled(session_id: int) -> list[dict[str, Any]]:
+    """The speakers a summary lists (the summary mail, and the events package's summary page through server.app),
+    each as a reader sees them: the name of those who consented to be recorded and quoted by name, the others as
+    their category and regional group (``label``, in the current language)."""
+    return [
+        {**item, "label": item["name"] or describe(item["stakeholder_category"], item["regional_group"])}
+        for item in await speakers.summary_speakers(session_id)
+    ]

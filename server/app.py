@@ -108,14 +108,14 @@ def connect_signal_receivers(settings: Settings) -> None:
         "session_rescheduled": [partial(registrations.notifications.on_session_rescheduled, settings=settings)],
         "session_cancelled": [partial(registrations.notifications.on_session_cancelled, settings=settings)],
         "session_capacity_changed": [partial(registrations.waitlist.promote_after_capacity_change, settings=settings)],
-        "summary_send_requested": [partial(registrations.notifications.on_summary_send_requested, settings=settings)],
+        # The pages of the events package that registrations adds to. They stay signals: the session page's
+        # context is also built by registrations' own form pages, away from any app state.
         "session_page_shown": [
             registrations.questions.add_to_session_page,
             registrations.inputs.add_to_session_page,
             registrations.speakers_pages.add_to_session_page,
         ],
         "summary_page_shown": [registrations.inputs.add_to_summary_page],
-        "summary_speakers_requested": [registrations.speakers_pages.summary_speakers_labelled],
     })
 
 
@@ -221,6 +221,9 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app.state.session_access_check = events.access.ensure_can_manage
     app.state.managed_session_ids = events.access.managed_session_ids
     app.state.mail_builders = MAIL_BUILDERS  # the staff outbox pages render messages as the worker does
+    # What the events package's summary pages ask of registrations: who gets a summary, which speakers it lists.
+    app.state.notify_summary = partial(registrations.notifications.notify_summary, settings=settings)
+    app.state.summary_speakers = registrations.speakers_pages.summary_speakers_labelled
     # Outermost, not per route: addresses that match no route also get a request id, headers and an access log.
     app.asgi_handler = RequestContextMiddleware()(app.asgi_handler)
     logging.getLogger("convene").setLevel(logging.INFO)

@@ -63,7 +63,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, purge_expired))
+    asyncio.run(_with_database(settings, lambda: purge_expired(settings)))
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:

@@ -18,7 +18,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="convene-test-"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
-os.environ["CONVENE_VAR_DIR"] = str(_TMP / "var")  # code that reads the environment (purge) stays out of the repo
+os.environ["CONVENE_VAR_DIR"] = str(_TMP / "var")  # Settings.from_env() (commands run by tests) stays out of the repo
 
 import argon2  # noqa: E402
 import email_validator  # noqa: E402

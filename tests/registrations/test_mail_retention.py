@@ -77,7 +77,7 @@ async def test_purge_forgets_old_mail_and_mail_of_expired_sessions(mail_settings
         Session.id == expired["id"]
     )
 
-    await purge_expired(now)
+    await purge_expired(mail_settings, now)
 
     assert [(r["to_address"], r["status"]) for r in await _outbox()] == [
         ("", "sent"), ("new@example.org", "sent"), ("", "sent"), ("waiting@example.org", "queued"),
@@ -109,8 +109,7 @@ async def test_forgotten_message_has_no_preview_and_no_retry(
     }
 
 
-async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail():
-    settings = Settings.from_env()
+async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail(settings: Settings):
     assert settings.smtp_url is None  # so mail is written under var/mail
     mail_dir = settings.mail_dir
     earlier = set(mail_dir.glob("*.eml"))
@@ -125,7 +124,7 @@ async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail():
     os.utime(old, (long_ago, long_ago))
 
     await erase(reg, settings=settings)
-    await purge_expired()
+    await purge_expired(settings)
 
     assert not copy.exists()
     assert not old.exists()
