@@ -79,7 +79,7 @@ _REGISTRANT_MESSAGES = [
     "session_rescheduled_waiting", "session_updated",
 ]
 #: The context builder of every mail template (``templates/emails/<name>.html``), by its exact name: a template
-#: missing here cannot be sent (tests/server/test_mail_builders.py walks the templates).
+#: missing here cannot be sent (tests/server/test_app_wiring.py walks the templates).
 MAIL_BUILDERS: MailBuilders = {
     **dict.fromkeys(_REGISTRANT_MESSAGES, registrations.mail_context.registrant_content),
     **dict.fromkeys(["speaker_accepted", "speaker_declined", "speaker_moved"],
