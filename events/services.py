@@ -45,7 +45,6 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, Forbidden, InvalidInput
 from server.i18n import gettext as _
 from server.i18n import ngettext
-from server.jobs import periodic
 from server.tables import User
 
 #: Fields a calendar invite shows: changing one raises the sequence and tells participants.
@@ -381,7 +380,6 @@ async def reschedule(user: StaffUser, session_id: int, data: Reschedule) -> Sess
     return await staff_view(session_id, await conflict_warnings(session_id))
 
 
-@periodic("complete_finished_sessions")
 async def complete_finished_sessions() -> int:
     """Mark published sessions whose end has passed as completed; returns how many."""
     async with write_transaction(_db()):

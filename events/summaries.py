@@ -1,13 +1,17 @@
 """Post-session summaries: organisers write them per language, preview them, and send them to attendees, all
 registrants or absentees; recipients can unsubscribe without an account (List-Unsubscribe, RFC 8058).
 
-Who receives a summary is the registrations package's business: sending announces ``summary_send_requested``
-and its receiver queues one message per person, in the same transaction.
+Who receives a summary, and which speakers it lists, are the registrations package's business: the composition
+root (server.app) hands its functions over as ``app.state.notify_summary`` (queues one message per person, in
+the sending's transaction) and ``app.state.summary_speakers``. The staff page still announces
+``summary_page_shown`` so that package can add what feeds the summary.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "NotifySummary",
+    "SummarySpeakers",
     "is_opted_out",
     "opt_out",
     "route_handlers",
@@ -19,6 +23,7 @@ __all__ = [
 ]
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -43,6 +48,13 @@ from server.mail.render import MailContent, RenderedMessage, render_content
 from server.schemas import PathId
 from server.settings import Settings
 from server.validation import is_web_link
+
+NotifySummary = Callable[[int, str], Awaitable[int]]
+"""Queue the summary of a session for an audience; returns how many messages were queued."""
+SummarySpeakers = Callable[[int], Awaitable[list[dict[str, Any]]]]
+"""The speakers a session's summary lists, as the current language's reader sees them: ``{"label",
+"consent_recorded", "topic", "quote", …}`` each, the label a name only for those who consented to be recorded and
+quoted by name."""
 
 _UNSUBSCRIBE_SALT = "convene-summary-unsubscribe"
 MAX_TEXT = 20_000
@@ -137,8 +149,9 @@ async def _refuse_unless_held(session_id: int) -> None:
         raise Conflict(message, [FieldError("status", message)])
 
 
-async def send_summary(user: StaffUser, session_id: int, audience: str) -> int:
-    """Queue the summary for ``audience``; each person gets a session's summary once. Returns how many."""
+async def send_summary(user: StaffUser, session_id: int, audience: str, *, notify: NotifySummary) -> int:
+    """Queue the summary for ``audience`` with ``notify``, in the transaction that records the sending; each
+    person gets a session's summary once. Returns how many."""
     await ensure_can_manage(user, session_id)
     if audience not in {a.value for a in SummarySending.Audience}:
         raise InvalidInput.field("audience", _("Choose attendees, all registrants or absentees."))
@@ -149,12 +162,9 @@ async def send_summary(user: StaffUser, session_id: int, audience: str) -> int:
         sending = (await SummarySending.insert(
             SummarySending(session=session_id, audience=audience, sent_by=user.id)
         ).returning(SummarySending.id))[0]["id"]
-        counter: list[int] = []
-        await signals.send(
-            "summary_send_requested", session_id=session_id, sending_id=sending, audience=audience, queued=counter
-        )
-        await SummarySending.update({SummarySending.recipients: sum(counter)}).where(SummarySending.id == sending)
-    return sum(counter)
+        queued = await notify(session_id, audience)
+        await SummarySending.update({SummarySending.recipients: queued}).where(SummarySending.id == sending)
+    return queued
 
 
 def email_hash(address: str) -> str:
@@ -199,17 +209,11 @@ def summary_values(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def summary_speakers(session_id: int) -> list[dict[str, Any]]:
-    """The speakers the summary lists, as the current language's reader sees them: the registrations package
-    answers ``summary_speakers_requested`` with ``{"label", "consent_recorded", "topic", "quote", …}`` each, the
-    label a name only for those who consented to be recorded and quoted by name."""
-    found: list[dict[str, Any]] = []
-    await signals.send("summary_speakers_requested", session_id=session_id, speakers_out=found)
-    return found
-
-
-async def preview(session_id: int, language: str, settings: Settings) -> RenderedMessage | None:
-    """The summary message as a participant reading ``language`` would get it (sample name and link)."""
+async def preview(
+    session_id: int, language: str, settings: Settings, speakers: list[dict[str, Any]]
+) -> RenderedMessage | None:
+    """The summary message as a participant reading ``language`` would get it (sample name and link), listing
+    ``speakers`` (as that reader sees them)."""
     session = await Session.select().where(Session.id == session_id).output(load_json=True).first()
     summary = await summary_for(session_id, language, session["floor_language"])
     if summary is None:
@@ -220,7 +224,7 @@ async def preview(session_id: int, language: str, settings: Settings) -> Rendere
             **summary_values(summary),
             "name": _("Participant"),
             "unsubscribe_url": f"{settings.public_url}/unsubscribe/preview",
-            "speakers": await summary_speakers(session_id),
+            "speakers": speakers,
         }
     return render_content("summary", MailContent(values=values), language=language, timezone=session["timezone"],
                           settings=settings)
@@ -253,12 +257,12 @@ class SummaryPages(Controller):
             SummarySending.id)
         title, _lang = pick_text(session["title"], session["floor_language"])
         with use_locale(language, session["timezone"]):  # the speakers as the chosen language's reader sees them
-            speakers = await summary_speakers(session_id)
+            speakers = await request.app.state.summary_speakers(session_id)
         page = {
             "speakers": speakers,
             "user": me, "session": session, "session_title": title, "language": language, "written": written,
             "values": values, "errors": {}, "sendings": sendings,
-            "preview": await preview(session_id, language, request.app.state.settings), **context,
+            "preview": await preview(session_id, language, request.app.state.settings, speakers), **context,
         }
         # The registrations package adds what feeds the summary (the written inputs marked for it).
         await signals.send("summary_page_shown", session_id=session_id, context=page)
@@ -287,7 +291,7 @@ class SummaryPages(Controller):
     async def send(self, request: Request, me: Me, session_id: PathId,
                    data: URLEncodedBody[SendForm]) -> Template:
         """Send the summary to the chosen audience."""
-        queued = await send_summary(me, session_id, data.audience)
+        queued = await send_summary(me, session_id, data.audience, notify=request.app.state.notify_summary)
         return await self._page(request, me, session_id, "en", sent=queued)
 
 

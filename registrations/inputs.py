@@ -12,7 +12,8 @@ committed, and the purge sweeps files no row names (left by a crash between the 
 from __future__ import annotations
 
 __all__ = [
-    "FILE_TYPES", "INPUT_KINDS", "FileTooLarge", "InputData", "change", "closes_at", "delete",
+    "FILE_TYPES", "INPUT_KINDS", "FileTooLarge", "InputData", "add_to_session_page", "add_to_summary_page",
+    "change", "closes_at", "delete",
     "download", "forget_inputs_of", "inputs_of_registration", "inputs_of_session", "published_inputs",
     "remove_files", "submit", "summary_inputs", "sweep_orphan_files", "taking_from", "too_large", "upload",
 ]
@@ -37,7 +38,6 @@ from events.validation import canonical_language, is_language_code
 from registrations.registering import check_text
 from registrations.schemas import InputChange, InputOut
 from registrations.tables import Registration, WrittenInput
-from server import signals
 from server.db import write_transaction
 from server.errors import Conflict, ConveneError, FieldError, InvalidInput, NotFound
 from server.i18n import format_datetime
@@ -393,16 +393,14 @@ def _sweep(directory: Path, known: set[str], cutoff: float) -> int:
     return removed
 
 
-# --- Pages of other packages ----------------------------------------------------------------------------------------
+# --- Pages of other packages (server.app connects these to the events package's signals) ---------------------------
 
-@signals.connect("session_page_shown")
-async def _published_on_session_page(session_id: int, context: dict[str, Any]) -> None:
-    """The public session page lists the published inputs, each downloadable."""
+async def add_to_session_page(session_id: int, context: dict[str, Any], **_: Any) -> None:
+    """On ``session_page_shown``: the public session page lists the published inputs, each downloadable."""
     context["written_inputs"] = await published_inputs(session_id)
 
 
-@signals.connect("summary_page_shown")
-async def _marked_on_summary_page(session_id: int, context: dict[str, Any]) -> None:
-    """The staff summary page shows the inputs marked for the summary."""
+async def add_to_summary_page(session_id: int, context: dict[str, Any], **_: Any) -> None:
+    """On ``summary_page_shown``: the staff summary page shows the inputs marked for the summary."""
     context["summary_inputs"] = await summary_inputs(session_id)
 

@@ -1,5 +1,6 @@
-"""What registrant messages show: the worker calls these builders (registered by template prefix) in the
-recipient's language and time zone, to load the session and registration and, for invites, the calendar.
+"""What registrant messages show: the worker calls these builders in the recipient's language and time zone,
+to load the session and registration and, for invites, the calendar. The composition root (server.app) names
+the templates each one serves.
 
 Deciding who gets which message is registrations/notifications.py; this only renders facts at sending time.
 The calendar SEQUENCE and METHOD come from the outbox row (fixed when the message was decided).
@@ -17,14 +18,15 @@ from typing import Any
 from babel.core import UnknownLocaleError
 
 from events.calendar import Invite, build_calendar, clean_text, session_mail_values
-from events.summaries import is_opted_out, summary_for, summary_speakers, summary_values, unsubscribe_token
+from events.summaries import is_opted_out, summary_for, summary_values, unsubscribe_token
 from events.tables import Session
 from registrations.links import manage_url
+from registrations.speakers_pages import summary_speakers_labelled
 from registrations.tables import Invitation, Need, Registration, Speaker
 from server.dates import readable_from_text
 from server.i18n import current_locale, format_datetime, format_time_range, language_name, pick_text
 from server.i18n import lazy_gettext as _l
-from server.mail.render import MailContent, MessageObsolete, register_context_builder
+from server.mail.render import MailContent, MessageObsolete
 from server.settings import Settings
 
 #: How the fields of ``session_updated`` read in a message.
@@ -100,12 +102,6 @@ def _refuse_outdated(template: str, session: dict[str, Any], registration: dict[
         raise MessageObsolete("the registration is no longer confirmed")
 
 
-@register_context_builder("registration_")
-@register_context_builder("registrants_message")
-@register_context_builder("session_")
-@register_context_builder("reminder")
-@register_context_builder("manage_link_resent")
-@register_context_builder("need_")
 async def registrant_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """Session and registration facts for a registrant message; the invite when the row carries a METHOD."""
     session = await _session(context["session_id"])
@@ -149,7 +145,6 @@ async def registrant_content(template: str, context: dict[str, Any], settings: S
     return MailContent(values=values, calendar=calendar, calendar_method=method if calendar else None)
 
 
-@register_context_builder("data_erased")
 async def erased_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """The registrant erased their data while holding a seat: the invite is withdrawn. The registration is
     gone, so the address comes from the row, which forgets it once delivered."""
@@ -169,7 +164,6 @@ _SPEAKER_STILL = {
 }
 
 
-@register_context_builder("speaker_")
 async def speaker_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """A decision on a request to speak: the session, and the place, minutes and expected time (in the
     recipient's zone) or the reason. A message a later decision superseded is not sent."""
@@ -186,7 +180,6 @@ async def speaker_content(template: str, context: dict[str, Any], settings: Sett
     return content
 
 
-@register_context_builder("invitation_sent")
 async def invitation_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """An invitation to register: the session, and where to register (no registration exists yet)."""
     session = await _session(context["session_id"])
@@ -197,7 +190,6 @@ async def invitation_content(template: str, context: dict[str, Any], settings: S
     return MailContent(values=values)
 
 
-@register_context_builder("summary")
 async def summary_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """The session's summary in the recipient's language (else the floor language), with List-Unsubscribe."""
     session = await _session(context["session_id"])
@@ -214,7 +206,7 @@ async def summary_content(template: str, context: dict[str, Any], settings: Sett
         **summary_values(summary),
         "name": clean_text(registration["name"]),
         "unsubscribe_url": unsubscribe_url,
-        "speakers": await summary_speakers(session["id"]),
+        "speakers": await summary_speakers_labelled(session["id"]),
     }
     # Only the web link (RFC 8058 one-click): nothing reads mail sent to MAIL_FROM, so a mailto would do nothing.
     headers = {
@@ -224,7 +216,6 @@ async def summary_content(template: str, context: dict[str, Any], settings: Sett
     return MailContent(values=values, headers=headers)
 
 
-@register_context_builder("staff_")
 async def staff_content(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
     """A notice to an organiser: the session, who registered, and where to act."""
     session = await _session(context["session_id"])

@@ -11,6 +11,7 @@ __all__ = [
 ]
 
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -295,21 +296,22 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
             await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
                         reason="erased")
         sequence = await notifications.invite_sequence(current)
-        files = await anonymise(current["id"])
+        files = await anonymise(current["id"], mail_dir=settings.mail_dir)
         # A calendar keeps an upcoming session only: a cancelled session's invite was withdrawn already.
         if had_invite and effective_status(await load_row(current["session"])) == Session.Status.published.value:
-            await notifications.notify_data_erased(current, sequence=sequence)
+            await notifications.notify_data_erased(current, settings=settings, sequence=sequence)
     inputs.remove_files(files, settings.upload_dir)
 
 
-async def anonymise(registration_id: int) -> list[str]:
-    """Remove personal data from one registration, its invitation, its delivered mail and its written inputs (in
-    the caller's transaction). The invitation stays, anonymised, so the counts of invitations used still add up.
-    Returns the names of the inputs' files, for the caller to remove once the transaction has committed."""
+async def anonymise(registration_id: int, *, mail_dir: Path) -> list[str]:
+    """Remove personal data from one registration, its invitation, its delivered mail (and its development copies
+    in ``mail_dir``) and its written inputs (in the caller's transaction). The invitation stays, anonymised, so the
+    counts of invitations used still add up. Returns the names of the inputs' files, for the caller to remove once
+    the transaction has committed."""
     current = await Registration.select(Registration.email, Registration.session).where(
         Registration.id == registration_id
     ).first()
-    await outbox.forget_mail_of(current["email"], registration_id)
+    await outbox.forget_mail_of(current["email"], registration_id, mail_dir=mail_dir)
     await Invitation.update({Invitation.email: f"erased-{registration_id}"}).where(
         (Invitation.session == current["session"]) & (Invitation.email == current["email"])
     )

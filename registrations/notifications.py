@@ -40,26 +40,27 @@ __all__ = [
     "notify_speaker_moved",
     "notify_staff_approval_needed",
     "notify_summary",
+    "on_session_cancelled",
+    "on_session_rescheduled",
+    "on_session_updated",
     "send_reminders",
 ]
 
-import os
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
+from events.services import INVITE_FIELDS
 from events.summaries import is_opted_out
 from events.tables import Session, SessionOrganiser
 from registrations.links import invitation_url, manage_url
 from registrations.tables import Registration, StatusChange
 from server.db import write_transaction
 from server.i18n import LANGUAGES
-from server.jobs import periodic
 from server.mail.outbox import enqueue
 from server.settings import Settings
-from server.signals import connect
 from server.tables import OutboxMessage, User
 
 
@@ -189,7 +190,7 @@ async def notify_registration_cancelled(reg: dict, *, settings: Settings, had_in
     )
 
 
-async def notify_data_erased(reg: dict, *, sequence: int) -> int | None:
+async def notify_data_erased(reg: dict, *, settings: Settings, sequence: int) -> int | None:
     """The registrant erased their data while holding a seat: the invite is withdrawn (METHOD CANCEL). Call it
     after the erasure: the row keeps the address only until the message is delivered or fails."""
     return await enqueue(
@@ -199,7 +200,7 @@ async def notify_data_erased(reg: dict, *, sequence: int) -> int | None:
         timezone=reg["timezone"],
         context={"session_id": reg["session"], "sequence": sequence, "method": "CANCEL",
                  "attendee_email": reg["email"], "forget_when_delivered": True},
-        mail_from=_mail_from(),
+        mail_from=settings.mail_from,
     )
 
 
@@ -275,17 +276,14 @@ async def notify_need_not_possible(need: dict, *, settings: Settings) -> int:
 
 
 # --- Session-wide messages (H4): receivers of the events package's signals, and reminders. ---------------
-# They run inside the transaction of the session change, so the messages commit with it. The manage link is
-# rebuilt by the worker from the registration (registrations/mail_context.py), as the signal carries no settings.
+# They run inside the transaction of the session change, so the messages commit with it. The composition root
+# (server.app) connects the receivers with its settings; the manage link is rebuilt by the worker from the
+# registration (registrations/mail_context.py).
 
 
 #: Reminders are looked for in sessions starting within this window: the longest offset a session may set
 #: (60 days, events.schemas) and a day to spare.
 REMINDER_HORIZON = timedelta(days=61)
-
-
-def _mail_from() -> str:
-    return os.environ.get("MAIL_FROM", "Convene <events@localhost>")
 
 
 async def _registrants(session_id: int, statuses: tuple[str, ...]) -> list[dict]:
@@ -297,7 +295,7 @@ async def _registrants(session_id: int, statuses: tuple[str, ...]) -> list[dict]
 
 
 async def _to_session_registrant(
-    template: str, reg: dict, sequence: int, *, dedupe_key: str | None = None, **extra: Any
+    template: str, reg: dict, sequence: int, *, settings: Settings, dedupe_key: str | None = None, **extra: Any
 ) -> int | None:
     return await enqueue(
         template=template,
@@ -305,12 +303,14 @@ async def _to_session_registrant(
         language=reg["preferred_language"],
         timezone=reg["timezone"],
         context={"registration_id": reg["id"], "session_id": reg["session"], "sequence": sequence, **extra},
-        mail_from=_mail_from(),
+        mail_from=settings.mail_from,
         dedupe_key=dedupe_key,
     )
 
 
-async def notify_session_rescheduled(session_id: int, previous_starts_at: datetime, previous_ends_at: datetime) -> int:
+async def notify_session_rescheduled(
+    session_id: int, previous_starts_at: datetime, previous_ends_at: datetime, *, settings: Settings
+) -> int:
     """New time: every confirmed registrant gets the updated invite (REQUEST), saying what it was; those still
     waiting (waitlisted, pending) hold no calendar entry, so they are told in a mail without an invite."""
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
@@ -319,27 +319,33 @@ async def notify_session_rescheduled(session_id: int, previous_starts_at: dateti
     previous = {"previous_starts_at": previous_starts_at.isoformat(), "previous_ends_at": previous_ends_at.isoformat()}
     for reg in regs:
         await _to_session_registrant(
-            "session_rescheduled", reg, sequences[reg["id"]], method="REQUEST", changes=["starts_at", "ends_at"],
-            **previous,
+            "session_rescheduled", reg, sequences[reg["id"]], settings=settings, method="REQUEST",
+            changes=["starts_at", "ends_at"], **previous,
         )
     for reg in waiting:
-        await _to_session_registrant("session_rescheduled_waiting", reg, sequences[reg["id"]], **previous)
+        await _to_session_registrant(
+            "session_rescheduled_waiting", reg, sequences[reg["id"]], settings=settings, **previous
+        )
     return len(regs) + len(waiting)
 
 
-async def notify_session_updated(session_id: int, changes: list[str]) -> int:
+async def notify_session_updated(session_id: int, changes: list[str], *, settings: Settings) -> int:
     """A change the invite shows (title, time, join details, venue, description): the updated invite."""
-    shown = [name for name in changes if name in INVITE_SHOWS]
+    shown = [name for name in changes if name in INVITE_FIELDS]
     if not shown:
         return 0
     regs = await _registrants(session_id, (Registration.Status.confirmed,))
     sequences = await _personal_sequences(session_id)
     for reg in regs:
-        await _to_session_registrant("session_updated", reg, sequences[reg["id"]], method="REQUEST", changes=shown)
+        await _to_session_registrant(
+            "session_updated", reg, sequences[reg["id"]], settings=settings, method="REQUEST", changes=shown
+        )
     return len(regs)
 
 
-async def notify_session_cancelled(session_id: int, reason: dict[str, str] | None = None) -> int:
+async def notify_session_cancelled(
+    session_id: int, reason: dict[str, str] | None = None, *, settings: Settings
+) -> int:
     """The session is cancelled: confirmed registrants get the cancelling invite (CANCEL) and nothing else;
     those waiting (waitlisted, pending) are told, without an invite, as they hold none. Every message carries
     the ``reason`` (texts by language; the worker picks the reader's)."""
@@ -349,32 +355,32 @@ async def notify_session_cancelled(session_id: int, reason: dict[str, str] | Non
     sequences = await _personal_sequences(session_id)
     for reg in confirmed:
         await _to_session_registrant(
-            "session_cancelled", reg, sequences[reg["id"]], method="CANCEL", had_invite=True, **extra
+            "session_cancelled", reg, sequences[reg["id"]], settings=settings, method="CANCEL", had_invite=True,
+            **extra,
         )
     for reg in waiting:
-        await _to_session_registrant("session_cancelled", reg, sequences[reg["id"]], had_invite=False, **extra)
+        await _to_session_registrant(
+            "session_cancelled", reg, sequences[reg["id"]], settings=settings, had_invite=False, **extra
+        )
     return len(confirmed) + len(waiting)
 
 
-#: Fields of ``session_updated`` that a calendar invite shows; other changes send nothing.
-INVITE_SHOWS = frozenset({"starts_at", "ends_at", "title", "description", "join", "venue"})
+# Receivers of the events package's signals (server.app connects them, ``settings`` bound).
 
-
-@connect("session_rescheduled")
-async def _on_session_rescheduled(
-    session_id: int, previous_starts_at: datetime, previous_ends_at: datetime, **_: Any
+async def on_session_rescheduled(
+    session_id: int, previous_starts_at: datetime, previous_ends_at: datetime, *, settings: Settings, **_: Any
 ) -> None:
-    await notify_session_rescheduled(session_id, previous_starts_at, previous_ends_at)
+    await notify_session_rescheduled(session_id, previous_starts_at, previous_ends_at, settings=settings)
 
 
-@connect("session_updated")
-async def _on_session_updated(session_id: int, changes: list[str], **_: Any) -> None:
-    await notify_session_updated(session_id, changes)
+async def on_session_updated(session_id: int, changes: list[str], *, settings: Settings, **_: Any) -> None:
+    await notify_session_updated(session_id, changes, settings=settings)
 
 
-@connect("session_cancelled")
-async def _on_session_cancelled(session_id: int, reason: dict[str, str] | None = None, **_: Any) -> None:
-    await notify_session_cancelled(session_id, reason)
+async def on_session_cancelled(
+    session_id: int, reason: dict[str, str] | None = None, *, settings: Settings, **_: Any
+) -> None:
+    await notify_session_cancelled(session_id, reason, settings=settings)
 
 
 def current_reminder(starts_at: datetime, offsets: list[int], now: datetime) -> int | None:
@@ -386,16 +392,18 @@ def current_reminder(starts_at: datetime, offsets: list[int], now: datetime) -> 
     return min(passed) if passed else None
 
 
-async def notify_reminder(reg: dict, offset: int, sequence: int, starts_at: datetime) -> int | None:
+async def notify_reminder(
+    reg: dict, offset: int, sequence: int, starts_at: datetime, *, settings: Settings
+) -> int | None:
     """A reminder before the session, once per person, offset and start time (dedupe key: a rescheduled
     session reminds again), with the join details."""
     key = f"reminder:{reg['session']}:{starts_at.astimezone(UTC):%Y%m%dT%H%M}:{offset}:{reg['id']}"
-    return await _to_session_registrant("reminder", reg, sequence, offset=offset, dedupe_key=key)
+    return await _to_session_registrant("reminder", reg, sequence, settings=settings, offset=offset, dedupe_key=key)
 
 
-@periodic("send_reminders")
-async def send_reminders(now: datetime | None = None) -> int:
-    """Queue the reminders due now for confirmed registrants (never cancelled, waitlisted or pending)."""
+async def send_reminders(settings: Settings, now: datetime | None = None) -> int:
+    """The periodic job: queue the reminders due now for confirmed registrants (never cancelled, waitlisted or
+    pending)."""
     now = now or datetime.now(UTC)
     sessions = await Session.select(
         Session.id, Session.starts_at, Session.reminder_offsets, Session.sequence
@@ -410,7 +418,9 @@ async def send_reminders(now: datetime | None = None) -> int:
             continue
         async with write_transaction(Session._meta.db):
             for reg in await _registrants(session["id"], (Registration.Status.confirmed,)):
-                queued += await notify_reminder(reg, offset, session["sequence"], session["starts_at"]) is not None
+                queued += await notify_reminder(
+                    reg, offset, session["sequence"], session["starts_at"], settings=settings
+                ) is not None
     return queued
 
 
@@ -430,9 +440,10 @@ def _summary_audience(audience: str):
     return Registration.status.is_in([Registration.Status.confirmed, Registration.Status.waitlisted])
 
 
-async def notify_summary(session_id: int, audience: str) -> int:
+async def notify_summary(session_id: int, audience: str, *, settings: Settings) -> int:
     """The summary to everyone in ``audience`` who has not unsubscribed; each person gets a session's
-    summary once, whatever the audiences it is sent to (dedupe key). Returns how many were queued."""
+    summary once, whatever the audiences it is sent to (dedupe key). Returns how many were queued. The events
+    package calls it through ``app.state.notify_summary`` (server.app binds ``settings``)."""
     sequence = await _session_sequence(session_id)
     regs = await Registration.select().where(
         (Registration.session == session_id) & Registration.anonymised_at.is_null() & _summary_audience(audience)
@@ -442,13 +453,11 @@ async def notify_summary(session_id: int, audience: str) -> int:
         if await is_opted_out(reg["email"]):
             continue
         dedupe_key = f"summary:{session_id}:{reg['id']}"
-        queued += await _to_session_registrant("summary", reg, sequence, dedupe_key=dedupe_key) is not None
+        queued += await _to_session_registrant(
+            "summary", reg, sequence, settings=settings, dedupe_key=dedupe_key
+        ) is not None
     return queued
 
-
-@connect("summary_send_requested")
-async def _on_summary_send_requested(session_id: int, audience: str, queued: list[int], **_: Any) -> None:
-    queued.append(await notify_summary(session_id, audience))
 
 
 # --- Notices to staff (H4): opt-in per user (User.notify_staff), off by default. ----------------------------

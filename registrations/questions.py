@@ -9,7 +9,8 @@ checked here against the questions asked (required ones, choices by code, kinds)
 from __future__ import annotations
 
 __all__ = [
-    "MAX_LABEL", "MAX_LONG", "MAX_SHORT", "answer_text", "answers_of", "check_answers", "english_or_floor",
+    "MAX_LABEL", "MAX_LONG", "MAX_SHORT", "add_to_session_page", "answer_text", "answers_of", "check_answers",
+    "english_or_floor",
     "export_questions", "floor_language", "form_answers", "form_questions", "forget_answers", "question_out",
     "replace_questions", "save_answers", "session_questions", "staff_questions", "worded_answers",
 ]
@@ -25,7 +26,6 @@ from events.tables import Session
 from events.validation import canonical_texts, multilingual_errors
 from registrations.schemas import QuestionChoice, QuestionIn, QuestionOut
 from registrations.tables import Answer, Question
-from server import signals
 from server.db import write_transaction
 from server.errors import FieldError, InvalidInput
 from server.i18n import gettext as _
@@ -320,9 +320,8 @@ async def staff_questions(session_id: int) -> list[dict[str, Any]]:
     return shown
 
 
-# --- Pages of other packages ----------------------------------------------------------------------------------------
+# --- Pages of other packages (server.app connects these to the events package's signals) ---------------------------
 
-@signals.connect("session_page_shown")
-async def _questions_on_session_page(session_id: int, context: dict[str, Any]) -> None:
-    """The registration form on the session page asks the session's extra questions."""
+async def add_to_session_page(session_id: int, context: dict[str, Any], **_: Any) -> None:
+    """On ``session_page_shown``: the registration form on the session page asks the session's extra questions."""
     context["questions"] = await form_questions(session_id)

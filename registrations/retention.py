@@ -15,7 +15,7 @@ from registrations.manage import anonymise
 from registrations.tables import Invitation, Registration
 from server.db import write_transaction
 from server.mail import outbox
-from server.settings import uploads_dir_from_env
+from server.settings import Settings
 
 
 async def _expired_session_ids(now: datetime) -> list[int]:
@@ -23,26 +23,26 @@ async def _expired_session_ids(now: datetime) -> list[int]:
     return [r["id"] for r in rows if r["ends_at"] + timedelta(days=r["retention_days"]) < now]
 
 
-async def purge_expired(now: datetime | None = None) -> int:
+async def purge_expired(settings: Settings, now: datetime | None = None) -> int:
     """Anonymise every registration whose session's retention has run out (their written inputs' files go once
     that has committed), sweep files no written input names, and forget old delivered mail; prints the counts of
-    registrations and messages and returns the first."""
+    registrations and messages and returns the first. The files are those under ``settings``' directories."""
     now = now or datetime.now(UTC)
     session_ids = await _expired_session_ids(now)
     count = 0
     files: list[str] = []
     async with write_transaction(Registration._meta.db):
-        forgotten = await outbox.forget_delivered(now, set(session_ids))
+        forgotten = await outbox.forget_delivered(now, set(session_ids), mail_dir=settings.mail_dir)
     if session_ids:
         async with write_transaction(Registration._meta.db):
             rows = await Registration.select(Registration.id).where(
                 Registration.session.is_in(session_ids) & Registration.anonymised_at.is_null()
             )
             for row in rows:
-                files += await anonymise(row["id"])
+                files += await anonymise(row["id"], mail_dir=settings.mail_dir)
             await Invitation.delete().where(Invitation.session.is_in(session_ids))
             count = len(rows)
-    inputs.remove_files(files, uploads_dir_from_env())
-    await inputs.sweep_orphan_files(uploads_dir_from_env())
+    inputs.remove_files(files, settings.upload_dir)
+    await inputs.sweep_orphan_files(settings.upload_dir)
     print(f"purged: {count} registrations anonymised, {forgotten} sent messages forgotten")
     return count

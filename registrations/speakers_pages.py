@@ -4,7 +4,10 @@ events package may not import this one)."""
 
 from __future__ import annotations
 
-__all__ = ["ManageSpeakingPages", "StaffSpeakerPages", "balance", "manage_speaking_context"]
+__all__ = [
+    "ManageSpeakingPages", "StaffSpeakerPages", "add_to_session_page", "balance", "manage_speaking_context",
+    "summary_speakers_labelled",
+]
 
 from collections import Counter
 from datetime import datetime
@@ -26,7 +29,6 @@ from server.auth import require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import format_datetime, language_name, pick_text
 from server.i18n import gettext as _
-from server.signals import connect
 
 _REQUEST_FIELDS = ("topic", "summary", "language", "on_behalf_of", "needs")
 
@@ -248,10 +250,9 @@ class StaffSpeakerPages(Controller):
 
 # --- What the events package shows: the published list, the speakers of a summary --------------------------
 
-@connect("session_page_shown")
-async def _published_list(session_id: int, context: dict[str, Any], **_: Any) -> None:
-    """The session page shows the published list: names of those who consented to be listed, the others as
-    their category and regional group."""
+async def add_to_session_page(session_id: int, context: dict[str, Any], **_: Any) -> None:
+    """On ``session_page_shown`` (server.app connects it): the session page shows the published list: names of
+    those who consented to be listed, the others as their category and regional group."""
     listed = await speakers.public_list(session_id)
     if listed is not None:
         context["extras"]["speakers"] = [
@@ -260,10 +261,11 @@ async def _published_list(session_id: int, context: dict[str, Any], **_: Any) ->
         ]
 
 
-@connect("summary_speakers_requested")
-async def _summary_speakers(session_id: int, speakers_out: list[dict[str, Any]], **_: Any) -> None:
-    """The speakers a summary lists, each as a reader sees them: the name of those who consented to be recorded
-    and quoted by name, the others as their category and regional group (``label``, in the current language)."""
-    for item in await speakers.summary_speakers(session_id):
-        speakers_out.append({**item, "label": item["name"] or describe(item["stakeholder_category"],
-                                                                        item["regional_group"])})
+async def summary_speakers_labelled(session_id: int) -> list[dict[str, Any]]:
+    """The speakers a summary lists (the summary mail, and the events package's summary page through server.app),
+    each as a reader sees them: the name of those who consented to be recorded and quoted by name, the others as
+    their category and regional group (``label``, in the current language)."""
+    return [
+        {**item, "label": item["name"] or describe(item["stakeholder_category"], item["regional_group"])}
+        for item in await speakers.summary_speakers(session_id)
+    ]

@@ -25,9 +25,7 @@ from datetime import UTC, datetime, timedelta
 from events.tables import Session
 from registrations import notifications
 from registrations.tables import Registration, StatusChange
-from server import signals
 from server.db import write_transaction
-from server.jobs import periodic
 from server.settings import Settings
 
 # Each participation mode has its own pool of seats on the session row.
@@ -176,21 +174,18 @@ async def fill_freed_seats(session_id: int, mode: str, *, settings: Settings) ->
         promoted.append(first["id"])
 
 
-@signals.connect("session_capacity_changed")
-async def promote_after_capacity_change(session_id: int, settings: Settings | None = None, **_: object) -> None:
-    """Capacity raised: fill the new seats from the waitlist, in the sender's transaction."""
-    settings = settings or Settings.from_env()
+async def promote_after_capacity_change(session_id: int, *, settings: Settings, **_: object) -> None:
+    """Receiver of ``session_capacity_changed`` (server.app connects it, ``settings`` bound): fill the new seats
+    from the waitlist, in the sender's transaction."""
     for mode in _POOLS:
         await fill_freed_seats(session_id, mode, settings=settings)
 
 
-@periodic("fill_waitlists")
-async def fill_waitlists() -> None:
-    """Safety net, about once a minute: seats free while people wait (capacity raised outside the API)."""
+async def fill_waitlists(settings: Settings) -> None:
+    """The periodic job, a safety net: seats free while people wait (capacity raised outside the API)."""
     waiting = await Registration.select(Registration.session, Registration.participation_mode).where(
         Registration.status == Registration.Status.waitlisted
     ).distinct()
-    settings = Settings.from_env()
     for row in waiting:
         async with write_transaction(Registration._meta.db):
             await fill_freed_seats(row["session"], row["participation_mode"], settings=settings)

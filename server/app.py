@@ -1,17 +1,21 @@
 """The Litestar app factory, and with server.cli the composition root: the one place in server/ that imports the
 domains (plain imports, so a rename fails at once and linters see every edge) and hands infrastructure what it
-needs: route handlers, template globals, the session access check and the session ids an organiser may see.
-Importing the domain modules here also registers their mail context builders, signal receivers and periodic jobs.
+needs: route handlers, template globals, the session access check, the session ids an organiser may see, the
+mail context builders (by template name), the periodic jobs and the signal receivers, given the settings.
+Importing a domain module registers nothing by itself.
 """
 
 from __future__ import annotations
 
-__all__ = ["ROUTE_HANDLERS", "create_app", "jinja_environment"]
+__all__ = [
+    "JOBS", "MAIL_BUILDERS", "ROUTE_HANDLERS", "connect_signal_receivers", "create_app", "jinja_environment",
+]
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment
@@ -28,20 +32,29 @@ from litestar.template import TemplateConfig
 import events.access
 import events.calendar
 import events.controllers
+import events.services
 import events.summaries
 import registrations.controllers
+import registrations.inputs
 import registrations.labels
-import registrations.mail_context  # registers the mail context builders
-import registrations.notifications  # registers reminders and the signal receivers that queue mail
+import registrations.mail_context
+import registrations.notifications
+import registrations.questions
 import registrations.reporting_controllers
-import registrations.waitlist  # registers the waitlist's job and signal receiver
+import registrations.speakers_pages
+import registrations.waitlist
 import server.accounts
+import server.auth
 import server.controllers
 import server.mail.pages
+import server.password_reset
 import server.privacy
+from server import signals
 from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
+from server.jobs import Jobs, without_settings
+from server.mail.render import MailBuilders, from_row_only
 from server.mail.worker import run_worker
 from server.openapi import document_routes
 from server.settings import Settings
@@ -59,6 +72,53 @@ ROUTE_HANDLERS: list = [
     *registrations.controllers.route_handlers,
     *registrations.reporting_controllers.route_handlers,
 ]
+_REGISTRANT_MESSAGES = [
+    "manage_link_resent", "need_arranged", "need_not_possible", "registrants_message", "registration_approved",
+    "registration_cancelled", "registration_confirmed", "registration_declined", "registration_pending",
+    "registration_promoted", "registration_waitlisted", "reminder", "session_cancelled", "session_rescheduled",
+    "session_rescheduled_waiting", "session_updated",
+]
+#: The context builder of every mail template (``templates/emails/<name>.html``), by its exact name: a template
+#: missing here cannot be sent (tests/server/test_app_wiring.py walks the templates).
+MAIL_BUILDERS: MailBuilders = {
+    **dict.fromkeys(_REGISTRANT_MESSAGES, registrations.mail_context.registrant_content),
+    **dict.fromkeys(["speaker_accepted", "speaker_declined", "speaker_moved"],
+                    registrations.mail_context.speaker_content),
+    "data_erased": registrations.mail_context.erased_content,
+    "invitation_sent": registrations.mail_context.invitation_content,
+    "summary": registrations.mail_context.summary_content,
+    "staff_approval_needed": registrations.mail_context.staff_content,
+    "password_reset": from_row_only,  # the link and the name travel in the outbox row
+}
+#: What the worker runs about once a minute, by name; each gets the worker's settings.
+JOBS: Jobs = {
+    "send_reminders": registrations.notifications.send_reminders,
+    "fill_waitlists": registrations.waitlist.fill_waitlists,
+    "complete_finished_sessions": without_settings(events.services.complete_finished_sessions),
+    "forget_old_login_attempts": without_settings(server.auth.forget_old_login_attempts),
+    "forget_old_password_resets": without_settings(server.password_reset.forget_old_resets),
+}
+
+
+def connect_signal_receivers(settings: Settings) -> None:
+    """Connect the domains' receivers to the signals, those that write mail with ``settings`` (replacing any
+    connected before: the app, the commands and tests build this again with their own settings)."""
+    signals.connect({
+        "session_updated": [partial(registrations.notifications.on_session_updated, settings=settings)],
+        "session_rescheduled": [partial(registrations.notifications.on_session_rescheduled, settings=settings)],
+        "session_cancelled": [partial(registrations.notifications.on_session_cancelled, settings=settings)],
+        "session_capacity_changed": [partial(registrations.waitlist.promote_after_capacity_change, settings=settings)],
+        # The pages of the events package that registrations adds to. They stay signals: the session page's
+        # context is also built by registrations' own form pages, away from any app state.
+        "session_page_shown": [
+            registrations.questions.add_to_session_page,
+            registrations.inputs.add_to_session_page,
+            registrations.speakers_pages.add_to_session_page,
+        ],
+        "summary_page_shown": [registrations.inputs.add_to_summary_page],
+    })
+
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Paths whose unsafe requests need no CSRF token, as anchored patterns.
 CSRF_EXEMPT_PATTERNS = [r"\A/api/v1/", r"\A/health\Z", r"\A/schema/", r"\A/unsubscribe/"]
@@ -100,6 +160,7 @@ async def _start_pool(request: Request) -> None:
 def create_app(settings: Settings | None = None, *, with_worker: bool = False) -> Litestar:
     """The Convene app; ``with_worker`` also runs the mail outbox worker inside the server process."""
     settings = settings or Settings.from_env()
+    connect_signal_receivers(settings)
     engine = engine_from_url(settings.database_url)
     bind_engine(engine)
     pool = ConnectionPool(engine)
@@ -109,7 +170,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
         await pool.start()  # a database down at startup is logged, not fatal: /health says so meanwhile
         worker = None
         if with_worker:
-            worker = asyncio.create_task(run_worker(settings))
+            worker = asyncio.create_task(run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS))
         try:
             yield
         finally:
@@ -159,6 +220,10 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     # What server/ needs to know of sessions, asked of events (server.auth's guard, the staff outbox pages).
     app.state.session_access_check = events.access.ensure_can_manage
     app.state.managed_session_ids = events.access.managed_session_ids
+    app.state.mail_builders = MAIL_BUILDERS  # the staff outbox pages render messages as the worker does
+    # What the events package's summary pages ask of registrations: who gets a summary, which speakers it lists.
+    app.state.notify_summary = partial(registrations.notifications.notify_summary, settings=settings)
+    app.state.summary_speakers = registrations.speakers_pages.summary_speakers_labelled
     # Outermost, not per route: addresses that match no route also get a request id, headers and an access log.
     app.asgi_handler = RequestContextMiddleware()(app.asgi_handler)
     logging.getLogger("convene").setLevel(logging.INFO)

@@ -48,7 +48,6 @@ from litestar.handlers import BaseRouteHandler
 from server.errors import ConveneError, InvalidInput
 from server.i18n import gettext
 from server.i18n import gettext as _
-from server.jobs import periodic
 from server.settings import Settings
 from server.tables import ApiToken, LoginAttempt, User
 from server.web import SESSION_COOKIE
@@ -284,7 +283,6 @@ async def _ensure_not_throttled(email_hash: str, address: str) -> None:
         )
 
 
-@periodic("forget_old_login_attempts")
 async def forget_old_login_attempts() -> None:
     """Failed logins older than the pair window no longer count; the worker deletes them so the table stays small."""
     await LoginAttempt.delete().where(LoginAttempt.created_at < datetime.now(UTC) - PAIR_WINDOW)

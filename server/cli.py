@@ -1,7 +1,7 @@
 """The ``convene`` command: serve, worker, migrate, user create, demo, purge.
 
-With server.app it is the composition root: it imports the domains' commands with plain imports (server.app's
-imports register the domains' mail context builders and jobs before a worker starts).
+With server.app it is the composition root: it imports the domains' commands with plain imports, and hands the
+worker the mail context builders and jobs that server.app names.
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import server.app  # noqa: F401 (the domains' mail context builders and jobs, for cmd_worker)
 from events.demo import load_demo
 from registrations.retention import purge_expired
+from server.app import JOBS, MAIL_BUILDERS, connect_signal_receivers
 from server.errors import ConveneError
 from server.mail.worker import run_worker
 from server.settings import ConfigError, Settings
 
 
 async def _with_database(settings: Settings, action: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-    """Run ``action`` with every table bound to the configured engine."""
+    """Run ``action`` with every table bound to the configured engine, and the signal receivers connected with
+    ``settings``."""
     from server.db import bind_engine, close_engine, engine_from_url, start_engine
 
+    connect_signal_receivers(settings)
     engine = engine_from_url(settings.database_url)
     bind_engine(engine)
     await start_engine(engine)
@@ -61,11 +63,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, purge_expired))
+    asyncio.run(_with_database(settings, lambda: purge_expired(settings)))
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, lambda: run_worker(settings)))
+    asyncio.run(_with_database(settings, lambda: run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS)))
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:

@@ -1,29 +1,40 @@
 """Periodic jobs (reminders, completing finished sessions) that the worker runs about once a minute.
 
-Domain packages register their jobs here; the worker (server.mail.worker) runs them, so ``convene worker``
-and ``convene serve --with-worker`` run them too.
+The composition root (server.app) names the jobs and hands them to the worker (server.mail.worker), so
+``convene worker`` and ``convene serve --with-worker`` run them; each job gets the worker's settings.
 """
 
 from __future__ import annotations
 
-__all__ = ["periodic", "registered_jobs"]
+__all__ = ["Job", "Jobs", "run_jobs", "without_settings"]
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-Job = Callable[[], Awaitable[Any]]
-_jobs: dict[str, Job] = {}
+from server.settings import Settings
+
+logger = logging.getLogger("convene.jobs")
+
+Job = Callable[[Settings], Awaitable[Any]]
+Jobs = Mapping[str, Job]
+"""Every job by the name its failures are logged under."""
 
 
-def periodic(name: str) -> Callable[[Job], Job]:
-    """Decorator: run the coroutine function periodically under ``name``."""
+def without_settings(job: Callable[[], Awaitable[Any]]) -> Job:
+    """``job``, which needs no settings, as the worker calls it."""
 
-    def register(job: Job) -> Job:
-        _jobs[name] = job
-        return job
+    async def run(settings: Settings) -> Any:
+        return await job()
 
-    return register
+    run.__name__ = run.__qualname__ = getattr(job, "__name__", "job")
+    return run
 
 
-def registered_jobs() -> dict[str, Job]:
-    return dict(_jobs)
+async def run_jobs(jobs: Jobs, settings: Settings) -> None:
+    """Run every job once with ``settings``; one failing job does not stop the others."""
+    for name, job in jobs.items():
+        try:
+            await job(settings)
+        except Exception:  # logged, retried on the next round
+            logger.exception("periodic job %s failed", name)

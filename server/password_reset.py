@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from server.db import write_transaction
 from server.errors import ConveneError
 from server.i18n import gettext as _
-from server.jobs import periodic
 from server.mail.outbox import enqueue
 from server.settings import Settings
 from server.staff import check_new_password, revoke_all_tokens, set_password
@@ -122,7 +121,6 @@ async def reset_password_with(token: str, new_password: str) -> int:
     return user_id
 
 
-@periodic("forget_old_password_resets")
 async def forget_old_resets() -> None:
     """Requests older than a day count for no limit and their links are dead: the worker deletes them."""
     await PasswordReset.delete().where(PasswordReset.created_at < _now() - timedelta(days=1))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["MAX_UPLOAD_BYTES", "ROOT", "ConfigError", "Settings", "parse_database_url", "uploads_dir_from_env"]
+__all__ = ["MAX_UPLOAD_BYTES", "ROOT", "ConfigError", "Settings", "parse_database_url"]
 
 import ipaddress
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -92,16 +93,14 @@ def _development_secret(var_dir: Path) -> str:
     return secret
 
 
-def var_dir_from_env(environ: dict[str, str] | None = None) -> Path:
-    """``CONVENE_VAR_DIR``, else ``var/`` in the checkout (code without settings at hand reads it here)."""
-    return Path((os.environ if environ is None else environ).get("CONVENE_VAR_DIR", str(ROOT / "var")))
+def _var_dir(env: Mapping[str, str]) -> Path:
+    """``CONVENE_VAR_DIR``, else ``var/`` in the checkout."""
+    return Path(env.get("CONVENE_VAR_DIR", str(ROOT / "var")))
 
 
-def uploads_dir_from_env(environ: dict[str, str] | None = None) -> Path:
-    """``CONVENE_UPLOADS_DIR``, else ``uploads/`` under the var dir (the purge, which builds no settings, reads
-    it here too)."""
-    env = os.environ if environ is None else environ
-    return Path(env["CONVENE_UPLOADS_DIR"]) if env.get("CONVENE_UPLOADS_DIR") else var_dir_from_env(env) / "uploads"
+def _uploads_dir(env: Mapping[str, str]) -> Path:
+    """``CONVENE_UPLOADS_DIR``, else ``uploads/`` under the var dir."""
+    return Path(env["CONVENE_UPLOADS_DIR"]) if env.get("CONVENE_UPLOADS_DIR") else _var_dir(env) / "uploads"
 
 
 def _megabytes(name: str, value: str) -> int:
@@ -211,7 +210,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
-        var_dir = var_dir_from_env(env)
+        var_dir = _var_dir(env)
         environment = env.get("CONVENE_ENV", "development")
         secret = env.get("SECRET_KEY", "")
         if not secret and environment == "development":
@@ -227,7 +226,7 @@ class Settings:
             rate_limit=_flag("RATE_LIMIT", env.get("RATE_LIMIT", "on")),
             trusted_proxies=proxies,
             var_dir=var_dir,
-            uploads_dir=uploads_dir_from_env(env),
+            uploads_dir=_uploads_dir(env),
             upload_max_bytes=_megabytes("CONVENE_UPLOAD_MAX_MB", env.get("CONVENE_UPLOAD_MAX_MB", "10")),
             secretariat_name=env.get("SECRETARIAT_NAME", "").strip(),
             secretariat_contact=env.get("SECRETARIAT_CONTACT", "").strip(),

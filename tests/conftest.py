@@ -18,7 +18,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="convene-test-"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
-os.environ["CONVENE_VAR_DIR"] = str(_TMP / "var")  # code that reads the environment (purge) stays out of the repo
+os.environ["CONVENE_VAR_DIR"] = str(_TMP / "var")  # Settings.from_env() (commands run by tests) stays out of the repo
 
 import argon2  # noqa: E402
 import email_validator  # noqa: E402
@@ -26,7 +26,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
-from server.app import create_app  # noqa: E402
+from server.app import connect_signal_receivers, create_app  # noqa: E402
 from server.auth import create_api_token, create_user, use_password_parameters  # noqa: E402
 from server.db import all_tables, bind_engine, engine_from_url, run_migrations  # noqa: E402
 from server.settings import Settings, parse_database_url  # noqa: E402
@@ -93,6 +93,13 @@ def settings(tmp_path: Path) -> Settings:
         mail_from="Convene Secretariat <events@convene.test>",
         rate_limit=True,
     )
+
+
+@pytest.fixture(autouse=True)
+def signal_receivers(settings: Settings) -> None:
+    """The domains' signal receivers, connected with this test's settings as the composition root connects them
+    (a test that builds an app connects them again with that app's settings)."""
+    connect_signal_receivers(settings)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import json
 import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -29,7 +30,6 @@ from piccolo.columns.combination import WhereRaw
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.mail.transport import discard_copies_older_than, discard_written_copies
-from server.settings import var_dir_from_env
 from server.tables import OutboxMessage
 
 
@@ -102,10 +102,10 @@ def forgotten_fields(row: dict[str, Any]) -> dict[Any, Any]:
     }
 
 
-async def _forget(rows: list[dict[str, Any]]) -> None:
-    """Forget each row, its error too (a refusal often quotes the address); a copy written to ``var/mail`` in
-    development goes."""
-    discard_written_copies(var_dir_from_env() / "mail", [row["message_id"] for row in rows])
+async def _forget(rows: list[dict[str, Any]], mail_dir: Path) -> None:
+    """Forget each row, its error too (a refusal often quotes the address); a copy written to ``mail_dir``
+    (``Settings.mail_dir``) in development goes."""
+    discard_written_copies(mail_dir, [row["message_id"] for row in rows])
     for row in rows:
         await OutboxMessage.update({**forgotten_fields(row), OutboxMessage.last_error: ""}).where(
             OutboxMessage.id == row["id"]
@@ -121,19 +121,19 @@ async def _rows(where: Any) -> list[dict[str, Any]]:
     return [_loaded(row) for row in rows]
 
 
-async def forget_mail_of(to_address: str, registration_id: int) -> None:
+async def forget_mail_of(to_address: str, registration_id: int, *, mail_dir: Path) -> None:
     """A registrant's data is erased: their mail not yet sent is dropped, their sent and failed mail loses
-    address and facts."""
+    address and facts (and its development copy in ``mail_dir``)."""
     rows = await _rows((OutboxMessage.registration_id == registration_id) & (OutboxMessage.to_address == to_address))
     queued = [r["id"] for r in rows if r["status"] == OutboxMessage.Status.queued]
     if queued:
         await OutboxMessage.delete().where(OutboxMessage.id.is_in(queued))
-    await _forget([r for r in rows if r["id"] not in queued])
+    await _forget([r for r in rows if r["id"] not in queued], mail_dir)
 
 
-async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
+async def forget_delivered(now: datetime, expired_session_ids: set[int], *, mail_dir: Path) -> int:
     """Sent and failed mail older than DELIVERY_LOG_DAYS, or about a session whose retention ran out, loses its
-    address and facts (and development copies in ``var/mail`` that old go); returns how many messages."""
+    address and facts (and development copies in ``mail_dir`` that old go); returns how many messages."""
     cutoff = now - timedelta(days=DELIVERY_LOG_DAYS)
     due = OutboxMessage.created_at < cutoff
     if expired_session_ids:
@@ -141,8 +141,8 @@ async def forget_delivered(now: datetime, expired_session_ids: set[int]) -> int:
     rows = await _rows(
         (OutboxMessage.to_address != "") & (OutboxMessage.status != OutboxMessage.Status.queued) & due
     )
-    await _forget(rows)
-    discard_copies_older_than(var_dir_from_env() / "mail", cutoff)
+    await _forget(rows, mail_dir)
+    discard_copies_older_than(mail_dir, cutoff)
     return len(rows)
 
 

@@ -62,7 +62,7 @@ class OutboxPages(Controller):
         row = await outbox.visible_message(sessions, message_id)
         rendered, error = None, ""
         try:
-            rendered = await render_message(_kept(row), request.app.state.settings)
+            rendered = await render_message(_kept(row), request.app.state.settings, request.app.state.mail_builders)
         except Conflict as erased:
             error = erased.detail
         except Exception as failure:  # show why it cannot be rendered rather than fail the page
@@ -77,7 +77,7 @@ class OutboxPages(Controller):
     async def preview_html(self, request: Request, sessions: Sessions, message_id: PathId) -> Response[str]:
         """The HTML part alone, sandboxed (no script, no remote content)."""
         row = _kept(await outbox.visible_message(sessions, message_id))
-        rendered = await render_message(row, request.app.state.settings)
+        rendered = await render_message(row, request.app.state.settings, request.app.state.mail_builders)
         return Response(rendered.html, media_type="text/html", headers={"Content-Security-Policy": PREVIEW_CSP})
 
     @get("/{message_id:int}/message.eml")
@@ -85,7 +85,7 @@ class OutboxPages(Controller):
         """The whole MIME message as it would be sent, to inspect headers and the calendar."""
         row = _kept(await outbox.visible_message(sessions, message_id))
         settings = request.app.state.settings
-        message = build_mime(row, await render_message(row, settings), settings)
+        message = build_mime(row, await render_message(row, settings, request.app.state.mail_builders), settings)
         return Response(
             message.as_bytes(),
             media_type="message/rfc822",

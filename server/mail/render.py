@@ -4,24 +4,29 @@ Templates live in ``templates/emails/<template>.html``, one per message, with a 
 ``body`` block written once in the structures of ``emails/_parts.html``: the body is rendered twice, as the
 plain-text part (``part="text"``, no autoescape) and as the HTML part (``part="html"``).
 
-Domain packages register a context builder per template prefix (server imports no domain):
-the builder loads the session and registration data the template shows and, for invites, the calendar.
+Each template has a context builder, found by its exact name in the :data:`MailBuilders` the composition root
+(server.app) hands the worker and the staff pages (server imports no domain): the builder loads the session and
+registration data the template shows and, for invites, the calendar.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ContextBuilder",
+    "MailBuilders",
     "MailContent",
     "MessageObsolete",
+    "MissingContextBuilder",
     "RenderedMessage",
     "build_mime",
-    "register_context_builder",
+    "builder_for",
+    "from_row_only",
     "render_content",
     "render_message",
 ]
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -66,27 +71,28 @@ class RenderedMessage:
 
 
 ContextBuilder = Callable[[str, dict[str, Any], Settings], Awaitable[MailContent]]
-_builders: dict[str, ContextBuilder] = {}
+"""Gets the template name, the outbox row's ``context`` and the settings, runs in the recipient's locale, and
+returns :class:`MailContent` (raises :class:`MessageObsolete` if the message makes no sense any more)."""
+MailBuilders = Mapping[str, ContextBuilder]
+"""The context builder of every mail template, by its exact name (``registration_confirmed``)."""
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
-def register_context_builder(prefix: str) -> Callable[[ContextBuilder], ContextBuilder]:
-    """Decorator: build the template context of every template whose name starts with ``prefix``.
-
-    The builder gets the template name, the outbox row's ``context`` and the settings, runs in the recipient's
-    locale, and returns :class:`MailContent` (raise :class:`MessageObsolete` if the message makes no sense any more).
-    """
-
-    def register(builder: ContextBuilder) -> ContextBuilder:
-        _builders[prefix] = builder
-        return builder
-
-    return register
+class MissingContextBuilder(LookupError):
+    """A template has no context builder: a wiring mistake, never a message rendered without its facts."""
 
 
-def _builder_for(template: str) -> ContextBuilder | None:
-    matches = [prefix for prefix in _builders if template.startswith(prefix)]
-    return _builders[max(matches, key=len)] if matches else None
+def builder_for(builders: MailBuilders, template: str) -> ContextBuilder:
+    """The builder registered under exactly ``template``."""
+    try:
+        return builders[template]
+    except KeyError:
+        raise MissingContextBuilder(f"no mail context builder for the template {template!r}") from None
+
+
+async def from_row_only(template: str, context: dict[str, Any], settings: Settings) -> MailContent:
+    """The builder of a template that shows only what its outbox row carries (a password reset link)."""
+    return MailContent()
 
 
 @cache
@@ -164,11 +170,12 @@ def render_content(
     )
 
 
-async def render_message(row: dict[str, Any], settings: Settings) -> RenderedMessage:
-    """Render ``row`` (an OutboxMessage as a dict) in its recipient's language and time zone."""
+async def render_message(row: dict[str, Any], settings: Settings, builders: MailBuilders) -> RenderedMessage:
+    """Render ``row`` (an OutboxMessage as a dict) in its recipient's language and time zone, with the context
+    its template's builder in ``builders`` gives (:class:`MissingContextBuilder` when it has none)."""
+    builder = builder_for(builders, row["template"])
     with use_locale(row["language"], row["timezone"]):
-        builder = _builder_for(row["template"])
-        content = await builder(row["template"], row["context"], settings) if builder else MailContent()
+        content = await builder(row["template"], row["context"], settings)
     return render_content(
         row["template"], content, language=row["language"], timezone=row["timezone"], settings=settings,
         context=row["context"],

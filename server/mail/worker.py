@@ -10,7 +10,7 @@ between the SMTP server's acceptance and the commit that records it (its Message
 
 from __future__ import annotations
 
-__all__ = ["WorkerOptions", "claim_batch", "deliver_due", "run_periodic_jobs", "run_worker"]
+__all__ = ["WorkerOptions", "claim_batch", "deliver_due", "run_worker"]
 
 import asyncio
 import json
@@ -27,9 +27,9 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 from server.db import write_transaction
-from server.jobs import registered_jobs
+from server.jobs import Jobs, run_jobs
 from server.mail.outbox import forgotten_fields
-from server.mail.render import MessageObsolete, build_mime, render_message
+from server.mail.render import MailBuilders, MessageObsolete, build_mime, render_message
 from server.mail.transport import PermanentFailure, ServerUnreachable, TemporaryFailure, Transport, transport_for
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -209,11 +209,12 @@ async def _schedule_retry(
 
 
 async def _deliver(
-    row: dict[str, Any], lease_until: datetime, settings: Settings, transport: Transport, options: WorkerOptions
+    row: dict[str, Any], lease_until: datetime, settings: Settings, builders: MailBuilders, transport: Transport,
+    options: WorkerOptions,
 ) -> bool:
     """Render and send one row, then record the outcome; True when the server accepted it."""
     try:
-        message = build_mime(row, await render_message(row, settings), settings)
+        message = build_mime(row, await render_message(row, settings, builders), settings)
     except MessageObsolete as error:
         await _mark_failed(row, lease_until, f"obsolete: {error}")
         return False
@@ -240,10 +241,12 @@ async def _deliver(
 
 
 async def deliver_due(
-    settings: Settings, *, transport: Transport | None = None, options: WorkerOptions | None = None
+    settings: Settings, *, builders: MailBuilders, transport: Transport | None = None,
+    options: WorkerOptions | None = None,
 ) -> int:
-    """Deliver every row due now, batch by batch; returns how many rows were handled. Rows retried meanwhile
-    wait for a later call, even when their backoff is short."""
+    """Deliver every row due now, batch by batch, each rendered with its template's builder in ``builders``;
+    returns how many rows were handled. Rows retried meanwhile wait for a later call, even when their backoff is
+    short."""
     options = options or WorkerOptions()
     started_at = _now()
     own_transport = transport is None
@@ -259,20 +262,11 @@ async def deliver_due(
                 if (lease_until - _now()).total_seconds() < options.lease_margin_seconds:
                     held, lease_until = await renew_lease([r["id"] for r in rows[index:]], lease_until, options)
                 if row["id"] in held:
-                    await _deliver(row, lease_until, settings, transport, options)
+                    await _deliver(row, lease_until, settings, builders, transport, options)
             handled += len(rows)
     finally:
         if own_transport:
             await transport.close()
-
-
-async def run_periodic_jobs() -> None:
-    """Run every registered job once; one failing job does not stop the others."""
-    for name, job in registered_jobs().items():
-        try:
-            await job()
-        except Exception:  # logged, retried on the next round
-            logger.exception("periodic job %s failed", name)
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
@@ -283,12 +277,12 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
 
 
 async def run_worker(
-    settings: Settings, *, stop: asyncio.Event | None = None, options: WorkerOptions | None = None
+    settings: Settings, *, builders: MailBuilders, jobs: Jobs, stop: asyncio.Event | None = None,
+    options: WorkerOptions | None = None,
 ) -> None:
-    """Deliver the outbox until ``stop`` is set (or the task is cancelled); run periodic jobs each minute.
+    """Deliver the outbox until ``stop`` is set (or the task is cancelled); run the periodic ``jobs`` each minute.
 
-    The mail context builders and jobs are those the domains registered (server.mail.render, server.jobs):
-    the composition root (server.app, server.cli) imports them before it starts a worker.
+    The composition root (server.app, server.cli) hands it the domains' mail context ``builders`` and ``jobs``.
     """
     options = options or WorkerOptions.from_env()
     stop = stop or asyncio.Event()
@@ -299,10 +293,10 @@ async def run_worker(
     try:
         while not stop.is_set():
             if loop.time() >= next_jobs_at:
-                await run_periodic_jobs()
+                await run_jobs(jobs, settings)
                 next_jobs_at = loop.time() + options.jobs_every_seconds
             try:
-                handled = await deliver_due(settings, transport=transport, options=options)
+                handled = await deliver_due(settings, builders=builders, transport=transport, options=options)
             except Exception:  # the database is away, say: keep the worker alive and try again shortly
                 logger.exception("mail worker: delivery round failed")
                 handled = 0

@@ -95,8 +95,9 @@ def received(signal: str) -> Iterator[list[dict]]:
     async def receiver(**payload: object) -> None:
         payloads.append(payload)
 
-    signals.connect(signal)(receiver)
+    before = signals.connected()
+    signals.connect({**before, signal: (*before.get(signal, ()), receiver)})
     try:
         yield payloads
     finally:
-        signals._receivers[signal].remove(receiver)
+        signals.connect(before)

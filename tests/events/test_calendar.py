@@ -12,6 +12,7 @@ import pytest
 from events.calendar import Invite, build_calendar, clean_text, session_uid
 from events.tables import Series
 from registrations import notifications
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from tests.mail_data import START, make_registration, make_session
 from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
@@ -173,7 +174,9 @@ async def test_control_characters_stored_in_a_title_never_reach_summary(client: 
     reg = await make_registration(session["id"], "ana@example.org")
     await notifications.notify_registration_confirmed(reg, settings=mail_settings)
 
-    await deliver_due(mail_settings, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05))
+    await deliver_due(
+        mail_settings, builders=MAIL_BUILDERS, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05)
+    )
     public = (await client.get(f"/sessions/{session['id']}/calendar.ics")).content
     _method, invite = calendar_part(smtp.sink.take(1)[0].message)
 

@@ -10,6 +10,7 @@ import pytest
 
 from events.tables import Session
 from registrations import notifications
+from server.app import MAIL_BUILDERS
 from server.i18n import gettext, use_locale
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
@@ -153,7 +154,9 @@ async def test_stored_extreme_times_still_render_mail(mail_settings: Settings, s
     await _store_extreme_times(session["id"])
     await notifications.notify_registration_confirmed(reg, settings=mail_settings)
 
-    await deliver_due(mail_settings, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05))
+    await deliver_due(
+        mail_settings, builders=MAIL_BUILDERS, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05)
+    )
 
     (received,) = smtp.sink.take(1)
     assert received.recipients == ["tarawa@example.org"]
@@ -169,9 +172,12 @@ async def test_previous_times_of_year_9999_in_a_queued_reschedule_mail_still_ren
     await make_registration(session["id"], "tarawa@example.org", timezone="Pacific/Kiritimati")
     # What a reschedule decided before the bound existed could have queued.
     await notifications.notify_session_rescheduled(
-        session["id"], datetime(9999, 12, 31, 20, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+        session["id"], datetime(9999, 12, 31, 20, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        settings=mail_settings)
 
-    await deliver_due(mail_settings, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05))
+    await deliver_due(
+        mail_settings, builders=MAIL_BUILDERS, options=WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05)
+    )
 
     (received,) = smtp.sink.take(1)
     assert "January 1, 2200" in text_of(received.message, "plain")

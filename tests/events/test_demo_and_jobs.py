@@ -10,7 +10,7 @@ import pytest
 
 from events.demo import ADMIN_EMAIL, load_demo
 from events.tables import AgendaItem, Series, Session, SessionOrganiser
-from server.jobs import registered_jobs
+from server.app import JOBS
 from server.settings import Settings
 from server.tables import User
 from tests.conftest import Staff
@@ -50,11 +50,11 @@ async def test_demo_sessions_published_and_upcoming(database: str, settings: Set
     assert len([row for row in rows if row["venue"]]) == 1
 
 
-async def test_complete_finished_sessions_job(client: httpx.AsyncClient, admin: Staff) -> None:
+async def test_complete_finished_sessions_job(client: httpx.AsyncClient, admin: Staff, settings: Settings) -> None:
     past = await create_published(client, admin, starts_at=future(-3).isoformat(), ends_at=future(-3, 13).isoformat())
     upcoming = await create_published(client, admin)
     # Read before the job runs: already shown as completed.
     assert (await client.get(f"/api/v1/sessions/{past['id']}")).json()["status"] == "completed"
-    assert await registered_jobs()["complete_finished_sessions"]() == 1
+    assert await JOBS["complete_finished_sessions"](settings) == 1
     statuses = {row["id"]: row["status"] for row in await Session.select(Session.id, Session.status)}
     assert statuses == {past["id"]: "completed", upcoming["id"]: "published"}

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from events.tables import SessionOrganiser, SummaryOptOut
+from registrations.tables import Speaker
+from server.app import MAIL_BUILDERS
 from server.mail.worker import deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -55,7 +57,7 @@ async def test_summary_goes_to_attendees_in_their_language_with_unsubscribe_head
     await _write(client, session["id"], "fr", summary="Nous avons parlé.", outcomes="Un plan.")
 
     sent = await _send(client, session["id"], "attendees")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert (saved.status_code, sent.status_code) == (303, 200)
     assert "2 messages queued." in sent.text
@@ -84,7 +86,7 @@ async def test_each_person_gets_a_sessions_summary_once(
 
     await _send(client, session["id"], "attendees")
     again = await _send(client, session["id"], "registrants")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert "2 messages queued." in again.text  # the absentee and the waitlisted person; attendees had theirs
     assert sorted(smtp.sink.take_by_recipient()) == [
@@ -100,7 +102,7 @@ async def test_absentees_are_confirmed_people_who_did_not_come(
     await _write(client, session["id"], "en", summary="We talked.")
 
     await _send(client, session["id"], "absentees")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert sorted(smtp.sink.take_by_recipient()) == ["away@example.org"]
 
@@ -112,7 +114,7 @@ async def test_unsubscribe_link_works_without_an_account(
     await login_cookie_client(client, admin)
     await _write(client, session["id"], "en", summary="We talked.")
     await _send(client, session["id"], "absentees")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     message = smtp.sink.take(1)[0].message
     url = re.findall(r"<([^>]+)>", message["List-Unsubscribe"])[0].removeprefix("http://convene.test")
 
@@ -122,7 +124,7 @@ async def test_unsubscribe_link_works_without_an_account(
                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     await login_cookie_client(client, admin)
     await _send(client, session["id"], "registrants")
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
 
     assert page.status_code == 200 and '<form method="post"' in page.text
     assert one_click.status_code == 200
@@ -204,3 +206,38 @@ async def test_a_summary_waits_until_the_session_took_place(client: httpx.AsyncC
     assert void.status_code == 409
     assert "The session was cancelled: there is nothing to summarise." in void.text
     assert await OutboxMessage.count() == 0
+
+
+async def _session_with_speakers() -> dict:
+    """Two attendees who spoke: one consented to be recorded and quoted by name, one did not."""
+    session = await _session_with_people()
+    for position, (email, name, consent) in enumerate(
+        (("named@example.org", "Amina Diallo", True), ("unnamed@example.org", "Quiet Person", False)), start=1
+    ):
+        reg = await make_registration(session["id"], email, name=name, attendance="attended", consent_recorded=consent)
+        await Speaker.insert(Speaker(session=session["id"], registration=reg["id"], topic=f"Topic of {name}",
+                                     language="en", status="spoke", position=position))
+    return session
+
+
+async def test_summary_lists_its_speakers_by_name_only_with_consent_on_the_page_and_in_the_mail(
+    client: httpx.AsyncClient, mail_settings: Settings, smtp: SmtpServer, admin: Staff
+):
+    session = await _session_with_speakers()
+    await login_cookie_client(client, admin)
+    await _write(client, session["id"], "en", summary="We talked.")
+
+    page = await client.get(f"/staff/sessions/{session['id']}/summary", params={"language": "en"})
+    await _send(client, session["id"], "attendees")
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
+
+    preview = re.search(r"<pre lang=\"en\" dir=\"ltr\">(.*?)</pre>", page.text, re.S).group(1)
+    mail = text_of(smtp.sink.take_by_recipient()["named@example.org"].message, "plain")
+    unnamed = "Civil society, Western European and Others Group"
+    # The staff page's table names everyone beside how readers see them; the preview and the mail never name
+    # the speaker who did not consent.
+    assert "<bdi>Amina Diallo</bdi>" in page.text and f'<td lang="en" dir="ltr">{unnamed}</td>' in page.text
+    for text in (preview, mail):
+        assert "Amina Diallo: Topic of Amina Diallo" in text
+        assert f"{unnamed}: Topic of Quiet Person" in text
+        assert "Quiet Person:" not in text

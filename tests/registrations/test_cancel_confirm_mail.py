@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from events.tables import Session
 from registrations.tables import Registration
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -86,7 +87,7 @@ async def test_every_cancellation_mail_carries_the_reason_in_its_readers_languag
         "confirm": "yes", "reason_en": "The speaker is ill <again> & sorry.",
         "reason_fr": "L’intervenante est malade.",
     })
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.status_code == 303
     by_recipient = smtp.sink.take_by_recipient()
@@ -113,7 +114,7 @@ async def test_reschedule_tells_those_waiting_without_an_invite(client, admin, m
 
     response = await client.post(f"/api/v1/sessions/{session['id']}/reschedule", headers=admin.headers, json={
         "starts_at": new_start.isoformat(), "ends_at": (new_start + timedelta(hours=1)).isoformat()})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.status_code == 200
     by_recipient = smtp.sink.take_by_recipient()

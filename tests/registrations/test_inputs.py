@@ -433,8 +433,7 @@ async def test_erasure_removes_the_registrants_files(client, settings, organiser
     assert _stored(settings) == [remaining[0]["stored_name"]]
 
 
-async def test_purge_removes_files_of_expired_sessions_and_orphans(client, settings, monkeypatch):
-    monkeypatch.setenv("CONVENE_UPLOADS_DIR", str(settings.upload_dir))
+async def test_purge_removes_files_of_expired_sessions_and_orphans(client, settings):
     session_id = await _listening()
     manage = await _register(client, session_id)
     body, headers = multipart({"title": "Mine", "language": "en"}, "Mine.pdf", pdf_bytes())
@@ -449,7 +448,7 @@ async def test_purge_removes_files_of_expired_sessions_and_orphans(client, setti
                           Session.starts_at: datetime.now(UTC) - timedelta(days=400, hours=2)}).where(
         Session.id == session_id)
 
-    await purge_expired()
+    await purge_expired(settings)
 
     assert await WrittenInput.count() == 0
     assert _stored(settings) == [recent.name]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 
 from registrations.tables import Registration
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -42,7 +43,7 @@ def _invite(message) -> tuple[str, int, str]:
 
 
 async def _delivered(mail_settings: Settings, smtp: SmtpServer, count: int) -> dict[str, list]:
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     received: dict[str, list] = {}
     for envelope in smtp.sink.take(count):
         (recipient,) = envelope.recipients
@@ -52,7 +53,7 @@ async def _delivered(mail_settings: Settings, smtp: SmtpServer, count: int) -> d
 
 async def _erase_expecting_no_mail(client, manage: str, mail_settings: Settings, smtp: SmtpServer) -> None:
     erased = await client.post(f"{manage}/erase")
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     assert erased.status_code == 200
     assert smtp.sink.take(0) == []
     assert await OutboxMessage.count().where(OutboxMessage.template == "data_erased") == 0
@@ -196,7 +197,7 @@ async def test_a_refused_withdrawal_keeps_no_trace_of_the_erased_address(
     smtp.sink.refuse_recipients["a@example.org"] = "550 5.1.1 <A@Example.org>: Recipient address rejected"
 
     await client.post(f"{body['manage_url'].replace('http://convene.test/manage/', '/api/v1/manage/')}/erase")
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     row = await OutboxMessage.select(
         OutboxMessage.status, OutboxMessage.to_address, OutboxMessage.last_error

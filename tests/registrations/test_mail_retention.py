@@ -12,6 +12,7 @@ from events.tables import Session
 from registrations import notifications
 from registrations.manage import erase
 from registrations.retention import purge_expired
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -41,7 +42,7 @@ async def test_erasure_forgets_sent_mail_and_drops_mail_not_yet_sent(mail_settin
     reg = await make_registration(session["id"], "ana@example.org")
     other = await make_registration(session["id"], "bo@example.org")
     await notifications.notify_registration_confirmed(reg, settings=mail_settings)
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     smtp.sink.take(1)
     need = {"id": 1, "registration": reg["id"], "kind": "accessibility", "code": "captioning", "note": "Captions"}
     await notifications.notify_need_arranged(need, settings=mail_settings)
@@ -64,7 +65,7 @@ async def test_purge_forgets_old_mail_and_mail_of_expired_sessions(mail_settings
         reg = await make_registration(session["id"], address)
         await notifications.notify_registration_confirmed(reg, settings=mail_settings)
     waiting = await make_registration(live["id"], "waiting@example.org")
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     smtp.sink.take(3)
     await notifications.notify_registration_confirmed(waiting, settings=mail_settings)  # still queued
     now = datetime.now(UTC)
@@ -76,7 +77,7 @@ async def test_purge_forgets_old_mail_and_mail_of_expired_sessions(mail_settings
         Session.id == expired["id"]
     )
 
-    await purge_expired(now)
+    await purge_expired(mail_settings, now)
 
     assert [(r["to_address"], r["status"]) for r in await _outbox()] == [
         ("", "sent"), ("new@example.org", "sent"), ("", "sent"), ("waiting@example.org", "queued"),
@@ -108,15 +109,14 @@ async def test_forgotten_message_has_no_preview_and_no_retry(
     }
 
 
-async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail():
-    settings = Settings.from_env()
+async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail(settings: Settings):
     assert settings.smtp_url is None  # so mail is written under var/mail
     mail_dir = settings.mail_dir
     earlier = set(mail_dir.glob("*.eml"))
     session = await make_session()
     reg = await make_registration(session["id"], "ana@example.org")
     await notifications.notify_registration_confirmed(reg, settings=settings)
-    await deliver_due(settings, options=FAST)
+    await deliver_due(settings, builders=MAIL_BUILDERS, options=FAST)
     (copy,) = set(mail_dir.glob("*.eml")) - earlier
     old = mail_dir / "old-message.eml"
     old.write_text("To: someone@example.org\n")
@@ -124,7 +124,7 @@ async def test_purge_and_erasure_remove_development_copies_of_forgotten_mail():
     os.utime(old, (long_ago, long_ago))
 
     await erase(reg, settings=settings)
-    await purge_expired()
+    await purge_expired(settings)
 
     assert not copy.exists()
     assert not old.exists()

@@ -7,6 +7,7 @@ import dataclasses
 import re
 
 from registrations import notifications
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from tests.mail_data import make_registration, make_session
@@ -40,7 +41,7 @@ async def confirmed_message(settings: Settings, smtp: SmtpServer, **registration
     session = await make_session()
     reg = await make_registration(session["id"], "ana@example.org", name="Ana Pérez", **registration)
     await notifications.notify_registration_confirmed(reg, settings=settings)
-    await deliver_due(settings, options=FAST)
+    await deliver_due(settings, builders=MAIL_BUILDERS, options=FAST)
     (received,) = smtp.sink.take(1)
     return session, received.message
 
@@ -101,7 +102,7 @@ async def test_message_without_invite_has_no_calendar_links_but_the_footer(mail_
     session = await make_session()
     reg = await make_registration(session["id"], "sara@example.org", preferred_language="ar", status="pending")
     await notifications.notify_registration_pending(reg, settings=mail_settings)
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     message = smtp.sink.take(1)[0].message
 
     html, text = text_of(message, "html"), text_of(message, "plain").replace("\r\n", "\n")

@@ -4,6 +4,7 @@ a count and a preview before sending, plain text escaped, no header injection.""
 from __future__ import annotations
 
 from registrations.tables import Need
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -65,7 +66,7 @@ async def test_message_goes_only_to_the_chosen_each_in_their_language(client, ad
 
     response = await client.post(f"/api/v1/sessions/{session['id']}/messages", headers=admin.headers, json={
         **MESSAGE, "statuses": ["confirmed", "waitlisted"], "languages": ["fr", "ar"]})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.status_code == 200
     assert (response.json()["count"], response.json()["sent"]) == (2, True)
@@ -89,7 +90,7 @@ async def test_message_by_need(client, admin, mail_settings: Settings, smtp: Smt
 
     response = await client.post(f"/api/v1/sessions/{session['id']}/messages", headers=admin.headers, json={
         **MESSAGE, "needs": ["captions_cart"]})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.json()["count"] == 1
     (received,) = smtp.sink.take(1)
@@ -120,7 +121,7 @@ async def test_staff_page_previews_then_sends(client, admin, mail_settings: Sett
     preview = await post_form(client, url, fields)
     queued_after_preview = await OutboxMessage.count()
     sent = await post_form(client, url, {**fields, "confirm": "yes"})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert page.status_code == 200
     assert '<label for="field-subject-en">Subject</label>' in page.text

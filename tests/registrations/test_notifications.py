@@ -11,6 +11,7 @@ from registrations import approvals, notifications
 from registrations.links import invitation_token
 from registrations.tables import Invitation, Registration
 from server import signals
+from server.app import MAIL_BUILDERS
 from server.db import write_transaction
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
@@ -36,7 +37,7 @@ INVITE_STRUCTURE = [
 
 
 async def deliver(settings: Settings) -> None:
-    await deliver_due(settings, options=FAST)
+    await deliver_due(settings, builders=MAIL_BUILDERS, options=FAST)
 
 
 async def test_registration_confirmed_carries_invite_with_join_details(mail_settings: Settings, smtp: SmtpServer):
@@ -259,10 +260,10 @@ async def test_reminders_go_once_per_person_to_confirmed_only(mail_settings: Set
     await make_registration(session["id"], "gone@example.org", status="cancelled")
     day_before = START - timedelta(minutes=1440)
 
-    first = await notifications.send_reminders(now=day_before + timedelta(minutes=1))
-    again = await notifications.send_reminders(now=day_before + timedelta(minutes=2))
+    first = await notifications.send_reminders(mail_settings, now=day_before + timedelta(minutes=1))
+    again = await notifications.send_reminders(mail_settings, now=day_before + timedelta(minutes=2))
     await deliver(mail_settings)
-    hour_before = await notifications.send_reminders(now=START - timedelta(minutes=30))
+    hour_before = await notifications.send_reminders(mail_settings, now=START - timedelta(minutes=30))
     await deliver(mail_settings)
 
     assert (first, again, hour_before) == (1, 0, 1)
@@ -275,7 +276,7 @@ async def test_reminder_after_downtime_sends_only_the_latest(mail_settings: Sett
     session = await make_session()
     await make_registration(session["id"], "yes@example.org")
 
-    queued = await notifications.send_reminders(now=START - timedelta(minutes=10))
+    queued = await notifications.send_reminders(mail_settings, now=START - timedelta(minutes=10))
 
     assert queued == 1
     row = await OutboxMessage.select(OutboxMessage.dedupe_key).first()
@@ -309,12 +310,12 @@ async def test_staff_notice_goes_only_to_organisers_who_opted_in(
 async def test_rescheduled_session_reminds_again(mail_settings: Settings, smtp: SmtpServer):
     session = await make_session()
     await make_registration(session["id"], "yes@example.org")
-    first = await notifications.send_reminders(now=START - timedelta(minutes=30))
+    first = await notifications.send_reminders(mail_settings, now=START - timedelta(minutes=30))
     later = START + timedelta(days=2)
     await Session.update({Session.starts_at: later, Session.ends_at: later + timedelta(hours=1)}).where(
         Session.id == session["id"])
 
-    again = await notifications.send_reminders(now=later - timedelta(minutes=30))
+    again = await notifications.send_reminders(mail_settings, now=later - timedelta(minutes=30))
     await deliver(mail_settings)
 
     assert (first, again) == (1, 1)
@@ -324,7 +325,7 @@ async def test_rescheduled_session_reminds_again(mail_settings: Settings, smtp: 
 async def test_mail_queued_before_a_cancellation_does_not_follow_it(mail_settings: Settings, smtp: SmtpServer):
     session = await make_session()
     reg = await make_registration(session["id"], "yes@example.org")
-    await notifications.send_reminders(now=START - timedelta(minutes=30))
+    await notifications.send_reminders(mail_settings, now=START - timedelta(minutes=30))
     await notifications.notify_registration_confirmed(reg, settings=mail_settings)
     async with write_transaction(Session._meta.db):
         await Session.update({Session.status: "cancelled", Session.sequence: 1}).where(Session.id == session["id"])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from server.app import MAIL_BUILDERS
 from server.mail.worker import deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -36,25 +37,25 @@ async def test_invite_follows_the_session_from_request_to_cancel(
     sid = session["id"]
     registered = await client.post(f"/api/v1/sessions/{sid}/registrations",
                                    json=submission(preferred_language="en", email="amina@example.org"))
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     invite, _subject = await _calendar_of_only_message(smtp)
 
     await client.patch(f"/api/v1/sessions/{sid}", json={"capacity": 20}, headers=admin.headers)
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     invisible_change_rows = await OutboxMessage.count()
 
     await client.patch(f"/api/v1/sessions/{sid}", json={"title": {"en": "New title"}}, headers=admin.headers)
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     update, update_subject = await _calendar_of_only_message(smtp)
 
     starts = datetime.fromisoformat(session["starts_at"]) + timedelta(days=1)
     await client.post(f"/api/v1/sessions/{sid}/reschedule", headers=admin.headers,
                       json={"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()})
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     moved, moved_subject = await _calendar_of_only_message(smtp)
 
     await client.post(f"/api/v1/sessions/{sid}/cancel", headers=admin.headers)
-    await deliver_due(mail_settings)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS)
     cancel, cancel_subject = await _calendar_of_only_message(smtp)
 
     assert registered.json()["status"] == "confirmed"

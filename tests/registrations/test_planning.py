@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from events.tables import Session
 from registrations.tables import Need, Registration
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from tests.conftest import login_cookie_client
@@ -132,7 +133,7 @@ async def test_bulk_marking_settles_every_need_and_mails_each_registrant(client,
     response = await client.post(f"/api/v1/sessions/{session_id}/needs",
                                  json={"need_ids": ids, "status": "not_possible", "note": "No Spanish booth"},
                                  headers=organiser.headers)
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.status_code == 200
     assert response.json() == {"updated": 2}
@@ -175,7 +176,7 @@ async def test_board_page_marks_the_ticked_needs_and_mails_the_registrants(clien
     sheet = await client.get("/staff/planning/export.xlsx")
     done = await post_form(client, f"/staff/sessions/{session_id}/planning/needs",
                            {"need_ids": str(need), "status": "arranged", "note": ""})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert page.status_code == 200
     assert page.text.count('<strong class="overdue">Overdue</strong>') == 3

@@ -186,7 +186,7 @@ async def test_removed_question_keeps_answers_in_exports(client, organiser):
     assert exported.text.rstrip().endswith("Climate mobility; Labour migration,Policy officer,No,,Vegetarian")
 
 
-async def test_erasure_and_purge_clear_answers(client, organiser):
+async def test_erasure_and_purge_clear_answers(client, organiser, settings):
     session_id, ids = await _session_with_questions(client, organiser)
     created = await _register(client, session_id, _answers(ids))
     await _register(client, session_id, _answers(ids), email="second@example.org")
@@ -196,7 +196,7 @@ async def test_erasure_and_purge_clear_answers(client, organiser):
     left = await Answer.count()
     await Session.update({Session.ends_at: datetime.now(UTC) - timedelta(days=400),
                           Session.starts_at: datetime.now(UTC) - timedelta(days=401)}).where(Session.id == session_id)
-    await purge_expired()
+    await purge_expired(settings)
 
     assert (erased.status_code, left, await Answer.count()) == (200, 4, 0)
 

@@ -11,7 +11,7 @@ from server.tables import OutboxMessage
 from tests.registrations.conftest import make_session, submission
 
 
-async def test_purge_anonymises_expired_keeps_counts(client, capsys):
+async def test_purge_anonymises_expired_keeps_counts(client, settings, capsys):
     old = await make_session(capacity=5, retention_days=30)
     recent = await make_session(capacity=5, retention_days=30)
     for session_id in (old, recent):
@@ -23,7 +23,7 @@ async def test_purge_anonymises_expired_keeps_counts(client, capsys):
         Session.id == old
     )
 
-    count = await purge_expired()
+    count = await purge_expired(settings)
 
     assert count == 1
     assert capsys.readouterr().out == "purged: 1 registrations anonymised, 0 sent messages forgotten\n"
@@ -37,7 +37,7 @@ async def test_purge_anonymises_expired_keeps_counts(client, capsys):
         {"session": recent, "name": "Amina Diallo", "email": "amina.diallo@example.org",
          "stakeholder_category": "academia", "country": "EG", "status": "confirmed"},
     ]
-    assert await purge_expired() == 0
+    assert await purge_expired(settings) == 0
 
 
 async def _ended_session_with_a_registrant(client, ended_at: datetime, retention_days: int) -> int:
@@ -59,24 +59,24 @@ async def _kept() -> tuple[list[str], list[str]]:
     return [r["email"] for r in registrations], [m["to_address"] for m in mail]
 
 
-async def test_purge_keeps_a_session_that_ended_but_is_within_its_retention(client, capsys):
+async def test_purge_keeps_a_session_that_ended_but_is_within_its_retention(client, settings, capsys):
     await _ended_session_with_a_registrant(client, datetime.now(UTC) - timedelta(days=1), retention_days=30)
 
-    count = await purge_expired()
+    count = await purge_expired(settings)
 
     assert count == 0
     assert capsys.readouterr().out == "purged: 0 registrations anonymised, 0 sent messages forgotten\n"
     assert await _kept() == (["amina.diallo@example.org"], ["amina.diallo@example.org"])
 
 
-async def test_purge_anonymises_just_after_ends_at_plus_retention_days_not_just_before(client, capsys):
+async def test_purge_anonymises_just_after_ends_at_plus_retention_days_not_just_before(client, settings, capsys):
     ended_at = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
     session_id = await _ended_session_with_a_registrant(client, ended_at, retention_days=2)
     expiry = ended_at + timedelta(days=2)
 
-    just_before = await purge_expired(now=expiry - timedelta(seconds=1))
+    just_before = await purge_expired(settings, now=expiry - timedelta(seconds=1))
     kept = await _kept()
-    just_after = await purge_expired(now=expiry + timedelta(seconds=1))
+    just_after = await purge_expired(settings, now=expiry + timedelta(seconds=1))
 
     assert (just_before, kept) == (0, (["amina.diallo@example.org"], ["amina.diallo@example.org"]))
     assert just_after == 1

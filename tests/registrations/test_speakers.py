@@ -336,7 +336,7 @@ async def test_export_shows_the_request_and_leaving_drops_it(client, organiser):
     assert await Speaker.count() == 0  # erasure drops it too
 
 
-async def test_retention_keeps_who_spoke_but_not_what_they_wrote(client, organiser):
+async def test_retention_keeps_who_spoke_but_not_what_they_wrote(client, organiser, settings):
     session_id = await make_session(**LISTENING)
     await assign(session_id, organiser.id)
     body = await _register(client, session_id, speaking_request=REQUEST)
@@ -344,7 +344,7 @@ async def test_retention_keeps_who_spoke_but_not_what_they_wrote(client, organis
     await client.patch(f"/api/v1/sessions/{session_id}/speakers/{speaker_id}", headers=organiser.headers,
                        json={"status": "accepted", "quote": "A quote"})
 
-    await anonymise(body["id"])
+    await anonymise(body["id"], mail_dir=settings.mail_dir)
 
     row = await Speaker.select(Speaker.status, Speaker.topic, Speaker.summary, Speaker.on_behalf_of,
                                Speaker.quote).first()

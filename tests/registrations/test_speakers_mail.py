@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from registrations.schemas import SpeakingRequest
 from registrations.speakers import add_request
+from server.app import MAIL_BUILDERS
 from server.i18n import format_datetime, use_locale
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
@@ -57,7 +58,7 @@ async def test_accepted_and_declined_speakers_are_told_in_their_language_and_zon
 
     await client.put(f"{url}/order", headers=admin.headers, json={"ids": [first, second]})
     await client.patch(f"{url}/{third}", headers=admin.headers, json={"status": "declined", "reason": "No time left"})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     received = {recipient: item.message for recipient, item in smtp.sink.take_by_recipient().items()}
     assert sorted(received) == ["ana@example.org", "babacar@example.org", "chen@example.org"]
@@ -82,17 +83,17 @@ async def test_a_new_place_is_told_only_when_the_expected_time_moves_more_than_t
         ("a@example.org", {}), ("b@example.org", {}), ("c@example.org", {})])
     url = f"/api/v1/sessions/{session['id']}/speakers"
     await client.put(f"{url}/order", headers=admin.headers, json={"ids": [first, second, third]})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     assert len(smtp.sink.take(3)) == 3  # accepted, at +0, +3 and +6 minutes
 
     await client.patch(f"{url}/{first}", headers=admin.headers, json={"minutes": 10})  # b and c move 7 minutes
     # c and b swap: c comes 4 minutes earlier than told, b exactly 10 minutes later: not more than 10.
     await client.patch(f"{url}/{third}", headers=admin.headers, json={"position": 2})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     assert smtp.sink.take() == []
 
     await client.patch(f"{url}/{first}", headers=admin.headers, json={"minutes": 20})  # c: 14 minutes, b: 20
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     received = {recipient: item.message for recipient, item in smtp.sink.take_by_recipient().items()}
     assert sorted(received) == ["b@example.org", "c@example.org"]
@@ -127,7 +128,7 @@ async def test_summary_names_only_speakers_who_consented_to_be_quoted(
     page = await client.get(f"/staff/sessions/{session['id']}/summary?language=fr")
     sent = await client.post(f"/staff/sessions/{session['id']}/summary/send",
                              data={"_csrf_token": csrf, "audience": "attendees"})
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert sent.status_code == 200
     # The organiser sees, before sending, who consented and what a French reader gets.

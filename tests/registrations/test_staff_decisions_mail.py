@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import icalendar
 
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from tests.registrations.conftest import make_session, submission
@@ -47,7 +48,7 @@ async def test_declining_a_confirmed_registrant_cancels_their_invite(client, adm
     session_id = await make_session(capacity=1)
     first = await _register(client, session_id, "a@example.org")
     await _register(client, session_id, "b@example.org")
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     smtp.sink.take(2)  # confirmed (a) and waitlisted (b)
 
     response = await client.post(
@@ -55,7 +56,7 @@ async def test_declining_a_confirmed_registrant_cancels_their_invite(client, adm
         json={"registration_ids": [first["id"]], "reason": "Member States only"},
         headers=admin.headers,
     )
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.status_code == 200
     received = _by_recipient(smtp, 2)
@@ -73,7 +74,7 @@ async def test_declining_a_waitlisted_registrant_sends_no_calendar(client, admin
     session_id = await make_session(capacity=1)
     await _register(client, session_id, "a@example.org")
     second = await _register(client, session_id, "b@example.org")
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     smtp.sink.take(2)
 
     await client.post(
@@ -81,7 +82,7 @@ async def test_declining_a_waitlisted_registrant_sends_no_calendar(client, admin
         json={"registration_ids": [second["id"]], "reason": "Late"},
         headers=admin.headers,
     )
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     (declined,) = smtp.sink.take(1)
     assert not any(part.get_content_type() == "text/calendar" for part in declined.message.walk())
@@ -94,14 +95,14 @@ async def test_moving_a_confirmed_registrant_to_the_waitlist_cancels_their_invit
     session_id = await make_session(capacity=1)
     first = await _register(client, session_id, "a@example.org")
     await _register(client, session_id, "b@example.org")
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     smtp.sink.take(2)
 
     response = await client.post(
         f"/api/v1/sessions/{session_id}/registrations/{first['id']}/move", json={"to": "waitlisted"},
         headers=admin.headers,
     )
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert response.status_code == 200
     received = _by_recipient(smtp, 2)

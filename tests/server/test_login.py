@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from server.app import create_app
+from server.app import JOBS, create_app
 from server.auth import pair_delay
-from server.jobs import registered_jobs
 from server.tables import LoginAttempt
 from tests.conftest import login_cookie_client
 from tests.server.helpers import browser, csrf_token, post_form, running, try_login
@@ -240,14 +239,14 @@ async def test_session_cookie_is_secure_when_served_over_https(settings, databas
     assert "Secure" in cookie
 
 
-async def test_worker_job_forgets_failed_logins_older_than_the_window(database):
+async def test_worker_job_forgets_failed_logins_older_than_the_window(database, settings):
     now = datetime.now(UTC)
     for minutes in (24 * 60 + 1, 24 * 60 - 1):
         await LoginAttempt.insert(
             LoginAttempt(address="10.0.0.1", email_hash="0" * 64, created_at=now - timedelta(minutes=minutes))
         )
 
-    await registered_jobs()["forget_old_login_attempts"]()
+    await JOBS["forget_old_login_attempts"](settings)
 
     remaining = await LoginAttempt.select(LoginAttempt.created_at)
     assert remaining == [{"created_at": now - timedelta(minutes=24 * 60 - 1)}]

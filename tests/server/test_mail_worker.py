@@ -17,7 +17,7 @@ import pytest
 
 from registrations import notifications
 from registrations.tables import Registration
-from server.jobs import periodic, registered_jobs
+from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, claim_batch, deliver_due, run_worker
 from server.settings import Settings
 from server.tables import OutboxMessage
@@ -62,10 +62,10 @@ async def test_temporary_451_is_retried_then_delivered_once(mail_settings: Setti
     await queue_pending(1)
     smtp.sink.temporary_failures = 1
 
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     after_refusal = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.last_error).first()
     await make_due()
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert after_refusal == {"status": "queued", "last_error": "451 4.3.0 Try again later"}
     assert [r.recipients for r in smtp.sink.take(1)] == [["person0@example.org"]]
@@ -87,11 +87,11 @@ async def test_refused_connection_delays_mail_until_server_returns(mail_settings
     await queue_pending(2)
     smtp.stop()
 
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     while_down = await statuses()
     smtp.start()
     await make_due()
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert while_down == [("person0@example.org", "queued", 0), ("person1@example.org", "queued", 0)]
     assert sorted(r.recipients[0] for r in smtp.sink.take(2)) == ["person0@example.org", "person1@example.org"]
@@ -102,7 +102,7 @@ async def test_550_for_one_address_fails_it_with_reason_and_others_go(mail_setti
     await queue_pending(3)
     smtp.sink.refuse_recipients["person1@example.org"] = "550 5.1.1 No such user here"
 
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
 
     assert sorted(r.recipients[0] for r in smtp.sink.take(2)) == ["person0@example.org", "person2@example.org"]
     assert await statuses() == [
@@ -119,9 +119,9 @@ async def test_gives_up_after_max_attempts(mail_settings: Settings, smtp: SmtpSe
     smtp.sink.temporary_failures = 10
     options = dataclasses.replace(FAST, max_attempts=2)
 
-    await deliver_due(mail_settings, options=options)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
     await make_due()
-    await deliver_due(mail_settings, options=options)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
 
     row = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.last_error).first()
     assert row == {"status": "failed", "last_error": "gave up after 2 attempts: 451 4.3.0 Try again later"}
@@ -130,7 +130,7 @@ async def test_gives_up_after_max_attempts(mail_settings: Settings, smtp: SmtpSe
 async def test_without_smtp_url_mail_is_written_as_eml_files(settings: Settings, smtp: SmtpServer, database: str):
     await queue_pending(1)
 
-    await deliver_due(settings, options=FAST)
+    await deliver_due(settings, builders=MAIL_BUILDERS, options=FAST)
 
     row = await OutboxMessage.select().first()
     files = list((settings.var_dir / "mail").glob("*.eml"))
@@ -170,29 +170,27 @@ async def test_concurrent_claims_share_rows_without_overlap(mail_settings: Setti
 
 async def test_run_worker_delivers_and_runs_periodic_jobs_until_stopped(mail_settings: Settings, smtp: SmtpServer):
     await queue_pending(2)
+    ran_with: list[Settings] = []
     ran = asyncio.Event()
 
-    @periodic("test_job")
-    async def job() -> None:
+    async def job(settings: Settings) -> None:
+        ran_with.append(settings)
         ran.set()
 
     stop = asyncio.Event()
-    try:
-        options = dataclasses.replace(FAST, poll_seconds=0.05)
-        task = asyncio.create_task(run_worker(mail_settings, stop=stop, options=options))
-        await asyncio.wait_for(ran.wait(), 10)
-        for _ in range(200):
-            if len(smtp.sink.received) == 2:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await asyncio.wait_for(task, 10)
-    finally:
-        from server import jobs
+    options = dataclasses.replace(FAST, poll_seconds=0.05)
+    task = asyncio.create_task(
+        run_worker(mail_settings, builders=MAIL_BUILDERS, jobs={"test_job": job}, stop=stop, options=options)
+    )
+    await asyncio.wait_for(ran.wait(), 10)
+    for _ in range(200):
+        if len(smtp.sink.received) == 2:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 10)
 
-        jobs._jobs.pop("test_job", None)
-
-    assert "test_job" not in registered_jobs()
+    assert ran_with[0] is mail_settings
     assert sorted(r.recipients[0] for r in smtp.sink.take(2)) == ["person0@example.org", "person1@example.org"]
 
 
@@ -300,11 +298,11 @@ async def test_slow_server_and_a_second_worker_send_each_message_once(mail_setti
     addresses = await queue_pending(6)
     smtp.sink.data_seconds = 0.3  # the batch outlasts its 1 s lease several times over
     options = dataclasses.replace(FAST, lease_seconds=1.0, lease_margin_seconds=0.6)
-    first = asyncio.create_task(deliver_due(mail_settings, options=options))
+    first = asyncio.create_task(deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options))
 
     async def second_worker() -> None:
         while not first.done():
-            await deliver_due(mail_settings, options=options)
+            await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
             await asyncio.sleep(0.05)
 
     await asyncio.gather(first, second_worker())
@@ -319,11 +317,11 @@ async def test_unreachable_server_never_fails_a_message(mail_settings: Settings,
     smtp.stop()
 
     for _round in range(3):
-        await deliver_due(mail_settings, options=options)
+        await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
         await make_due()
     while_down = await statuses()
     smtp.start()
-    await deliver_due(mail_settings, options=options)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
 
     assert while_down == [("person0@example.org", "queued", 0)]
     assert [r.recipients for r in smtp.sink.take(1)] == [["person0@example.org"]]
@@ -339,16 +337,16 @@ async def test_an_outage_neither_counts_toward_giving_up_nor_grows_the_backoff(
 
     waits = []
     for _round in range(5):
-        await deliver_due(mail_settings, options=options)
+        await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
         row = await OutboxMessage.select(OutboxMessage.next_attempt_at, OutboxMessage.last_error).first()
         waits.append((row["next_attempt_at"] - datetime.now(UTC)).total_seconds())
         await make_due()
     smtp.start()
     smtp.sink.temporary_failures = 1
-    await deliver_due(mail_settings, options=options)  # the server is back and answers 451 once
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)  # the server is back and answers 451 once
     after_451 = await statuses()
     await make_due()
-    await deliver_due(mail_settings, options=options)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=options)
 
     # Each retry during the outage waits the first delay (5 to 10 seconds with jitter), never more.
     assert [4 <= wait <= 10 for wait in waits] == [True] * 5

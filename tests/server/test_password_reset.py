@@ -8,7 +8,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from server.jobs import registered_jobs
+from server.app import JOBS, MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage, PasswordReset, User
@@ -33,7 +33,7 @@ async def _ask(client, email: str):
 
 
 async def _mailed_link(mail_settings: Settings, smtp: SmtpServer, to: str) -> tuple[str, object]:
-    await deliver_due(mail_settings, options=FAST)
+    await deliver_due(mail_settings, builders=MAIL_BUILDERS, options=FAST)
     (received,) = smtp.sink.take(1)
     assert received.recipients == [to]
     return LINK.search(text_of(received.message, "plain")).group(1), received.message
@@ -147,12 +147,12 @@ async def test_reset_links_stay_out_of_the_access_log(client, caplog):
     assert "secret-reset-token-789" not in logged
 
 
-async def test_requests_older_than_a_day_are_forgotten(client):
+async def test_requests_older_than_a_day_are_forgotten(client, settings):
     await _ask(client, "nobody@convene.test")
     await PasswordReset.update({PasswordReset.created_at: datetime.now(UTC) - timedelta(hours=25)}).where(
         PasswordReset.id > 0)
     await _ask(client, "nobody.else@convene.test")
 
-    await registered_jobs()["forget_old_password_resets"]()
+    await JOBS["forget_old_password_resets"](settings)
 
     assert await PasswordReset.count() == 1
