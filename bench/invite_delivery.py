@@ -112,17 +112,19 @@ async def _load_rows() -> list[dict]:
 
 async def _baseline_round(rows: list[dict], settings: Settings, client: aiosmtplib.SMTP) -> float:
     """The same rows rendered by the same code, sent over one aiosmtplib connection; nothing written back."""
+    from server.app import MAIL_BUILDERS
     from server.mail.render import build_mime, render_message
 
     started = time.perf_counter()
     for row in rows:
-        message = build_mime(row, await render_message(row, settings), settings)
+        message = build_mime(row, await render_message(row, settings, MAIL_BUILDERS), settings)
         await client.send_message(message, recipients=[row["to_address"]])
     return time.perf_counter() - started
 
 
 async def _outbox_round(rows: list[dict], settings: Settings) -> float:
     """Release these rows to the outbox and let the worker's delivery round claim, send and record them."""
+    from server.app import MAIL_BUILDERS
     from server.mail.worker import WorkerOptions, deliver_due
     from server.tables import OutboxMessage
 
@@ -130,7 +132,7 @@ async def _outbox_round(rows: list[dict], settings: Settings) -> float:
         OutboxMessage.id.is_in([row["id"] for row in rows])
     )
     started = time.perf_counter()
-    handled = await deliver_due(settings, options=WorkerOptions(batch_size=100))
+    handled = await deliver_due(settings, builders=MAIL_BUILDERS, options=WorkerOptions(batch_size=100))
     assert handled == len(rows), (handled, len(rows))
     return time.perf_counter() - started
 
