@@ -43,7 +43,7 @@ from server.auth import BEARER_SCHEME
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
 from server.mail.worker import run_worker
-from server.openapi import ClosedStructSchemaPlugin, document_routes
+from server.openapi import ClosedStructSchemaPlugin, complete_options_allow, document_routes
 from server.settings import Settings
 from server.web import ConveneRequest, RequestContextMiddleware, checked_path, template_environment
 
@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
         debug=False,
     )
     document_routes(app)
+    complete_options_allow(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.pool = pool

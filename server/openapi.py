@@ -9,7 +9,7 @@ live server (``tests/server/test_api_fuzz.py``).
 
 from __future__ import annotations
 
-__all__ = ["ClosedStructSchemaPlugin", "document_routes"]
+__all__ = ["ClosedStructSchemaPlugin", "complete_options_allow", "document_routes"]
 
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -20,6 +20,7 @@ from litestar._openapi.schema_generation.plugins import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Schema
+from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 from server.auth import STAFF_SECURITY, require_admin, require_session_manager, require_staff
@@ -93,3 +94,16 @@ def document_routes(app: Litestar) -> None:
             if "OPTIONS" in handler.http_methods or not handler.resolve_include_in_schema():
                 continue
             _document(route.path, handler)
+
+
+def complete_options_allow(app: Litestar) -> None:
+    """``OPTIONS`` answers ``Allow`` with every method of its path. Litestar (2.25) builds a path's OPTIONS handler
+    with the first controller that serves the path and keeps it when a later controller adds methods to the same
+    path, so its ``Allow`` named only the first controller's (``OPTIONS /api/v1/sessions/{id}``: GET, not PATCH):
+    each such handler now answers from its route as built in the end."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.http_methods == {"OPTIONS"} and handler.handler_name == "options_handler":
+                handler._fn = route.create_options_handler(route.path).fn  # noqa: SLF001 (no public setter)
