@@ -165,8 +165,9 @@ class ConflictWarning(msgspec.Struct):
     reason: str
 
 
-class SessionPublicOut(msgspec.Struct):
-    """What anyone may read about a published session: never the join details."""
+class SessionPublicOut(msgspec.Struct, forbid_unknown_fields=True):
+    """What anyone may read about a published session: never the join details. Exactly these fields (the schema
+    says so), so that the staff view, a superset, is told apart from it."""
 
     id: int
     series_id: int | None

@@ -16,6 +16,7 @@ __all__ = [
     "read_invitation_token", "read_token",
 ]
 
+import functools
 import secrets
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -28,8 +29,15 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
+@functools.lru_cache(maxsize=8)
+def _serializer(secret_key: str, salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=salt)
+
+
+@functools.lru_cache(maxsize=256)
 def manage_token(secret_key: str, registration_id: int, nonce: str) -> str:
-    return URLSafeSerializer(secret_key, salt=_SALT).dumps([registration_id, nonce])
+    """Cached: a registration builds its link twice (its message and its answer), and signing is deterministic."""
+    return _serializer(secret_key, _SALT).dumps([registration_id, nonce])
 
 
 def manage_path(secret_key: str, registration_id: int, nonce: str) -> str:
@@ -46,7 +54,7 @@ def read_token(secret_key: str, token: str) -> tuple[int, str] | None:
     if len(token) > 500:
         return None
     try:
-        value = URLSafeSerializer(secret_key, salt=_SALT).loads(token)
+        value = _serializer(secret_key, _SALT).loads(token)
     except BadSignature:
         return None
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str)):

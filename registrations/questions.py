@@ -49,12 +49,17 @@ def _loaded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+#: Raw, not Piccolo's select: every registration asks this, and building the select cost a third of the handler's
+#: CPU on PostgreSQL (bench/registration_burst.py).
+_SESSION_QUESTIONS = (
+    "SELECT id, session, position, kind, required, label, choices, removed_at FROM question "
+    "WHERE session = {} AND removed_at IS NULL ORDER BY position, id"
+)
+
+
 async def session_questions(session_id: int) -> list[dict[str, Any]]:
     """The questions the session asks now, in their order."""
-    rows = await Question.select().where(
-        (Question.session == session_id) & Question.removed_at.is_null()
-    ).order_by(Question.position, Question.id)
-    return [_loaded(row) for row in rows]
+    return [_loaded(row) for row in await Question.raw(_SESSION_QUESTIONS, session_id)]
 
 
 def question_out(row: dict[str, Any]) -> QuestionOut:

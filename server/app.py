@@ -56,9 +56,9 @@ from server.errors import exception_handlers, log_uncaught
 from server.jobs import Jobs, without_settings
 from server.mail.render import MailBuilders, from_row_only
 from server.mail.worker import run_worker
-from server.openapi import document_routes
+from server.openapi import ClosedStructSchemaPlugin, complete_options_allow, document_routes
 from server.settings import Settings
-from server.web import ConveneRequest, RequestContextMiddleware, bounded_path_ids, no_nul_in_path, template_environment
+from server.web import ConveneRequest, RequestContextMiddleware, checked_path, template_environment
 
 # Every route of the app, infrastructure's and the domains'.
 ROUTE_HANDLERS: list = [
@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
-        guards=[no_nul_in_path, bounded_path_ids],
+        guards=[checked_path],
         request_class=ConveneRequest,
         before_request=_start_pool,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
@@ -209,11 +209,13 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
                 description="An API token: `convene user create` prints one; staff make more at /staff/tokens.",
             )}),
         ),
+        plugins=[ClosedStructSchemaPlugin()],
         logging_config=_logging_config(),
         request_max_body_size=10 * 1024 * 1024,
         debug=False,
     )
     document_routes(app)
+    complete_options_allow(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.pool = pool

@@ -2,20 +2,26 @@
 
 Routes declare their own ``security`` and ``responses`` where they know better (``events.controllers``,
 ``server.accounts``); every other route of the schema gets them here from its guards, once, when the app is built,
-so a route added later is documented like its neighbours without anyone remembering to. Schemathesis checks the
-result against the live server (``tests/server/test_api_fuzz.py``).
+so a route added later is documented like its neighbours without anyone remembering to. A Struct that forbids
+unknown fields says so in its schema (``ClosedStructSchemaPlugin``). Schemathesis checks the result against the
+live server (``tests/server/test_api_fuzz.py``).
 """
 
 from __future__ import annotations
 
-__all__ = ["document_routes"]
+__all__ = ["ClosedStructSchemaPlugin", "complete_options_allow", "document_routes"]
 
 from collections.abc import Sequence
 from http import HTTPStatus
 
+import msgspec
 from litestar import Litestar
+from litestar._openapi.schema_generation.plugins import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
+from litestar.routes import HTTPRoute
+from litestar.typing import FieldDefinition
 
 from server.auth import STAFF_SECURITY, require_admin, require_session_manager, require_staff
 from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS, problem_responses
@@ -27,6 +33,19 @@ STAFF_GUARDS = frozenset({require_staff, require_admin, require_session_manager}
 #: The errors of a change anyone may ask for (register, a registrant's own changes through the manage link): an
 #: invitation missing (403), a state that forbids it (409), a body too large (413), too many at once (429).
 PUBLIC_WRITE_PROBLEMS = problem_responses(400, 403, 404, 409, 413, 422, 429)
+
+
+class ClosedStructSchemaPlugin(StructSchemaPlugin):
+    """Litestar's schema of a msgspec Struct, plus ``additionalProperties: false`` when the Struct forbids unknown
+    fields: a body with others is refused (400), and an answer has exactly its fields. So the staff view of a
+    session (``SessionOut``, a superset) no longer also matches the public one (``SessionPublicOut``) in the
+    ``oneOf`` of ``GET /api/v1/sessions/{id}``."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        if msgspec.inspect.type_info(field_definition.type_).forbid_unknown_fields:
+            schema.additional_properties = False
+        return schema
 
 
 def _page_errors(*statuses: int) -> dict[int, ResponseSpec]:
@@ -75,3 +94,16 @@ def document_routes(app: Litestar) -> None:
             if "OPTIONS" in handler.http_methods or not handler.resolve_include_in_schema():
                 continue
             _document(route.path, handler)
+
+
+def complete_options_allow(app: Litestar) -> None:
+    """``OPTIONS`` answers ``Allow`` with every method of its path. Litestar (2.25) builds a path's OPTIONS handler
+    with the first controller that serves the path and keeps it when a later controller adds methods to the same
+    path, so its ``Allow`` named only the first controller's (``OPTIONS /api/v1/sessions/{id}``: GET, not PATCH):
+    each such handler now answers from its route as built in the end."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.http_methods == {"OPTIONS"} and handler.handler_name == "options_handler":
+                handler._fn = route.create_options_handler(route.path).fn  # noqa: SLF001 (no public setter)
