@@ -60,6 +60,7 @@ from registrations.schemas import (
     SpeakingRequestUpdate,
 )
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
+from registrations.tables import Speaker
 from registrations.workspace import staff_home
 from server.auth import StaffUser, authenticate, require_session_manager
 from server.errors import InvalidInput, NotFound
@@ -367,7 +368,7 @@ class ManageSpeakingApi(Controller):
     ) -> SpeakingCreated:
         """Ask to take the floor (one request per registration: a second is refused with 409)."""
         reg = await manage.registration_by_token(token, request.app.state.settings)
-        return SpeakingCreated(id=await speakers.request_to_speak(reg, data), status="requested")
+        return SpeakingCreated(id=await speakers.request_to_speak(reg, data), status=Speaker.Status.requested.value)
 
     @get("")
     async def show(self, request: Request, token: FromPath[str]) -> SpeakingOut:

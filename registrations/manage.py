@@ -23,7 +23,7 @@ from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, _window_error, check_text, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
-from registrations.tables import Invitation, Need, Registration, Speaker, StatusChange
+from registrations.tables import ACTIVE_STATUSES, Invitation, Need, Registration, Speaker, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -33,8 +33,6 @@ from server.mail import outbox
 from server.settings import Settings
 from server.timezones import timezone_error
 from server.web import valid_timezone
-
-_ACTIVE = (Registration.Status.confirmed.value, Registration.Status.waitlisted.value, Registration.Status.pending.value)
 
 
 async def registration_by_token(token: str, settings: Settings) -> dict[str, Any]:
@@ -204,7 +202,7 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
     session = await load_row(reg["session"])
     needs = await _merged_needs(reg, data)
     _check_update(data, needs, session["kind"])
-    if reg["status"] not in _ACTIVE:
+    if reg["status"] not in ACTIVE_STATUSES:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(session)
     answers = await _changed_answers(reg, data, session)
@@ -247,7 +245,7 @@ async def leave(
 
 async def ensure_cancellable(reg: dict[str, Any]) -> None:
     """A 409 when the registration can no longer be cancelled: closed already, or its session over."""
-    if reg["status"] not in _ACTIVE:
+    if reg["status"] not in ACTIVE_STATUSES:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(await load_row(reg["session"]))
 
@@ -257,13 +255,13 @@ async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
     await ensure_cancellable(reg)
     async with write_transaction(Registration._meta.db):
         current = await _locked(reg["id"])
-        if current["status"] not in _ACTIVE:
+        if current["status"] not in ACTIVE_STATUSES:
             return
         had_invite = current["status"] == Registration.Status.confirmed.value
         if not await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant"):
             return
         await notifications.notify_registration_cancelled(
-            {**current, "status": "cancelled"}, settings=settings, had_invite=had_invite
+            {**current, "status": Registration.Status.cancelled.value}, settings=settings, had_invite=had_invite
         )
 
 
@@ -291,7 +289,7 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
         if current["anonymised_at"] is not None:
             return
         had_invite = current["status"] == Registration.Status.confirmed.value
-        if current["status"] in _ACTIVE:
+        if current["status"] in ACTIVE_STATUSES:
             await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
                         reason="erased")
         sequence = await notifications.invite_sequence(current)

@@ -36,7 +36,7 @@ from registrations.schemas import (
     SpeakingRequest,
     SpeakingRequestUpdate,
 )
-from registrations.tables import Registration, Speaker, SpeakerList
+from registrations.tables import ACTIVE_STATUSES, Registration, Speaker, SpeakerList
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
@@ -139,7 +139,7 @@ async def prepare_request(session_id: int, data: SpeakingRequest, *, prefix: str
 
 
 def _refuse_inactive(reg: dict[str, Any]) -> None:
-    if reg["status"] not in ("confirmed", "waitlisted", "pending"):
+    if reg["status"] not in ACTIVE_STATUSES:
         message = _("This registration is closed.")
         raise Conflict(message, [FieldError("status", message)])
 
@@ -347,8 +347,8 @@ def balanced_order(requests: Iterable[SpeakerOut], kind: str) -> list[SpeakerOut
 async def suggestion(session_id: int) -> list[SpeakerOut]:
     """The balanced order of the requests not declined whose registration is confirmed; changes nothing."""
     session = await _session(session_id)
-    eligible = [s for s in await list_speakers(session_id)
-                if s.status != Speaker.Status.declined.value and s.registration_status == "confirmed"]
+    eligible = [s for s in await list_speakers(session_id) if s.status != Speaker.Status.declined
+                and s.registration_status == Registration.Status.confirmed]
     return balanced_order(eligible, session["kind"])
 
 
