@@ -10,8 +10,6 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from registrations import notifications
 from registrations.manage import leave
 from registrations.registering import check_text
@@ -31,6 +29,7 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
+from server.validation import normalised_email
 
 _DECLINABLE = (Registration.Status.pending, Registration.Status.waitlisted, Registration.Status.confirmed)
 
@@ -156,13 +155,6 @@ async def decide_need(
         await notify(need, settings=settings)
 
 
-def _normalise(address: str) -> str | None:
-    try:
-        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
 def parse_invitation_csv(content: bytes) -> list[str]:
     """Addresses from an uploaded CSV: every cell that holds an address (a header row is simply skipped)."""
     try:
@@ -189,7 +181,7 @@ async def invite(session_id: int, emails: list[str], *, settings: Settings) -> t
     """Invite addresses (each mailed once); returns (newly invited, already invited)."""
     normalised, bad = [], []
     for address in emails:
-        (normalised if (value := _normalise(address)) else bad).append(value or address)
+        (normalised if (value := normalised_email(address)) else bad).append(value or address)
     if bad:
         raise InvalidInput.field("emails", _("Not email addresses: %(list)s", list=", ".join(bad[:5])))
     unique = list(dict.fromkeys(normalised))

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from events.tables import Session
 from registrations.attendance import session_threshold, status_for
 from registrations.registering import check_text
@@ -24,6 +22,7 @@ from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
+from server.validation import normalised_email
 
 #: What an organiser may set by hand (``partial`` comes from minutes; "clear" forgets the mark).
 ATTENDANCE_MARKS = (Registration.Attendance.attended.value, Registration.Attendance.absent.value,
@@ -124,12 +123,9 @@ def _walk_in_fields(name: str, email: str, organisation: str) -> tuple[str, str,
         errors.append(FieldError("name", _("Use at most %(max)s characters.", max=200)))
     if len(organisation) > 300:
         errors.append(FieldError("organisation", _("Use at most %(max)s characters.", max=300)))
-    address = email.strip()
-    if address:
-        try:
-            address = validate_email(address, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            errors.append(FieldError("email", _("Give a valid email address, or none.")))
+    address = normalised_email(email) if email.strip() else ""
+    if address is None:
+        errors.append(FieldError("email", _("Give a valid email address, or none.")))
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
     return name, address or f"{secrets.token_hex(8)}@{WALK_IN_DOMAIN}", organisation
