@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from events.access import ensure_can_manage, managed_session_ids
-from events.schemas import SessionUpdate
+from events.schemas import Provision, SessionUpdate
 from events.services import update_session
 from events.tables import Session
 from events.validation import is_language_code
@@ -40,11 +40,11 @@ ACTIVE = (Registration.Status.pending.value, Registration.Status.confirmed.value
           Registration.Status.waitlisted.value)
 #: Provision codes that need booking ahead, by lead kind (automatic captions and free text need no booking).
 _PROVISION_LEAD = {
-    "international_sign": "sign_language",
-    "national_sign_language": "sign_language",
-    "captions_cart": "captioning",
-    "accessible_documents": "accessible_documents",
-    "easy_read": "accessible_documents",
+    Provision.international_sign.value: "sign_language",
+    Provision.national_sign_language.value: "sign_language",
+    Provision.captions_cart.value: "captioning",
+    Provision.accessible_documents.value: "accessible_documents",
+    Provision.easy_read.value: "accessible_documents",
 }
 _DEMAND = """
 SELECT registration.session AS session_id, need.kind AS kind, need.code AS code,
