@@ -14,12 +14,9 @@ from events.tables import Series
 from registrations import notifications
 from server.mail.worker import WorkerOptions, deliver_due
 from tests.mail_data import START, make_registration, make_session
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     calendar_part,
     ical_js,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
 )
 
 
