@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from events.access import current_staff
 from registrations import approvals, attendance, inputs, manage, questions, registering, speakers, staff
 from registrations.attendance_pages import AttendancePages
 from registrations.confirm_pages import StaffConfirmPages
@@ -62,16 +63,9 @@ from registrations.schemas import (
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
 from registrations.tables import Speaker
 from registrations.workspace import staff_home
-from server.auth import StaffUser, authenticate, require_session_manager
+from server.auth import require_session_manager
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
-
-
-async def _manager(request: Request, session_id: int) -> StaffUser:
-    """The staff member of the request (the require_session_manager guard checked they manage the session)."""
-    user = await authenticate(request)
-    assert user is not None
-    return user
 
 
 class SessionRegistrationsApi(Controller):
@@ -105,7 +99,7 @@ class SessionRegistrationsApi(Controller):
     ) -> Response[Any]:
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
         of every matching registration (``limit`` and ``offset`` page the JSON only)."""
-        await _manager(request, session_id)
+        await current_staff(request)
         if format not in ("json", "csv"):
             raise InvalidInput.field("format", _("Choose json or csv."))
         filters = staff.ListFilters(search, status, category, region, language, need, limit, offset)
@@ -122,7 +116,7 @@ class SessionRegistrationsApi(Controller):
         self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
     ) -> DecisionResult:
         """Approve pending registrations (each takes a seat or joins the waitlist)."""
-        user = await _manager(request, session_id)
+        user = await current_staff(request)
         count = await approvals.approve(
             session_id, data.registration_ids, user=user, settings=request.app.state.settings
         )
@@ -133,7 +127,7 @@ class SessionRegistrationsApi(Controller):
         self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
     ) -> DecisionResult:
         """Decline registrations with a reason; freed seats go to the waitlist."""
-        user = await _manager(request, session_id)
+        user = await current_staff(request)
         count = await approvals.decline(
             session_id, data.registration_ids, data.reason, user=user, settings=request.app.state.settings
         )
@@ -144,7 +138,7 @@ class SessionRegistrationsApi(Controller):
         self, request: Request, session_id: FromPath[int], registration_id: FromPath[int], data: JSONBody[Move]
     ) -> DecisionResult:
         """Move between the waitlist and the confirmed list, within capacity."""
-        user = await _manager(request, session_id)
+        user = await current_staff(request)
         await approvals.move(session_id, registration_id, data.to, user=user, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
@@ -153,7 +147,7 @@ class SessionRegistrationsApi(Controller):
         self, request: Request, session_id: FromPath[int], registration_id: FromPath[int]
     ) -> DecisionResult:
         """Revoke the registrant's manage link (a new one is mailed to them)."""
-        await _manager(request, session_id)
+        await current_staff(request)
         await manage.rotate_and_resend(session_id, registration_id, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
@@ -170,7 +164,7 @@ class SessionNeedsApi(Controller):
         self, request: Request, session_id: FromPath[int], need_id: FromPath[int], data: JSONBody[NeedDecision]
     ) -> DecisionResult:
         """Mark a need ``arranged`` or ``not_possible`` (the registrant is told)."""
-        await _manager(request, session_id)
+        await current_staff(request)
         await approvals.decide_need(session_id, need_id, data.status, data.note, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
@@ -187,7 +181,7 @@ class SessionInvitationsApi(Controller):
         self, request: Request, session_id: FromPath[int], data: JSONBody[InvitationCreate]
     ) -> InvitationResult:
         """Invite addresses; each new one is mailed."""
-        await _manager(request, session_id)
+        await current_staff(request)
         invited, known = await approvals.invite(session_id, data.emails, settings=request.app.state.settings)
         return InvitationResult(invited=invited, already_invited=known)
 
@@ -199,7 +193,7 @@ class SessionInvitationsApi(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> InvitationResult:
         """Invite every address found in an uploaded CSV (multipart, field ``file``)."""
-        await _manager(request, session_id)
+        await current_staff(request)
         emails = await approvals.emails_from_upload(data.get("file"))
         invited, known = await approvals.invite(session_id, emails, settings=request.app.state.settings)
         return InvitationResult(invited=invited, already_invited=known)
@@ -222,11 +216,10 @@ class SessionAttendanceApi(Controller):
         """Import a Zoom webinar attendee report, a Zoom meeting participants export or a Teams attendance report
         (multipart, field ``file``; optional ``timezone`` of the report's times, default the session's). Answers
         the summary; the same file again changes nothing (``already_imported``)."""
-        user = await _manager(request, session_id)
+        user = await current_staff(request)
         content = await attendance.read_upload(data.get("file"))
         timezone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
-        summary = await attendance.import_attendance(session_id, content, timezone=timezone, user=user)
-        return AttendanceImportOut(**summary.__dict__)
+        return await attendance.import_attendance(session_id, content, timezone=timezone, user=user)
 
 
 class ManageApi(Controller):
@@ -428,7 +421,7 @@ class SessionInputsApi(Controller):
         """Upload an input received by other means: JSON ``{"title", "language", "text"}`` (``InputCreate``), or
         multipart with ``title``, ``language`` and the document (PDF, DOCX or ODT, recognised by its content) in
         ``file``; an optional ``registration_id`` links it to its registrant."""
-        user = await _manager(request, session_id)
+        user = await current_staff(request)
         settings = request.app.state.settings
         row = await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=user.id,
                                   settings=settings)
@@ -488,7 +481,7 @@ class SessionMessagesApi(Controller):
     async def send(self, request: Request, session_id: FromPath[int], data: JSONBody[MessageIn]) -> MessageOut:
         """To all or some registrants (``statuses``, ``languages``, ``needs``), each in their language; with
         ``dry_run`` only the count and the preview per language."""
-        await _manager(request, session_id)
+        await current_staff(request)
         return await send_to_registrants(session_id, data, settings=request.app.state.settings)
 
 
