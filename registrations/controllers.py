@@ -1,4 +1,7 @@
-"""HTTP for this package: thin controllers, ``...Api`` for JSON and ``...Pages`` for HTML."""
+"""HTTP for this package: thin controllers, ``...Api`` for JSON and ``...Pages`` for HTML. This module holds the
+registrations' own API (registrations, needs, invitations, attendance import, manage link, questions, messages) and
+gathers every controller of the package in ``route_handlers``; the speakers' list and the written inputs have theirs
+in ``speaker_controllers.py`` and ``input_controllers.py``."""
 
 from __future__ import annotations
 
@@ -9,22 +12,17 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
-from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.access import current_staff
-from registrations import approvals, attendance, inputs, manage, questions, registering, speakers, staff
+from registrations import approvals, attendance, manage, questions, registering, staff
 from registrations.attendance_pages import AttendancePages
 from registrations.confirm_pages import StaffConfirmPages
+from registrations.input_controllers import ManageInputsApi, SessionInputsApi
 from registrations.inputs_pages import (
-    UPLOAD_BODY_CAP,
     InputPages,
-    InputUploadOperation,
     ManageInputPages,
     PublicInputPages,
-    attachment,
-    read_input,
-    upload_exception_handlers,
 )
 from registrations.message_pages import StaffMessagePages
 from registrations.messages import MessageIn, MessageOut, send_to_registrants
@@ -35,9 +33,6 @@ from registrations.schemas import (
     AttendanceImportOut,
     BulkDecision,
     DecisionResult,
-    InputChange,
-    InputList,
-    InputOut,
     InvitationCreate,
     InvitationResult,
     Move,
@@ -48,23 +43,12 @@ from registrations.schemas import (
     RegistrationCreated,
     RegistrationOut,
     RegistrationUpdate,
-    SpeakerChange,
-    SpeakerListSettings,
-    SpeakerListSettingsOut,
-    SpeakerOrder,
-    SpeakerOut,
-    SpeakerPage,
-    SpeakerSuggestion,
-    SpeakingCreated,
-    SpeakingOut,
-    SpeakingRequest,
-    SpeakingRequestUpdate,
 )
+from registrations.speaker_controllers import ManageSpeakingApi, SessionSpeakersApi
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
-from registrations.tables import Speaker
 from registrations.workspace import staff_home
 from server.auth import require_session_manager
-from server.errors import InvalidInput, NotFound
+from server.errors import InvalidInput
 from server.i18n import gettext as _
 
 
@@ -292,182 +276,6 @@ class SessionQuestionsApi(Controller):
         answers stay in the exports)."""
         asked = await questions.replace_questions(session_id, data.items)
         return QuestionList([questions.question_out(q) for q in asked])
-
-
-class SessionSpeakersApi(Controller):
-    """The speakers' list of a listening session or regional review: organisers see, order and decide."""
-
-    path = "/api/v1/sessions/{session_id:int}/speakers"
-    tags = ["speakers"]
-    guards = [require_session_manager]
-
-    @get("")
-    async def list_speakers(self, session_id: FromPath[int]) -> SpeakerPage:
-        """Every request to speak: those on the list in its order, then the others in request order."""
-        items = await speakers.list_speakers(session_id)
-        return SpeakerPage(items=items, total=len(items))
-
-    @get("/suggestion")
-    async def suggestion(self, session_id: FromPath[int]) -> SpeakerSuggestion:
-        """The balanced order (DESIGN.md's rule) of the requests not declined whose registration is confirmed;
-        changes nothing."""
-        return SpeakerSuggestion(items=await speakers.suggestion(session_id))
-
-    @put("/order")
-    async def set_order(self, request: Request, session_id: FromPath[int], data: JSONBody[SpeakerOrder]) -> SpeakerPage:
-        """Accept these requests in this order; the speakers are told."""
-        items = await speakers.set_order(session_id, data.ids, settings=request.app.state.settings)
-        return SpeakerPage(items=items, total=len(items))
-
-    @get("/settings")
-    async def read_settings(self, session_id: FromPath[int]) -> SpeakerListSettingsOut:
-        """Deadline for requests, slot, offset, default minutes, publication, and the minutes the list takes."""
-        return await _settings_out(session_id)
-
-    @patch("/settings")
-    async def change_settings(
-        self, request: Request, session_id: FromPath[int], data: JSONBody[SpeakerListSettings]
-    ) -> SpeakerListSettingsOut:
-        """Change the list's settings, or publish it on the session page (``published``)."""
-        await speakers.update_settings(session_id, data, settings=request.app.state.settings)
-        return await _settings_out(session_id)
-
-    @patch("/{speaker_id:int}")
-    async def change(
-        self, request: Request, session_id: FromPath[int], speaker_id: FromPath[int], data: JSONBody[SpeakerChange]
-    ) -> SpeakerOut:
-        """Accept, decline (with a reason), place, time, or mark spoke or absent with the minutes used."""
-        return await speakers.change_speaker(session_id, speaker_id, data, settings=request.app.state.settings)
-
-
-async def _settings_out(session_id: int) -> SpeakerListSettingsOut:
-    current = await speakers.list_settings(session_id)
-    return SpeakerListSettingsOut(
-        requests_close_at=current.requests_close_at, slot_minutes=current.slot_minutes,
-        offset_minutes=current.offset_minutes, default_minutes=current.default_minutes,
-        published=current.published_at is not None, minutes_on_list=await speakers.minutes_on_list(session_id),
-    )
-
-
-class ManageSpeakingApi(Controller):
-    """The registrant's request to speak, through the manage link."""
-
-    path = "/api/v1/manage/{token:str}/speaking"
-    tags = ["registrant"]
-
-    @post("", status_code=HTTP_201_CREATED)
-    async def request_to_speak(
-        self, request: Request, token: FromPath[str], data: JSONBody[SpeakingRequest]
-    ) -> SpeakingCreated:
-        """Ask to take the floor (one request per registration: a second is refused with 409)."""
-        reg = await manage.registration_by_token(token, request.app.state.settings)
-        return SpeakingCreated(id=await speakers.request_to_speak(reg, data), status=Speaker.Status.requested.value)
-
-    @get("")
-    async def show(self, request: Request, token: FromPath[str]) -> SpeakingOut:
-        """The request and where it stands: status, place, minutes and expected time once accepted."""
-        reg = await manage.registration_by_token(token, request.app.state.settings)
-        return await _own(reg)
-
-    @patch("")
-    async def change(
-        self, request: Request, token: FromPath[str], data: JSONBody[SpeakingRequestUpdate]
-    ) -> SpeakingOut:
-        """Change the request until the deadline."""
-        reg = await manage.registration_by_token(token, request.app.state.settings)
-        await speakers.change_request(reg, data)
-        return await _own(reg)
-
-    @delete("", status_code=HTTP_200_OK)
-    async def withdraw(self, request: Request, token: FromPath[str]) -> dict[str, str]:
-        """Withdraw the request."""
-        settings = request.app.state.settings
-        await speakers.withdraw_request(await manage.registration_by_token(token, settings), settings=settings)
-        return {"status": "withdrawn"}
-
-
-async def _own(reg: dict[str, Any]) -> SpeakingOut:
-    found = await speakers.own_request(reg)
-    if found is None:
-        raise NotFound(_("You have not asked to speak."))
-    return found
-
-
-def _staff_input_out(row: dict[str, Any]) -> InputOut:
-    return inputs.input_out(row, f"/api/v1/sessions/{row['session']}/inputs/{row['id']}/file")
-
-
-def _public_input_out(row: dict[str, Any]) -> InputOut:
-    """A registrant sees the public download of their input once it is published."""
-    return inputs.input_out(row, f"/sessions/{row['session']}/inputs/{row['id']}/file" if row["published"] else None)
-
-
-class SessionInputsApi(Controller):
-    """Written inputs of one session: organisers list, upload, publish, mark for the summary, remove."""
-
-    path = "/api/v1/sessions/{session_id:int}/inputs"
-    tags = ["inputs"]
-    guards = [require_session_manager]
-
-    @get("")
-    async def list_inputs(self, session_id: FromPath[int]) -> InputList:
-        """Every written input of the session, oldest first."""
-        items = [_staff_input_out(row) for row in await inputs.inputs_of_session(session_id)]
-        return InputList(items=items, total=len(items))
-
-    @post("", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_BODY_CAP,
-          exception_handlers=upload_exception_handlers, operation_class=InputUploadOperation)
-    async def upload(self, request: Request, session_id: FromPath[int]) -> InputOut:
-        """Upload an input received by other means: JSON ``{"title", "language", "text"}`` (``InputCreate``), or
-        multipart with ``title``, ``language`` and the document (PDF, DOCX or ODT, recognised by its content) in
-        ``file``; an optional ``registration_id`` links it to its registrant."""
-        user = await current_staff(request)
-        settings = request.app.state.settings
-        row = await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=user.id,
-                                  settings=settings)
-        return _staff_input_out(row)
-
-    @patch("/{input_id:int}")
-    async def change(self, session_id: FromPath[int], input_id: FromPath[int], data: JSONBody[InputChange]) -> InputOut:
-        """Publish it on the session page (``published``) or mark it for the summary (``for_summary``)."""
-        return _staff_input_out(await inputs.change(session_id, input_id, data))
-
-    @delete("/{input_id:int}", status_code=HTTP_200_OK)
-    async def remove(self, request: Request, session_id: FromPath[int], input_id: FromPath[int]) -> DecisionResult:
-        """Remove the input and its file."""
-        await inputs.delete(session_id, input_id, settings=request.app.state.settings)
-        return DecisionResult(updated=1)
-
-    @get("/{input_id:int}/file")
-    async def file(self, request: Request, session_id: FromPath[int], input_id: FromPath[int]) -> File:
-        """The input's file as a download (attachment, its real type)."""
-        return attachment(await inputs.download(session_id, input_id, settings=request.app.state.settings,
-                                                public=False))
-
-
-class ManageInputsApi(Controller):
-    """A registrant's written inputs, through the manage link."""
-
-    path = "/api/v1/manage/{token:str}/inputs"
-    tags = ["registrant"]
-
-    @get("")
-    async def list_inputs(self, request: Request, token: FromPath[str]) -> InputList:
-        """The inputs this registrant sent (and those organisers linked to them)."""
-        reg = await manage.registration_by_token(token, request.app.state.settings)
-        items = [_public_input_out(row) for row in await inputs.inputs_of_registration(reg["id"])]
-        return InputList(items=items, total=len(items))
-
-    @post("", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_BODY_CAP,
-          exception_handlers=upload_exception_handlers, operation_class=InputUploadOperation)
-    async def submit(self, request: Request, token: FromPath[str]) -> InputOut:
-        """Send a written input before the session's ``inputs_close_at`` (by default its start): JSON
-        ``{"title", "language", "text"}``, or multipart with ``title``, ``language`` and the document (PDF, DOCX or
-        ODT, recognised by its content) in ``file``."""
-        settings = request.app.state.settings
-        reg = await manage.registration_by_token(token, settings)
-        return _public_input_out(await inputs.submit(reg, await read_input(request, settings, staff=False),
-                                                     settings=settings))
 
 
 class SessionMessagesApi(Controller):
