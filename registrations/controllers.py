@@ -27,6 +27,7 @@ from registrations.inputs_pages import (
 from registrations.message_pages import StaffMessagePages
 from registrations.messages import MessageIn, MessageOut, send_to_registrants
 from registrations.pages import ManagePages, RegistrationPages, StaffRegistrationPages
+from registrations.question_schemas import QuestionList, QuestionsIn
 from registrations.questions_pages import QuestionPages
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import (
@@ -37,8 +38,6 @@ from registrations.schemas import (
     InvitationResult,
     Move,
     NeedDecision,
-    QuestionList,
-    QuestionsIn,
     RegistrationCreate,
     RegistrationCreated,
     RegistrationOut,

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.access import current_staff
 from registrations import inputs, manage
+from registrations.input_schemas import InputChange, InputList, InputOut
 from registrations.inputs_pages import (
     UPLOAD_BODY_CAP,
     InputUploadOperation,
@@ -22,12 +23,7 @@ from registrations.inputs_pages import (
     read_input,
     upload_exception_handlers,
 )
-from registrations.schemas import (
-    DecisionResult,
-    InputChange,
-    InputList,
-    InputOut,
-)
+from registrations.schemas import DecisionResult
 from server.auth import require_session_manager
 
 

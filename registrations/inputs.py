@@ -34,8 +34,8 @@ import msgspec
 from events.queries import PUBLIC_STATUSES, effective_status, load_row
 from events.tables import Session
 from events.validation import canonical_language, is_language_code
+from registrations.input_schemas import InputChange, InputOut
 from registrations.registering import check_text
-from registrations.schemas import InputChange, InputOut
 from registrations.tables import Registration, WrittenInput
 from server import signals
 from server.db import write_transaction
