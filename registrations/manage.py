@@ -18,7 +18,7 @@ import msgspec
 
 from events.queries import effective_status, load_row
 from events.tables import Session
-from registrations import inputs, notifications, questions, speakers
+from registrations import input_files, inputs, notifications, questions, speakers
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, _window_error, check_text, need_rows
@@ -297,7 +297,7 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
         # A calendar keeps an upcoming session only: a cancelled session's invite was withdrawn already.
         if had_invite and effective_status(await load_row(current["session"])) == Session.Status.published.value:
             await notifications.notify_data_erased(current, sequence=sequence)
-    inputs.remove_files(files, settings.upload_dir)
+    input_files.remove_files(files, settings.upload_dir)
 
 
 async def anonymise(registration_id: int) -> list[str]:
