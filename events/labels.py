@@ -19,6 +19,7 @@ from functools import cache
 
 import pycountry
 
+from events.schemas import Provision
 from server.i18n import current_locale
 from server.i18n import lazy_gettext as _l
 
@@ -54,13 +55,13 @@ OVERLAP_REASONS = {
     "same_organiser": _l("an organiser in common"),
 }
 PROVISIONS = {
-    "captions_cart": _l("Real-time human captioning (CART)"),
-    "captions_auto": _l("Automatic captions"),
-    "international_sign": _l("International Sign interpretation"),
-    "national_sign_language": _l("National sign language interpretation"),
-    "accessible_documents": _l("Accessible documents"),
-    "easy_read": _l("Easy Read documents"),
-    "other": _l("Other accessibility support"),
+    Provision.captions_cart.value: _l("Real-time human captioning (CART)"),
+    Provision.captions_auto.value: _l("Automatic captions"),
+    Provision.international_sign.value: _l("International Sign interpretation"),
+    Provision.national_sign_language.value: _l("National sign language interpretation"),
+    Provision.accessible_documents.value: _l("Accessible documents"),
+    Provision.easy_read.value: _l("Easy Read documents"),
+    Provision.other.value: _l("Other accessibility support"),
 }
 
 

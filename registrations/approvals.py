@@ -10,8 +10,6 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from registrations import notifications
 from registrations.manage import leave
 from registrations.registering import check_text
@@ -31,8 +29,9 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
+from server.validation import normalised_email
 
-_DECLINABLE = ("pending", "waitlisted", "confirmed")
+_DECLINABLE = (Registration.Status.pending, Registration.Status.waitlisted, Registration.Status.confirmed)
 
 
 def _refuse_control_characters(field: str, text: str) -> None:
@@ -69,7 +68,7 @@ async def approve(session_id: int, ids: list[int], *, user: StaffUser, settings:
             mode = reg["participation_mode"]
             claimed = await claim_seat(session_id, mode, behind_waitlist=True)
             order = None if claimed else await take_waitlist_place(session_id, mode)
-            status = "confirmed" if order is None else "waitlisted"
+            status = Registration.Status.confirmed.value if order is None else Registration.Status.waitlisted.value
             updated = await _set_status(reg, status, order, user)
             position = await waitlist_position(session_id, mode, order)
             await notifications.notify_registration_approved(updated, settings=settings, position=position)
@@ -85,12 +84,12 @@ async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUs
         regs = [r for r in await _registrations(session_id, ids) if r["status"] in _DECLINABLE]
         declined = 0
         for reg in regs:
-            if not await leave(reg, "declined", settings=settings, actor="staff", reason=reason.strip(),
-                               staff_user=user.id):
+            if not await leave(reg, Registration.Status.declined.value, settings=settings, actor="staff",
+                               reason=reason.strip(), staff_user=user.id):
                 continue  # cancelled meanwhile
             declined += 1
             await notifications.notify_registration_declined(
-                {**reg, "status": "declined"}, reason.strip(), settings=settings,
+                {**reg, "status": Registration.Status.declined.value}, reason.strip(), settings=settings,
                 had_invite=reg["status"] == Registration.Status.confirmed.value,
             )
     return declined
@@ -107,12 +106,14 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
     async with write_transaction(Registration._meta.db):
         reg = (await _registrations(session_id, [registration_id]))[0]
         mode = reg["participation_mode"]
-        if to == "confirmed" and reg["status"] == "waitlisted":
+        if to == Registration.Status.confirmed and reg["status"] == Registration.Status.waitlisted:
             if not await claim_seat(session_id, mode):
                 raise Conflict(_("No seat is left."), [FieldError("to", _("No seat is left."))])
-            updated = await _set_status(reg, "confirmed", None, user, reason="moved_by_organiser")
+            updated = await _set_status(
+                reg, Registration.Status.confirmed.value, None, user, reason="moved_by_organiser"
+            )
             await notifications.notify_registration_promoted(updated, settings=settings)
-        elif to == "waitlisted" and reg["status"] == "confirmed":
+        elif to == Registration.Status.waitlisted and reg["status"] == Registration.Status.confirmed:
             await release_seat(session_id, mode)
             await fill_freed_seats(session_id, mode, settings=settings)
             if await promotion_open(session_id) and await seat_left(session_id, mode):
@@ -122,7 +123,8 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
                 "SELECT MIN(waitlist_order) AS first FROM registration WHERE session = {} AND participation_mode = {}",
                 session_id, mode,
             )
-            updated = await _set_status(reg, "waitlisted", (first[0]["first"] or 1) - 1, user, "moved_by_organiser")
+            head = (first[0]["first"] or 1) - 1
+            updated = await _set_status(reg, Registration.Status.waitlisted.value, head, user, "moved_by_organiser")
             await notifications.notify_registration_waitlisted(updated, 1, settings=settings, had_invite=True)
         else:
             raise Conflict(
@@ -148,15 +150,9 @@ async def decide_need(
             Need.id == need_id
         )
         need = {**need, "status": status, "note": note.strip()}
-        notify = notifications.notify_need_arranged if status == "arranged" else notifications.notify_need_not_possible
+        arranged = status == Need.Status.arranged
+        notify = notifications.notify_need_arranged if arranged else notifications.notify_need_not_possible
         await notify(need, settings=settings)
-
-
-def _normalise(address: str) -> str | None:
-    try:
-        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
 
 
 def parse_invitation_csv(content: bytes) -> list[str]:
@@ -185,7 +181,7 @@ async def invite(session_id: int, emails: list[str], *, settings: Settings) -> t
     """Invite addresses (each mailed once); returns (newly invited, already invited)."""
     normalised, bad = [], []
     for address in emails:
-        (normalised if (value := _normalise(address)) else bad).append(value or address)
+        (normalised if (value := normalised_email(address)) else bad).append(value or address)
     if bad:
         raise InvalidInput.field("emails", _("Not email addresses: %(list)s", list=", ".join(bad[:5])))
     unique = list(dict.fromkeys(normalised))

@@ -17,7 +17,7 @@ The rules:
 
 from __future__ import annotations
 
-__all__ = ["ImportSummary", "import_attendance", "read_upload", "minutes_of", "session_threshold", "status_for"]
+__all__ = ["import_attendance", "read_upload", "minutes_of", "session_threshold", "status_for"]
 
 import hashlib
 from collections import defaultdict
@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from events.tables import Session
 from registrations.attendance_cells import ReportError, normalise_name
 from registrations.attendance_import import Join, ParsedReport, ParticipantRow, parse_report
+from registrations.schemas import AttendanceImportOut
 from registrations.tables import AttendanceImport, Registration, UnmatchedAttendee
 from server.auth import StaffUser
 from server.db import write_transaction
@@ -41,23 +42,6 @@ from server.web import valid_timezone
 #: Largest file accepted (a 5,000-row export is well under 1 MB; the app refuses bodies over 10 MB).
 MAX_BYTES = 8 * 1024 * 1024
 _ATTENDEE_ROLES = ("attendee",)
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What an import did (or, for the same file again, what it did the first time)."""
-
-    id: int
-    layout: str
-    timezone: str
-    rows_read: int
-    matched: int
-    merged_rejoins: int
-    unmatched: int
-    walk_ins: int
-    hosts: int
-    absent: int
-    already_imported: bool
 
 
 @dataclass
@@ -197,8 +181,8 @@ def _zone(timezone: str | None, session: dict[str, Any]) -> str:
     return timezone
 
 
-def _summary(row: dict[str, Any], already: bool) -> ImportSummary:
-    return ImportSummary(
+def _summary(row: dict[str, Any], already: bool) -> AttendanceImportOut:
+    return AttendanceImportOut(
         id=row["id"], layout=row["layout"], timezone=row["timezone"], rows_read=row["rows_read"],
         matched=row["matched"], merged_rejoins=row["merged_rejoins"], unmatched=row["unmatched"],
         walk_ins=row["walk_ins"], hosts=row["hosts"], absent=row["absent"], already_imported=already,
@@ -271,7 +255,7 @@ async def _mark_absent(session_id: int, seen: set[int], now: datetime) -> int:
 
 async def import_attendance(
     session_id: int, data: bytes, *, timezone: str | None = None, user: StaffUser | None = None
-) -> ImportSummary:
+) -> AttendanceImportOut:
     """Import a platform's attendance export for the session, whatever its status, in one transaction: record
     who came (minutes and status), mark the confirmed who did not absent, and put the unmatched on the review list.
     The same file again changes nothing. A file that cannot be read, or is of another day, is refused (422,

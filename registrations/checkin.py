@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from events.tables import Session
 from registrations.attendance import session_threshold, status_for
 from registrations.registering import check_text
@@ -24,9 +22,11 @@ from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
+from server.validation import normalised_email
 
 #: What an organiser may set by hand (``partial`` comes from minutes; "clear" forgets the mark).
-ATTENDANCE_MARKS = ("attended", "absent", "excused", "clear")
+ATTENDANCE_MARKS = (Registration.Attendance.attended.value, Registration.Attendance.absent.value,
+                    Registration.Attendance.excused.value, "clear")
 #: Domain of the addresses given to walk-ins who left none (``.invalid`` never delivers, RFC 2606).
 WALK_IN_DOMAIN = "walk-in.invalid"
 
@@ -123,12 +123,9 @@ def _walk_in_fields(name: str, email: str, organisation: str) -> tuple[str, str,
         errors.append(FieldError("name", _("Use at most %(max)s characters.", max=200)))
     if len(organisation) > 300:
         errors.append(FieldError("organisation", _("Use at most %(max)s characters.", max=300)))
-    address = email.strip()
-    if address:
-        try:
-            address = validate_email(address, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            errors.append(FieldError("email", _("Give a valid email address, or none.")))
+    address = normalised_email(email) if email.strip() else ""
+    if address is None:
+        errors.append(FieldError("email", _("Give a valid email address, or none.")))
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
     return name, address or f"{secrets.token_hex(8)}@{WALK_IN_DOMAIN}", organisation
@@ -142,11 +139,12 @@ async def _insert_walk_in(
         raise InvalidInput.field("email", _("This address is already registered for the session: find it in the list."))
     reg = Registration(
         session=session_id, name=name, email=email, organisation=organisation, stakeholder_category="other",
-        country="", status=Registration.Status.confirmed, manage_nonce=secrets.token_hex(16), walk_in=True,
+        country="", status=Registration.Status.confirmed.value, manage_nonce=secrets.token_hex(16), walk_in=True,
         attendance=attendance, minutes_attended=minutes, consent_processing=True,
     )
     reg_id = (await Registration.insert(reg).returning(Registration.id))[0]["id"]
-    await record_change(reg_id, "", "confirmed", actor="staff", staff_user=user.id, reason="walk_in")
+    await record_change(reg_id, "", Registration.Status.confirmed.value, actor="staff", staff_user=user.id,
+                        reason="walk_in")
     return reg_id
 
 
@@ -155,7 +153,8 @@ async def add_walk_in(session_id: int, *, name: str, email: str = "", organisati
     taking no seat and sent no mail. Returns its id."""
     name, email, organisation = _walk_in_fields(name, email, organisation)
     async with write_transaction(Registration._meta.db):
-        return await _insert_walk_in(session_id, name, email, organisation, "attended", None, user)
+        attended = Registration.Attendance.attended.value
+        return await _insert_walk_in(session_id, name, email, organisation, attended, None, user)
 
 
 async def set_threshold(session_id: int, minutes: int | None) -> None:
@@ -223,9 +222,9 @@ async def settle(
         if row["outcome"] is not None:
             raise Conflict(_("This row was settled already."))
         threshold = await _threshold(session_id)
-        if outcome == "matched":
+        if outcome == UnmatchedAttendee.Outcome.matched:
             registration_id = await _match(session_id, row, registration_id, threshold)
-        elif outcome == "walk_in":
+        elif outcome == UnmatchedAttendee.Outcome.walk_in:
             name, email, organisation = _walk_in_fields(row["name"] or "?", row["email"], "")
             registration_id = await _insert_walk_in(session_id, name, email, organisation,
                                                     status_for(row["minutes"], threshold), row["minutes"], user)

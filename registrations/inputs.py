@@ -6,25 +6,21 @@ An input is a text or one file: a PDF, DOCX or ODT document, recognised by its c
 type), at most ``Settings.upload_max_bytes``. Files are kept under ``Settings.upload_dir`` with generated names;
 a row and its file come and go together: the file is moved into place inside the row's transaction and removed
 if that transaction fails; a row's file is removed once the row's deletion (erasure, purge, an organiser's) has
-committed, and the purge sweeps files no row names (left by a crash between the two).
+committed, and the purge sweeps files no row names (left by a crash between the two). The files themselves
+(recognising, naming, removing, sweeping) are ``registrations/input_files.py``.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "FILE_TYPES", "INPUT_KINDS", "FileTooLarge", "InputData", "add_to_session_page", "add_to_summary_page",
-    "change", "closes_at", "delete",
+    "INPUT_KINDS", "FileTooLarge", "InputData", "add_to_session_page", "add_to_summary_page", "change", "closes_at",
+    "delete",
     "download", "forget_inputs_of", "inputs_of_registration", "inputs_of_session", "published_inputs",
-    "remove_files", "submit", "summary_inputs", "sweep_orphan_files", "taking_from", "too_large", "upload",
+    "submit", "summary_inputs", "taking_from", "too_large", "upload",
 ]
 
 import os
-import re
-import time
-import unicodedata
 import uuid
-import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,8 +31,9 @@ import msgspec
 from events.queries import PUBLIC_STATUSES, effective_status, load_row
 from events.tables import Session
 from events.validation import canonical_language, is_language_code
+from registrations.input_files import FILE_TYPES, STORED_NAME, check_kind, checked_file_name, remove_files, sniff
+from registrations.input_schemas import InputChange, InputOut
 from registrations.registering import check_text
-from registrations.schemas import InputChange, InputOut
 from registrations.tables import Registration, WrittenInput
 from server.db import write_transaction
 from server.errors import Conflict, ConveneError, FieldError, InvalidInput, NotFound
@@ -46,17 +43,6 @@ from server.settings import Settings
 
 #: Sessions that take written inputs: those where stakeholders speak to governments.
 INPUT_KINDS = (Session.Kind.listening_session.value, Session.Kind.regional_review.value)
-#: The file types taken, by the kind found in the content: (media type, the name's extension).
-FILE_TYPES = {
-    "pdf": ("application/pdf", "pdf"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    "odt": ("application/vnd.oasis.opendocument.text", "odt"),
-}
-_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-#: What generated file names look like: nothing else is ever opened under the uploads folder.
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|docx|odt)$")
-#: Crash leftovers younger than this are left alone by the sweep (an upload may be under way).
-_SWEEP_GRACE_SECONDS = 3600
 _CHUNK = 64 * 1024
 
 
@@ -110,55 +96,6 @@ def _field_errors(data: InputData) -> list[FieldError]:
 def _raise_if(errors: list[FieldError]) -> None:
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-
-
-def checked_file_name(name: str | None) -> str:
-    """The file's name as sent, when it is a plain name: no path, no control, invisible or bidirectional
-    characters (an RTL override can make ``exe.pdf`` read as ``fdp.exe``); else 422 naming ``file``."""
-    name = name or ""
-    hostile = (
-        not name.strip() or len(name) > 255 or name.startswith(".") or "/" in name or "\\" in name
-        or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name)
-    )
-    if hostile:
-        raise InvalidInput.field(
-            "file", _("Rename the file: its name may not hold a path, control characters or direction marks.")
-        )
-    return name
-
-
-def sniff(path: Path) -> str | None:
-    """The kind of document in the file, from its content: ``pdf`` (the ``%PDF-`` header), ``docx`` (a zip with
-    ``[Content_Types].xml`` and ``word/document.xml``), ``odt`` (a zip whose ``mimetype`` entry says so); None
-    for anything else. Only the zip's directory and its tiny ``mimetype`` entry are read, never the documents."""
-    with path.open("rb") as file:
-        head = file.read(5)
-    if head == b"%PDF-":
-        return "pdf"
-    if not head.startswith(b"PK\x03\x04"):
-        return None
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if {"[Content_Types].xml", "word/document.xml"} <= names:
-                return "docx"
-            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
-                return "odt" if archive.read("mimetype").strip() == _ODT_MIMETYPE else None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError, ValueError):
-        return None
-    return None
-
-
-def _check_kind(kind: str | None, name: str) -> None:
-    """The content must be one of the types taken, and the name's extension must say what the content is."""
-    if kind is None:
-        raise InvalidInput.field("file", _("Only PDF, DOCX and ODT documents are taken; this file is none of them."))
-    extension = name.rpartition(".")[2].lower() if "." in name else ""
-    if extension != FILE_TYPES[kind][1]:
-        raise InvalidInput.field("file", _(
-            "The file's name ends in “%(extension)s” but it holds a %(kind)s document: rename it to end in .%(right)s.",
-            extension=f".{extension}" if extension else "", kind=kind.upper(), right=FILE_TYPES[kind][1],
-        ))
 
 
 def _refuse_unless_taking_inputs(session: dict[str, Any]) -> None:
@@ -236,7 +173,7 @@ async def _create(session_id: int, data: InputData, *, settings: Settings, sourc
     final: Path | None = None
     try:
         kind = sniff(partial)
-        _check_kind(kind, name)
+        check_kind(kind, name)
         assert kind is not None
         row.stored_name, row.file_name, row.file_kind, row.size = f"{uuid.uuid4().hex}.{kind}", name, kind, size
         final = directory / row.stored_name
@@ -351,7 +288,7 @@ async def download(session_id: int, input_id: int, *, settings: Settings, public
         session = await load_row(session_id)
         if not row["published"] or session["status"] not in PUBLIC_STATUSES:
             raise NotFound(_("No such written input on this session."))
-    if not row["stored_name"] or not _STORED_NAME.match(row["stored_name"]):
+    if not row["stored_name"] or not STORED_NAME.match(row["stored_name"]):
         raise NotFound(_("This written input is a text, not a file."))
     return Download(settings.upload_dir / row["stored_name"], row["file_name"], FILE_TYPES[row["file_kind"]][0])
 
@@ -365,32 +302,6 @@ async def forget_inputs_of(registration_id: int) -> list[str]:
         WrittenInput.stored_name
     )
     return [row["stored_name"] for row in gone if row["stored_name"]]
-
-
-def remove_files(names: list[str], directory: Path) -> None:
-    """Remove these generated files from the uploads folder (names of any other shape are ignored)."""
-    for name in names:
-        if _STORED_NAME.match(name or ""):
-            (directory / name).unlink(missing_ok=True)
-
-
-async def sweep_orphan_files(directory: Path) -> int:
-    """Remove files no row names (a crash between moving a file into place and committing, or between deleting
-    a row and its file), once older than an hour. Returns how many went."""
-    known = {row["stored_name"] for row in await WrittenInput.select(WrittenInput.stored_name)}
-    return _sweep(directory, known, time.time() - _SWEEP_GRACE_SECONDS)
-
-
-def _sweep(directory: Path, known: set[str], cutoff: float) -> int:
-    if not directory.is_dir():
-        return 0
-    removed = 0
-    for path in directory.iterdir():
-        generated = _STORED_NAME.match(path.name) or (path.name.startswith(".") and path.name.endswith(".part"))
-        if generated and path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 # --- Pages of other packages (server.app connects these to the events package's signals) ---------------------------

@@ -32,8 +32,8 @@ from events.forms import _local_datetime, _local_text
 from events.queries import load_row
 from events.schemas import SessionUpdate
 from registrations import inputs
+from registrations.input_schemas import InputChange, InputCreate
 from registrations.pages import _errors, _manage_context, _registrant
-from registrations.schemas import InputChange, InputCreate
 from registrations.tables import Registration
 from server.auth import require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput, NotFound, handle_domain

@@ -13,6 +13,7 @@ __all__ = [
 from babel import Locale
 
 from registrations.reference import is_country
+from registrations.tables import Need
 from server.i18n import current_locale
 from server.i18n import lazy_gettext as _l
 
@@ -104,7 +105,7 @@ def describe_need(kind: str, code: str, text: str) -> str:
     from events.labels import PROVISIONS, sign_language_name
     from server.i18n import gettext, language_name
 
-    if kind == "interpretation":
+    if kind == Need.Kind.interpretation:
         return gettext("Interpretation into %(language)s", language=language_name(code))
     name = str(PROVISIONS.get(code or "other", code))
     if code == "national_sign_language" and text:

@@ -19,12 +19,12 @@ import msgspec
 
 from events.queries import effective_status, load_row
 from events.tables import Session
-from registrations import inputs, notifications, questions, speakers
+from registrations import input_files, inputs, notifications, questions, speakers
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, _window_error, check_text, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
-from registrations.tables import Invitation, Need, Registration, Speaker, StatusChange
+from registrations.tables import ACTIVE_STATUSES, Invitation, Need, Registration, Speaker, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -34,8 +34,6 @@ from server.mail import outbox
 from server.settings import Settings
 from server.timezones import timezone_error
 from server.web import valid_timezone
-
-_ACTIVE = (Registration.Status.confirmed.value, Registration.Status.waitlisted.value, Registration.Status.pending.value)
 
 
 async def registration_by_token(token: str, settings: Settings) -> dict[str, Any]:
@@ -205,7 +203,7 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
     session = await load_row(reg["session"])
     needs = await _merged_needs(reg, data)
     _check_update(data, needs, session["kind"])
-    if reg["status"] not in _ACTIVE:
+    if reg["status"] not in ACTIVE_STATUSES:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(session)
     answers = await _changed_answers(reg, data, session)
@@ -248,7 +246,7 @@ async def leave(
 
 async def ensure_cancellable(reg: dict[str, Any]) -> None:
     """A 409 when the registration can no longer be cancelled: closed already, or its session over."""
-    if reg["status"] not in _ACTIVE:
+    if reg["status"] not in ACTIVE_STATUSES:
         raise Conflict(_("This registration is closed."), [FieldError("status", _("This registration is closed."))])
     _refuse_when_session_over(await load_row(reg["session"]))
 
@@ -258,13 +256,13 @@ async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
     await ensure_cancellable(reg)
     async with write_transaction(Registration._meta.db):
         current = await _locked(reg["id"])
-        if current["status"] not in _ACTIVE:
+        if current["status"] not in ACTIVE_STATUSES:
             return
         had_invite = current["status"] == Registration.Status.confirmed.value
         if not await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant"):
             return
         await notifications.notify_registration_cancelled(
-            {**current, "status": "cancelled"}, settings=settings, had_invite=had_invite
+            {**current, "status": Registration.Status.cancelled.value}, settings=settings, had_invite=had_invite
         )
 
 
@@ -292,7 +290,7 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
         if current["anonymised_at"] is not None:
             return
         had_invite = current["status"] == Registration.Status.confirmed.value
-        if current["status"] in _ACTIVE:
+        if current["status"] in ACTIVE_STATUSES:
             await leave(current, Registration.Status.cancelled.value, settings=settings, actor="registrant",
                         reason="erased")
         sequence = await notifications.invite_sequence(current)
@@ -300,7 +298,7 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
         # A calendar keeps an upcoming session only: a cancelled session's invite was withdrawn already.
         if had_invite and effective_status(await load_row(current["session"])) == Session.Status.published.value:
             await notifications.notify_data_erased(current, settings=settings, sequence=sequence)
-    inputs.remove_files(files, settings.upload_dir)
+    input_files.remove_files(files, settings.upload_dir)
 
 
 async def anonymise(registration_id: int, *, mail_dir: Path) -> list[str]:

@@ -17,7 +17,7 @@ from msgspec import Meta
 from events.calendar import clean_text
 from events.queries import load_row
 from registrations import notifications
-from registrations.tables import Need, Registration
+from registrations.tables import ACTIVE_STATUSES, Need, Registration
 from server.db import write_transaction
 from server.errors import FieldError, InvalidInput
 from server.i18n import LANGUAGES, pick_text, use_locale
@@ -28,7 +28,7 @@ Code = Annotated[str, Meta(max_length=35)]
 Subject = Annotated[str, Meta(max_length=200)]
 Body = Annotated[str, Meta(max_length=10000)]
 #: Whom a message may go to: people who hold or wait for a place.
-STATUSES = ("confirmed", "waitlisted", "pending")
+STATUSES = ACTIVE_STATUSES
 _CONTROL = frozenset(chr(c) for c in (*range(0, 32), 127)) - {"\n", "\t"}
 
 
@@ -38,7 +38,9 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
 
     subject: Annotated[dict[Code, Subject], Meta(max_length=20)]
     body: Annotated[dict[Code, Body], Meta(max_length=20)]
-    statuses: Annotated[list[Code], Meta(max_length=3)] = msgspec.field(default_factory=lambda: ["confirmed"])
+    statuses: Annotated[list[Code], Meta(max_length=3)] = msgspec.field(
+        default_factory=lambda: [Registration.Status.confirmed.value]
+    )
     languages: Annotated[list[Code], Meta(max_length=6)] = msgspec.field(default_factory=list)
     needs: Annotated[list[Code], Meta(max_length=20)] = msgspec.field(default_factory=list)
     dry_run: bool = False

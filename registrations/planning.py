@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from events.access import ensure_can_manage, managed_session_ids
-from events.schemas import SessionUpdate
+from events.schemas import Provision, SessionUpdate
 from events.services import update_session
 from events.tables import Session
 from events.validation import is_language_code
 from registrations import approvals
-from registrations.tables import Need, Registration
+from registrations.tables import ACTIVE_STATUSES, Need, Registration
 from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import InvalidInput
@@ -35,16 +35,13 @@ from server.settings import Settings
 #: Days before a session's start by which each kind of need must be booked, unless the session sets its own.
 DEFAULT_LEAD_DAYS = {"sign_language": 21, "captioning": 7, "interpretation": 14, "accessible_documents": 5}
 LEAD_KINDS = tuple(DEFAULT_LEAD_DAYS)
-#: Registrations whose needs still count: not cancelled, not declined.
-ACTIVE = (Registration.Status.pending.value, Registration.Status.confirmed.value,
-          Registration.Status.waitlisted.value)
 #: Provision codes that need booking ahead, by lead kind (automatic captions and free text need no booking).
 _PROVISION_LEAD = {
-    "international_sign": "sign_language",
-    "national_sign_language": "sign_language",
-    "captions_cart": "captioning",
-    "accessible_documents": "accessible_documents",
-    "easy_read": "accessible_documents",
+    Provision.international_sign.value: "sign_language",
+    Provision.national_sign_language.value: "sign_language",
+    Provision.captions_cart.value: "captioning",
+    Provision.accessible_documents.value: "accessible_documents",
+    Provision.easy_read.value: "accessible_documents",
 }
 _DEMAND = """
 SELECT registration.session AS session_id, need.kind AS kind, need.code AS code,
@@ -164,7 +161,7 @@ async def _open_needs(ids: list[int]) -> dict[tuple, list[OpenNeed]]:
         Need.registration.name.as_alias("name"), Need.registration.session.as_alias("session_id"),
     ).where(
         (Need.status == Need.Status.requested.value) & Need.registration.session.is_in(ids)
-        & Need.registration.status.is_in(list(ACTIVE))
+        & Need.registration.status.is_in(list(ACTIVE_STATUSES))  # needs of cancelled or declined ones no longer count
     ).order_by(Need.id)
     found: dict[tuple, list[OpenNeed]] = {}
     for row in rows:

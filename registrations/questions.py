@@ -24,7 +24,7 @@ from litestar.datastructures import FormMultiDict
 
 from events.tables import Session
 from events.validation import canonical_texts, multilingual_errors
-from registrations.schemas import QuestionChoice, QuestionIn, QuestionOut
+from registrations.question_schemas import QuestionChoice, QuestionIn, QuestionOut
 from registrations.tables import Answer, Question
 from server.db import write_transaction
 from server.errors import FieldError, InvalidInput

@@ -21,7 +21,7 @@ from events.access import current_staff
 from events.queries import load_row
 from registrations import questions
 from registrations.pages import _errors
-from registrations.schemas import QuestionChoice, QuestionIn
+from registrations.question_schemas import QuestionChoice, QuestionIn
 from registrations.tables import Question
 from server.auth import require_session_manager
 from server.errors import ConveneError

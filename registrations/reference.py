@@ -25,16 +25,16 @@ from pathlib import Path
 
 import pycountry
 
+from events.schemas import Provision
+
 STAKEHOLDER_CATEGORIES = (
     "member_state", "observer_state", "un_system", "igo", "migrants", "civil_society", "migrant_diaspora_org",
     "faith_based_org", "local_authority", "private_sector", "trade_union", "parliamentarian", "nhri",
     "red_cross_red_crescent", "academia", "media", "youth", "other",
 )
 GENDERS = ("woman", "man", "non_binary", "another", "prefer_not_to_say")
-PROVISIONS = (
-    "captions_cart", "captions_auto", "international_sign", "national_sign_language", "accessible_documents",
-    "easy_read", "other",
-)
+#: Accessibility provision codes (events.schemas.Provision).
+PROVISIONS = tuple(provision.value for provision in Provision)
 REGIONAL_GROUPS = ("african", "asia_pacific", "eastern_european", "latin_american_caribbean", "weog", "none")
 COMMISSIONS = ("ECA", "ECE", "ECLAC", "ESCAP", "ESCWA")
 

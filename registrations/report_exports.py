@@ -24,6 +24,7 @@ from events.labels import PROVISIONS, label, sign_language_name
 from registrations.planning import PlanningBoard
 from registrations.reports import DIMENSIONS, ParticipationReport
 from registrations.staff import _cell
+from registrations.tables import Need
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.i18n import language_name, pick_text
@@ -102,9 +103,9 @@ def report_sheets(report: ParticipationReport, *, suppress_below: int) -> list[S
 
 def need_name(kind: str, code: str, sign_language: str | None) -> str:
     """A language or provision in the reader's words; a national sign language by its ISO 639-3 name."""
-    if kind == "interpretation":
+    if kind == Need.Kind.interpretation:
         return language_name(code)
-    if kind == "other":
+    if kind == Need.Kind.other:
         return _("Other needs (free text)")
     if sign_language:
         return f"{label(PROVISIONS, code)}: {sign_language_name(sign_language)}"

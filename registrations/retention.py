@@ -10,7 +10,7 @@ __all__ = ["purge_expired"]
 from datetime import UTC, datetime, timedelta
 
 from events.tables import Session
-from registrations import inputs
+from registrations import input_files
 from registrations.manage import anonymise
 from registrations.tables import Invitation, Registration
 from server.db import write_transaction
@@ -42,7 +42,7 @@ async def purge_expired(settings: Settings, now: datetime | None = None) -> int:
                 files += await anonymise(row["id"], mail_dir=settings.mail_dir)
             await Invitation.delete().where(Invitation.session.is_in(session_ids))
             count = len(rows)
-    inputs.remove_files(files, settings.upload_dir)
-    await inputs.sweep_orphan_files(settings.upload_dir)
+    input_files.remove_files(files, settings.upload_dir)
+    await input_files.sweep_orphan_files(settings.upload_dir)
     print(f"purged: {count} registrations anonymised, {forgotten} sent messages forgotten")
     return count

@@ -1,4 +1,5 @@
-"""What the registration API reads and answers (msgspec): unknown fields refused, text bounded."""
+"""What the registration API reads and answers (msgspec): unknown fields refused, text bounded. The written inputs'
+schemas are in ``input_schemas.py``, the extra questions' in ``question_schemas.py``."""
 
 from __future__ import annotations
 
@@ -319,87 +320,3 @@ class AttendanceImportOut(msgspec.Struct):
     hosts: int
     absent: int
     already_imported: bool
-
-
-class InputCreate(msgspec.Struct, forbid_unknown_fields=True):
-    """A written input sent as JSON text (a file comes as multipart with the same fields, the file in ``file``).
-    ``registration_id`` (staff only) links an input received by other means to its registrant."""
-
-    title: Annotated[str, msgspec.Meta(max_length=300)]
-    language: Code
-    text: Annotated[str, msgspec.Meta(max_length=20000)] = ""
-    registration_id: int | None = None
-
-
-class InputOut(msgspec.Struct):
-    """A written input: ``kind`` is ``text``, ``pdf``, ``docx`` or ``odt``; a file's ``download_url`` is set."""
-
-    id: int
-    session_id: int
-    registration_id: int | None
-    source: str
-    title: str
-    language: str
-    kind: str
-    text: str
-    file_name: str
-    size: int
-    published: bool
-    for_summary: bool
-    created_at: datetime
-    download_url: str | None
-
-
-class InputList(msgspec.Struct):
-    items: list[InputOut]
-    total: int
-
-
-class InputChange(msgspec.Struct, forbid_unknown_fields=True):
-    """Organisers publish an input on the session page or mark it for the summary; fields left out stay."""
-
-    published: bool | UnsetType = UNSET
-    for_summary: bool | UnsetType = UNSET
-
-
-MultilingualLabel = Annotated[
-    dict[Annotated[str, msgspec.Meta(max_length=35)], Annotated[str, msgspec.Meta(max_length=5000)]],
-    msgspec.Meta(max_length=20),
-]
-
-
-class QuestionChoice(msgspec.Struct, forbid_unknown_fields=True):
-    """One choice of a choice question: its code (what answers hold) and its wording in the session's languages."""
-
-    code: Annotated[str, msgspec.Meta(max_length=200)]
-    label: MultilingualLabel
-
-
-class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An extra question as organisers write it; ``id`` names a question kept (its answers stay with it), none
-    adds one. ``kind``: ``short_text``, ``long_text``, ``choice``, ``choices`` or ``yes_no``."""
-
-    kind: Annotated[str, msgspec.Meta(max_length=40)]
-    label: MultilingualLabel
-    id: int | None = None
-    required: bool = False
-    choices: Annotated[list[QuestionChoice], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
-
-
-class QuestionsIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The session's questions in their order; questions not listed are removed (their answers are kept)."""
-
-    items: Annotated[list[QuestionIn], msgspec.Meta(max_length=100)]
-
-
-class QuestionOut(msgspec.Struct):
-    id: int
-    position: int
-    kind: str
-    required: bool
-    label: dict[str, str]
-    choices: list[QuestionChoice]
-
-
-class QuestionList(msgspec.Struct):
-    items: list[QuestionOut]

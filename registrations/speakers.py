@@ -4,20 +4,20 @@ A registrant asks to take the floor while registering or later through their man
 deadline (48 hours before the start unless the organisers set another). Organisers accept, decline, order and time
 the requests; ``suggestion`` proposes the balanced order DESIGN.md states. Speakers hear of each decision through
 the outbox in the transaction that makes it; a change of place only re-notifies when the expected time moves by
-more than ``MOVE_THRESHOLD``.
+more than ``MOVE_THRESHOLD``. The rules that need no database (what a request must satisfy, the balanced order)
+are ``registrations/speaking_rules.py``.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "DEFAULT_DEADLINE", "MOVE_THRESHOLD", "SPEAKING_KINDS", "SpeakerClosed",
-    "add_request", "balanced_order", "change_request", "change_speaker", "check_request", "list_settings",
+    "MOVE_THRESHOLD", "SPEAKING_KINDS",  # SPEAKING_KINDS lives in speaking_rules; speakers_pages.py reads it here
+    "add_request", "change_request", "change_speaker", "list_settings",
     "list_speakers", "move_speaker", "own_request", "public_list", "request_to_speak", "set_order",
     "speaker_counts", "suggestion", "summary_speakers", "update_settings", "withdraw_request",
 ]
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,78 +36,22 @@ from registrations.schemas import (
     SpeakingRequest,
     SpeakingRequestUpdate,
 )
-from registrations.tables import Registration, Speaker, SpeakerList
+from registrations.speaking_rules import SPEAKING_KINDS, balanced_order, check_request, requests_close_at
+from registrations.tables import ACTIVE_STATUSES, Registration, Speaker, SpeakerList
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
 
-#: Requests to speak close this long before the start unless the organisers set another deadline.
-DEFAULT_DEADLINE = timedelta(hours=48)
 #: A speaker is told of a new place only when their expected time moves by more than this.
 MOVE_THRESHOLD = timedelta(minutes=10)
-#: The kinds of session that have a speakers' list.
-SPEAKING_KINDS = frozenset({Session.Kind.listening_session.value, Session.Kind.regional_review.value})
 #: Statuses that hold a place on the list.
 ON_LIST = (Speaker.Status.accepted.value, Speaker.Status.spoke.value, Speaker.Status.absent.value)
 #: Bounds of the minutes an organiser may give (or record as used).
 MAX_MINUTES = 240
 
 
-class SpeakerClosed(Conflict):
-    """Requests to speak are closed: past the deadline, or the session is over."""
-
-
 # --- The registrant's request ------------------------------------------------------------------------------
-
-def _field_error(prefix: str, field: str, message: str) -> FieldError:
-    return FieldError(f"{prefix}{field}", message)
-
-
-def _deadline(session: dict[str, Any], settings_row: dict[str, Any] | None) -> datetime:
-    if settings_row and settings_row["requests_close_at"] is not None:
-        return settings_row["requests_close_at"]
-    return session["starts_at"] - DEFAULT_DEADLINE
-
-
-def _offered_languages(session: dict[str, Any]) -> list[str]:
-    return [session["floor_language"], *(session.get("interpretation_languages") or [])]
-
-
-def _check_text(data: Any, prefix: str, errors: list[FieldError]) -> None:
-    from registrations.registering import check_text  # registering imports this module
-
-    for name, multiline in (("topic", False), ("on_behalf_of", False), ("summary", True), ("needs", True)):
-        value = getattr(data, name)
-        if value is not None:
-            found: list[FieldError] = []
-            check_text(name, value, found, multiline=multiline)
-            errors.extend(_field_error(prefix, e.field, e.message) for e in found)
-
-
-def check_request(session: dict[str, Any], data: SpeakingRequest | SpeakingRequestUpdate, *, prefix: str = "",
-                  now: datetime | None = None, settings_row: dict[str, Any] | None = None) -> None:
-    """Refuse a request the session cannot take, naming the field (``prefix`` names it inside a registration):
-    other kinds of session (409 ``kind``), a session not published or cancelled (409 ``status``), past the deadline
-    (409 ``deadline``), an empty topic or a language the session does not offer (422)."""
-    if session["kind"] not in SPEAKING_KINDS:
-        message = _("Only listening sessions and regional reviews take requests to speak.")
-        raise Conflict(message, [_field_error(prefix, "kind", message)])
-    if session["status"] != Session.Status.published.value:
-        message = _("The session is not open for requests to speak.")
-        raise Conflict(message, [_field_error(prefix, "status", message)])
-    if (now or datetime.now(UTC)) >= _deadline(session, settings_row):
-        message = _("Requests to speak for this session have closed.")
-        raise SpeakerClosed(message, [_field_error(prefix, "deadline", message)])
-    errors: list[FieldError] = []
-    if data.topic is not None and not data.topic.strip():
-        errors.append(_field_error(prefix, "topic", _("Say what you will speak about.")))
-    if data.language is not None and data.language not in _offered_languages(session):
-        errors.append(_field_error(prefix, "language", _("Choose a language this session offers.")))
-    _check_text(data, prefix, errors)
-    if errors:
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-
 
 async def _session(session_id: int) -> dict[str, Any]:
     row = await Session.select().where(Session.id == session_id).output(load_json=True).first()
@@ -139,7 +83,7 @@ async def prepare_request(session_id: int, data: SpeakingRequest, *, prefix: str
 
 
 def _refuse_inactive(reg: dict[str, Any]) -> None:
-    if reg["status"] not in ("confirmed", "waitlisted", "pending"):
+    if reg["status"] not in ACTIVE_STATUSES:
         message = _("This registration is closed.")
         raise Conflict(message, [FieldError("status", message)])
 
@@ -216,7 +160,7 @@ async def own_request(reg: dict[str, Any]) -> SpeakingOut | None:
 
 async def request_deadline(session_id: int) -> datetime:
     """When requests to speak close for the session."""
-    return _deadline(await _session(session_id), await _settings_row(session_id))
+    return requests_close_at(await _session(session_id), await _settings_row(session_id))
 
 
 # --- The list ------------------------------------------------------------------------------------------------
@@ -237,7 +181,7 @@ class ListSettings:
 def _effective(session: dict[str, Any], row: dict[str, Any] | None) -> ListSettings:
     duration = int((session["ends_at"] - session["starts_at"]).total_seconds() // 60)
     return ListSettings(
-        requests_close_at=_deadline(session, row),
+        requests_close_at=requests_close_at(session, row),
         slot_minutes=row["slot_minutes"] if row and row["slot_minutes"] is not None else duration,
         offset_minutes=row["offset_minutes"] if row else 0,
         default_minutes=row["default_minutes"] if row else 3,
@@ -309,46 +253,11 @@ async def list_speakers(session_id: int) -> list[SpeakerOut]:
     return [_out(r, expected) for r in [*placed, *(r for r in rows if r["id"] not in expected)]]
 
 
-def balanced_order(requests: Iterable[SpeakerOut], kind: str) -> list[SpeakerOut]:
-    """DESIGN.md's balanced speakers' list over ``requests`` (the caller keeps only those not declined whose
-    registration is confirmed).
-
-    1. In a regional review, requests from member States and then observer States come first, each in request order.
-    2. The others go round-robin over stakeholder categories, taken in the order of each category's earliest
-       request; at its turn a category gives the request whose regional group (``none`` counts as one) has the
-       fewest speakers placed so far (step 1 included), ties to the earliest request; a category with none left
-       is skipped.
-    """
-    ordered = sorted(requests, key=lambda r: (r.requested_at, r.id))
-    placed: list[SpeakerOut] = []
-    by_group: Counter[str] = Counter()
-    first = ("member_state", "observer_state") if kind == Session.Kind.regional_review.value else ()
-    for category in first:
-        for request in ordered:
-            if request.stakeholder_category == category:
-                placed.append(request)
-                by_group[request.regional_group] += 1
-    queues: dict[str, list[SpeakerOut]] = {}
-    for request in ordered:
-        if request.stakeholder_category not in first:
-            queues.setdefault(request.stakeholder_category, []).append(request)
-    while any(queues.values()):
-        for queue in queues.values():
-            if not queue:
-                continue
-            # ``min`` keeps the first of equals, and each queue is in request order: ties go to the earliest.
-            chosen = min(queue, key=lambda r: by_group[r.regional_group])
-            queue.remove(chosen)
-            placed.append(chosen)
-            by_group[chosen.regional_group] += 1
-    return placed
-
-
 async def suggestion(session_id: int) -> list[SpeakerOut]:
     """The balanced order of the requests not declined whose registration is confirmed; changes nothing."""
     session = await _session(session_id)
-    eligible = [s for s in await list_speakers(session_id)
-                if s.status != Speaker.Status.declined.value and s.registration_status == "confirmed"]
+    eligible = [s for s in await list_speakers(session_id) if s.status != Speaker.Status.declined
+                and s.registration_status == Registration.Status.confirmed]
     return balanced_order(eligible, session["kind"])
 
 

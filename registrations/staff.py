@@ -226,7 +226,7 @@ def _cell(value: Any) -> str:
 
 
 def _csv_row(item: RegistrationOut) -> list[str]:
-    accessibility = [n for n in item.needs if n.kind != "interpretation"]
+    accessibility = [n for n in item.needs if n.kind != Need.Kind.interpretation]
     values = {
         **{column: getattr(item, column, None) for column in CSV_COLUMNS},
         "commissions": ";".join(item.commissions),

@@ -103,6 +103,11 @@ class Registration(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+#: Registrations that hold or wait for a place: the ones that may still cancel, speak or be written to.
+ACTIVE_STATUSES = (Registration.Status.confirmed.value, Registration.Status.waitlisted.value,
+                   Registration.Status.pending.value)
+
+
 class Need(Table):
     """Something a registrant asks for, tracked to fulfilment: requested → arranged | not_possible."""
 

@@ -15,8 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
-from server import password_reset
-from server import staff as accounts
+from server import password_reset, staff
 from server.auth import STAFF_SECURITY, StaffUser, authenticate, require_admin, require_staff, session_cookie
 from server.controllers import ONE_YEAR
 from server.errors import STAFF_PROBLEMS, Conflict, InvalidInput
@@ -102,7 +101,7 @@ class UsersPages(Controller):
     include_in_schema = False
 
     async def _list(self, me: StaffUser, status: int = HTTP_200_OK, **context: object) -> Template:
-        context = {"user": me, "users": await accounts.list_users(), "form": {}, "errors": {}, **context}
+        context = {"user": me, "users": await staff.list_users(), "form": {}, "errors": {}, **context}
         return Template("pages/staff/users.html", context=context, status_code=status)
 
     @get("/")
@@ -114,7 +113,7 @@ class UsersPages(Controller):
     async def add_user(self, me: Me, data: URLEncodedBody[UserForm]) -> Template:
         """Add an account; its password is shown this once."""
         try:
-            created = await accounts.add_user(
+            created = await staff.add_user(
                 UserCreate(email=data.email, role=data.role, name=data.name, password=data.password or None)  # type: ignore[arg-type]
             )
         except InvalidInput as error:
@@ -123,7 +122,7 @@ class UsersPages(Controller):
         return await self._list(me, HTTP_201_CREATED, created=created)
 
     async def _edit(self, me: StaffUser, user_id: int, status: int = HTTP_200_OK, **context: object) -> Template:
-        context = {"user": me, "account": await accounts.get_user(user_id), "error": None, **context}
+        context = {"user": me, "account": await staff.get_user(user_id), "error": None, **context}
         return Template("pages/staff/user_edit.html", context=context, status_code=status)
 
     @get("/{user_id:int}")
@@ -136,7 +135,7 @@ class UsersPages(Controller):
         """Change name, role and whether the account is active."""
         role = data.role if data.role in ("admin", "organiser") else None
         try:
-            await accounts.update_user(user_id, UserUpdate(name=data.name, role=role, active=data.active == "on"))  # type: ignore[arg-type]
+            await staff.update_user(user_id, UserUpdate(name=data.name, role=role, active=data.active == "on"))  # type: ignore[arg-type]
         except Conflict as error:
             return await self._edit(me, user_id, error.status_code, error=error.detail)
         return _see_other(f"/staff/users/{user_id}?saved=true")
@@ -144,7 +143,7 @@ class UsersPages(Controller):
     @post("/{user_id:int}/password")
     async def reset_password(self, me: Me, user_id: PathId) -> Template:
         """Give the account a new generated password, shown this once; its open sessions end."""
-        password = await accounts.reset_password(user_id)
+        password = await staff.reset_password(user_id)
         return await self._edit(me, user_id, new_password=password)
 
 
@@ -157,7 +156,7 @@ class TokensPages(Controller):
     include_in_schema = False
 
     async def _list(self, me: StaffUser, status: int = HTTP_200_OK, **context: object) -> Template:
-        context = {"user": me, "tokens": await accounts.list_tokens(me.id), "errors": {}, "created": None, **context}
+        context = {"user": me, "tokens": await staff.list_tokens(me.id), "errors": {}, "created": None, **context}
         return Template("pages/staff/tokens.html", context=context, status_code=status)
 
     @get("/")
@@ -169,7 +168,7 @@ class TokensPages(Controller):
     async def create_token(self, me: Me, data: URLEncodedBody[TokenForm]) -> Template:
         """Make a token; it is shown this once."""
         try:
-            created = await accounts.create_token(me.id, data.name)
+            created = await staff.create_token(me.id, data.name)
         except InvalidInput as error:
             return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
         return await self._list(me, HTTP_201_CREATED, created=created)
@@ -177,7 +176,7 @@ class TokensPages(Controller):
     @post("/{token_id:int}/revoke")
     async def revoke_token(self, me: Me, token_id: PathId) -> Redirect:
         """Revoke one of the person's tokens."""
-        await accounts.revoke_token(me.id, token_id)
+        await staff.revoke_token(me.id, token_id)
         return _see_other("/staff/tokens")
 
 
@@ -190,7 +189,7 @@ class ProfilePages(Controller):
     include_in_schema = False
 
     async def _page(self, me: StaffUser, status: int = HTTP_200_OK, **context: object) -> Template:
-        context = {"user": me, "profile": await accounts.get_user(me.id), "errors": {}, "saved": None, **context}
+        context = {"user": me, "profile": await staff.get_user(me.id), "errors": {}, "saved": None, **context}
         return Template("pages/staff/profile.html", context=context, status_code=status)
 
     @get("/")
@@ -202,7 +201,7 @@ class ProfilePages(Controller):
     async def update_profile(self, me: Me, data: URLEncodedBody[ProfileForm]) -> Response:
         """Save name, preferred language and the staff-notices choice."""
         try:
-            await accounts.update_profile(
+            await staff.update_profile(
                 me.id,
                 name=data.name,
                 preferred_language=data.preferred_language,
@@ -219,7 +218,7 @@ class ProfilePages(Controller):
     async def change_password(self, request: Request, me: Me, data: URLEncodedBody[PasswordForm]) -> Response:
         """Change one's own password; other sessions end, this one gets a fresh cookie."""
         try:
-            version = await accounts.change_own_password(me.id, data.current_password, data.new_password)
+            version = await staff.change_own_password(me.id, data.current_password, data.new_password)
         except InvalidInput as error:
             return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
         response = _see_other("/staff/profile?saved=password")
@@ -279,17 +278,17 @@ class TokensApi(Controller):
     @get("/", responses=STAFF_PROBLEMS)
     async def list_tokens(self, me: Me) -> list[TokenOut]:
         """The caller's tokens that still work, by name."""
-        return await accounts.list_tokens(me.id)
+        return await staff.list_tokens(me.id)
 
     @post("/", responses=STAFF_PROBLEMS)
     async def create_token(self, me: Me, data: JSONBody[TokenCreate]) -> TokenCreated:
         """A new token for the caller; the reply is the only time it is shown."""
-        return await accounts.create_token(me.id, data.name)
+        return await staff.create_token(me.id, data.name)
 
     @delete("/{token_id:int}", responses=STAFF_PROBLEMS)
     async def revoke_token(self, me: Me, token_id: PathId) -> None:
         """Revoke one of the caller's tokens."""
-        await accounts.revoke_token(me.id, token_id)
+        await staff.revoke_token(me.id, token_id)
 
 
 class UsersApi(Controller):
@@ -303,27 +302,27 @@ class UsersApi(Controller):
     @get("/", responses=STAFF_PROBLEMS)
     async def list_users(self) -> list[UserOut]:
         """Every staff account, by email."""
-        return await accounts.list_users()
+        return await staff.list_users()
 
     @post("/", responses=STAFF_PROBLEMS)
     async def add_user(self, data: JSONBody[UserCreate]) -> UserCreated:
         """Add an account; the reply carries its password this one time."""
-        return await accounts.add_user(data)
+        return await staff.add_user(data)
 
     @get("/{user_id:int}", responses=STAFF_PROBLEMS)
     async def get_user(self, user_id: PathId) -> UserOut:
         """One account."""
-        return await accounts.get_user(user_id)
+        return await staff.get_user(user_id)
 
     @patch("/{user_id:int}", responses=STAFF_PROBLEMS)
     async def update_user(self, user_id: PathId, data: JSONBody[UserUpdate]) -> UserOut:
         """Change role, active state or name; there is always one active admin left (409 otherwise)."""
-        return await accounts.update_user(user_id, data)
+        return await staff.update_user(user_id, data)
 
     @post("/{user_id:int}/password", status_code=HTTP_200_OK, responses=STAFF_PROBLEMS)
     async def reset_password(self, user_id: PathId) -> PasswordOut:
         """A new generated password, in this reply only; the account's sessions end."""
-        return PasswordOut(password=await accounts.reset_password(user_id))
+        return PasswordOut(password=await staff.reset_password(user_id))
 
 
 route_handlers = [UsersPages, TokensPages, ProfilePages, PasswordResetPages, TokensApi, UsersApi]

@@ -38,7 +38,6 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
@@ -50,6 +49,7 @@ from server.i18n import gettext
 from server.i18n import gettext as _
 from server.settings import Settings
 from server.tables import ApiToken, LoginAttempt, User
+from server.validation import normalised_email
 from server.web import SESSION_COOKIE
 
 #: The API's OpenAPI security scheme (``Authorization: Bearer <token>``), and the ``security`` of its staff routes
@@ -125,10 +125,11 @@ def _sha256(text: str) -> str:
 
 
 def normalise_email(email: str, field: str = "email") -> str:
-    try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise InvalidInput.field(field, _("Enter a valid email address.")) from error
+    """The address normalised (server.validation.normalised_email); an invalid one is refused (422)."""
+    address = normalised_email(email)
+    if address is None:
+        raise InvalidInput.field(field, _("Enter a valid email address."))
+    return address
 
 
 def _staff(row: dict) -> StaffUser:

@@ -6,13 +6,14 @@ msgspec says what it expected in English (``Expected `int` >= 0 - at `$.capacity
 
 from __future__ import annotations
 
-__all__ = ["field_error", "is_web_link", "text_error", "translated_message"]
+__all__ = ["field_error", "is_web_link", "normalised_email", "text_error", "translated_message"]
 
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import msgspec
+from email_validator import EmailNotValidError, validate_email
 
 from server.errors import FieldError
 from server.i18n import format_number, ngettext
@@ -22,6 +23,15 @@ _AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`\Z", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`\Z")
 _BOUND = re.compile(r"^Expected `(?P<type>\w+)`(?: of length)? (?P<op>[<>]=?) (?P<limit>-?[\d.e+]+)\Z")
 _WRONG_TYPE = re.compile(r"^Expected `(?P<type>\w+)(?: \| [^`]*)?`, got `\w+`\Z")
+
+
+def normalised_email(address: str) -> str | None:
+    """The address as we store and compare it — validated and normalised by email-validator (no DNS lookup), then
+    lower-cased, surrounding white space ignored — or None when it is not an address."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
 
 
 def is_web_link(value: str) -> bool:

@@ -36,6 +36,10 @@ email_validator.TEST_ENVIRONMENT = True
 # Real argon2, at its cheapest cost: the suite makes and logs in hundreds of accounts.
 use_password_parameters(argon2.profiles.CHEAPEST)
 
+# The SMTP server's fixtures (smtp, mail_settings and the guard against unexpected mail) for every test module;
+# pytester runs the guard's own test.
+pytest_plugins = ["pytester", "tests.smtp_server"]
+
 IS_POSTGRES = not parse_database_url(TEST_DATABASE_URL).is_sqlite
 TEST_SECRET = "test-secret-key-for-convene-tests"
 

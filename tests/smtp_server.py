@@ -1,7 +1,8 @@
 """A real SMTP server for mail tests (aiosmtpd in a thread), with faults on demand, and mail test helpers.
 
-Not a test module: the mail tests import it. Every received message stays in ``received`` until a test takes
-it, so a guard can fail a test on mail it did not expect.
+Not a test module: a pytest plugin (``pytest_plugins`` in ``tests/conftest.py``) giving every test the fixtures
+``smtp`` and ``mail_settings``; mail tests import its helpers. Every received message stays in ``received`` until
+a test takes it, so a guard can fail a test on mail it did not expect.
 """
 
 from __future__ import annotations
@@ -161,8 +162,8 @@ def text_of(message: EmailMessage, subtype: str) -> str:
     raise AssertionError(f"no text/{subtype} part")
 
 
-# Fixtures ``smtp``, ``mail_settings`` and the autouse guard ``no_unexpected_mail``: each mail test module
-# imports the three ``*_fixture`` functions, so the guard applies to mail tests only.
+# Fixtures ``smtp``, ``mail_settings`` and the autouse guard ``no_unexpected_mail``, which watches the tests that
+# use ``smtp`` (directly or through ``mail_settings``): other tests start no SMTP server.
 @pytest.fixture(name="smtp")
 def smtp_fixture() -> Iterator[SmtpServer]:
     """A real SMTP server on a free port for this test."""
@@ -173,10 +174,12 @@ def smtp_fixture() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(name="no_unexpected_mail", autouse=True)
-def no_unexpected_mail_fixture(smtp: SmtpServer) -> Iterator[None]:
-    """Fails the test if the SMTP server received mail the test did not take and check."""
+def no_unexpected_mail_fixture(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test using ``smtp`` if the SMTP server received mail the test did not take and check."""
+    smtp: SmtpServer | None = request.getfixturevalue("smtp") if "smtp" in request.fixturenames else None
     yield
-    assert smtp.sink.take() == []
+    if smtp is not None:
+        assert smtp.sink.take() == []
 
 
 @pytest.fixture(name="mail_settings")

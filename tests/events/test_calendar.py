@@ -15,12 +15,9 @@ from registrations import notifications
 from server.app import MAIL_BUILDERS
 from server.mail.worker import WorkerOptions, deliver_due
 from tests.mail_data import START, make_registration, make_session
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     calendar_part,
     ical_js,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
 )
 
 

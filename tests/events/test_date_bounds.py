@@ -18,11 +18,8 @@ from server.tables import OutboxMessage
 from tests.conftest import IS_POSTGRES, Staff, login_cookie_client
 from tests.events.helpers import create, create_published, page_field_errors, session_body, staff_form
 from tests.mail_data import make_registration, make_session
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     text_of,
 )
 

@@ -14,12 +14,9 @@ from server.tables import OutboxMessage
 from tests.conftest import login_cookie_client
 from tests.mail_data import START, make_registration, make_session
 from tests.server.helpers import post_form
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
     calendar_part,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     structure,
     text_of,
 )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from events.tables import Session
-from registrations import inputs
+from registrations import input_files, inputs
 from registrations.retention import purge_expired
 from registrations.tables import WrittenInput
 from tests.conftest import login_cookie_client
@@ -521,7 +521,7 @@ def test_sniff_reads_content_not_names(tmp_path: Path):
     for name, content in samples.items():
         (tmp_path / name).write_bytes(content)
 
-    found = [inputs.sniff(tmp_path / name) for name in samples]
+    found = [input_files.sniff(tmp_path / name) for name in samples]
 
     assert found == ["pdf", "docx", "odt", None, None]
 

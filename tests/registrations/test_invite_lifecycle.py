@@ -14,12 +14,9 @@ from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.registrations.conftest import make_session, submission
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
     calendar_part,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     text_of,
 )
 

@@ -19,11 +19,8 @@ from server.tables import OutboxMessage
 from tests.conftest import Staff, login_cookie_client
 from tests.mail_data import make_registration, make_session
 from tests.server.helpers import post_form
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
 )
 
 FAST = WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.05)

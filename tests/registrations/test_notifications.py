@@ -17,13 +17,10 @@ from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.mail_data import START, make_registration, make_session
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
     calendar_part,
     ical_js,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     structure,
     text_of,
 )

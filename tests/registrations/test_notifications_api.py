@@ -14,14 +14,10 @@ from server.tables import OutboxMessage
 from tests.conftest import Staff
 from tests.events.helpers import create_published
 from tests.registrations.conftest import submission
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
     calendar_part,
     ical_js,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
-    text_of,
 )
 
 

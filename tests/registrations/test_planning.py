@@ -20,11 +20,8 @@ from tests.conftest import login_cookie_client
 from tests.registrations.conftest import assign, make_session
 from tests.registrations.test_reports import add
 from tests.server.helpers import post_form
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     text_of,
 )
 

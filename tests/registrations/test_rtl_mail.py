@@ -9,11 +9,8 @@ from registrations import notifications
 from server.settings import Settings
 from tests.mail_data import make_registration, make_session
 from tests.registrations.test_notifications import deliver
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     text_of,
 )
 

@@ -14,11 +14,8 @@ from server.mail.worker import WorkerOptions, deliver_due
 from server.settings import Settings
 from tests.conftest import login_cookie_client
 from tests.mail_data import START, make_registration, make_session
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     text_of,
 )
 

@@ -23,12 +23,9 @@ from server.settings import Settings
 from server.tables import OutboxMessage
 from tests.conftest import TEST_DATABASE_URL, TEST_SECRET
 from tests.mail_data import make_registration, make_session
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     ROOT,
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
 )
 
 FAST = WorkerOptions(backoff_seconds=0.01, backoff_max_seconds=0.02)

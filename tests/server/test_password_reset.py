@@ -14,11 +14,8 @@ from server.settings import Settings
 from server.tables import OutboxMessage, PasswordReset, User
 from tests.conftest import Staff, login_cookie_client
 from tests.server.helpers import browser, post_form, try_login
-from tests.smtp_server import (  # noqa: F401 (fixtures: smtp, mail_settings, the autouse mail guard)
+from tests.smtp_server import (
     SmtpServer,
-    mail_settings_fixture,
-    no_unexpected_mail_fixture,
-    smtp_fixture,
     text_of,
 )
 

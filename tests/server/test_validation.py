@@ -12,7 +12,7 @@ from msgspec import Meta
 
 from server.errors import FieldError
 from server.i18n import format_number, gettext, ngettext, use_locale
-from server.validation import field_error, translated_message
+from server.validation import field_error, normalised_email, translated_message
 
 pytestmark = pytest.mark.engine_independent
 
@@ -90,3 +90,12 @@ def test_missing_required_field_is_named():
 
 def test_message_never_seen_before_is_a_plain_sentence_not_msgspecs():
     assert translated_message("Expected `int` that's a multiple of 5") == "This value is not valid."
+
+
+def test_normalised_email_lower_cases_and_strips_a_valid_address() -> None:
+    assert normalised_email("  Ana.Lopez@Example.TEST \n") == "ana.lopez@example.test"
+
+
+@pytest.mark.parametrize("address", ["", "ana", "ana@", "ana@@example.test", "ana lopez@example.test"])
+def test_normalised_email_is_none_for_what_is_not_an_address(address: str) -> None:
+    assert normalised_email(address) is None
