@@ -71,6 +71,7 @@ async def test_newcomer_waiting_for_the_lock_does_not_pass_a_place_committed_mea
     ]
 
 
+@pytest.mark.engine_independent
 def test_named_parameters_become_each_driver_s_own():
     sql = "SELECT 1 FROM registration WHERE session = :session AND participation_mode = :mode AND id > :session"
 
