@@ -5,9 +5,10 @@ line and its outbox row, all in one write transaction, through one of these path
 
 - ``PostgresPath``: on the transaction's own asyncpg connection, in few round trips (the registration, its
   history line and its message in ONE statement). Measured by bench/registration_burst.py.
-- ``PiccoloPath``: through Piccolo's ``raw`` in the current transaction, statement by statement; SQLite runs it
-  (each statement is a call into the library on the write connection, not a round trip). It runs on PostgreSQL
-  too, where tests/registrations/test_paths_contract.py checks that both paths write the same rows.
+- ``PiccoloPath``: through Piccolo's ``raw`` in the current transaction, statement by statement, on either engine;
+  tests/registrations/test_paths_contract.py checks on PostgreSQL that it writes the same rows as the lean path.
+- ``SQLitePath``: Piccolo's path with its statements handed straight to SQLite's write connection (each is a call
+  into the library, not a round trip): what SQLite runs.
 
 Both take a place the same way (see ``registrations.seats``): the session row is locked by a statement of its
 own, and the claim or the waitlist place is decided in a later one, which sees every place committed before.
@@ -15,7 +16,7 @@ own, and the claim or the waitlist place is decided in a later one, which sees e
 
 from __future__ import annotations
 
-__all__ = ["PiccoloPath", "Place", "PostgresPath", "path_for"]
+__all__ = ["PiccoloPath", "Place", "PostgresPath", "SQLitePath", "path_for"]
 
 import json
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from registrations import seats
 from registrations.tables import Registration
+from server.db import SerialSQLiteEngine
 
 #: The registration's columns a new registration sets (besides its three times); the rest take their defaults.
 COLUMNS = (
@@ -108,37 +110,49 @@ class PostgresPath:
         await self.connection.execute(_INSERT_ALL, *(values[name] for name in _ALL_NAMES))
 
 
-async def _raw(sql: str, **values: Any) -> list[dict[str, Any]]:
-    query, ordered = seats.for_piccolo(sql, values)
-    return await Registration.raw(query, *ordered)
-
-
 class PiccoloPath:
     """The same statements through Piccolo's ``raw``, in the current transaction, on either engine."""
 
     def __init__(self, engine_type: str) -> None:
         self._read = seats.session_read(engine_type)
 
+    async def _fetch(self, sql: str, **values: Any) -> list[dict[str, Any]]:
+        query, ordered = seats.for_piccolo(sql, values)
+        return await Registration.raw(query, *ordered)
+
     async def read_session(self, session_id: int) -> dict[str, Any] | None:
-        rows = await _raw(self._read, session=session_id)
+        rows = await self._fetch(self._read, session=session_id)
         return rows[0] if rows else None
 
     async def place(self, session_id: int, mode: str) -> Place:
-        sequence = (await _raw(seats.LOCK_SESSION, session=session_id))[0]["sequence"]
-        if await _raw(seats.claim(mode, behind_waitlist=True), session=session_id, mode=mode):
+        sequence = (await self._fetch(seats.LOCK_SESSION, session=session_id))[0]["sequence"]
+        if await self._fetch(seats.claim(mode, behind_waitlist=True), session=session_id, mode=mode):
             return Place("confirmed", None, None, sequence)
-        line = (await _raw(seats.NEXT_IN_LINE, session=session_id, mode=mode))[0]
+        line = (await self._fetch(seats.NEXT_IN_LINE, session=session_id, mode=mode))[0]
         return Place("waitlisted", line["next_order"], line["position"], sequence)
 
     async def insert_all(self, row: dict[str, Any], message: dict[str, Any]) -> None:
         values = {**_values(row, message), "now": datetime.now(UTC)}
-        await _raw(_REGISTRATION, **values)
-        await _raw(_HISTORY, **values)
-        await _raw(_OUTBOX, **values)
+        for statement in (_REGISTRATION, _HISTORY, _OUTBOX):
+            await self._fetch(statement, **values)
+
+
+class SQLitePath(PiccoloPath):
+    """Piccolo's path run straight on SQLite's write connection, which the transaction holds (sqlite3 takes the
+    named parameters as they are, and converts as Piccolo's engine does): no query object per statement."""
+
+    def __init__(self, connection: Any) -> None:
+        super().__init__("sqlite")
+        self.connection = connection
+
+    async def _fetch(self, sql: str, **values: Any) -> list[dict[str, Any]]:
+        return self.connection.run(sql, values)
 
 
 def path_for(transaction: Any) -> PostgresPath | PiccoloPath:
-    """The path for the engine of ``transaction`` (PostgreSQL's lean one, else Piccolo's)."""
+    """The path for the engine of ``transaction``: the lean one of each engine, else Piccolo's."""
     if isinstance(transaction.engine, PostgresEngine):
         return PostgresPath(transaction.connection)
+    if isinstance(transaction.engine, SerialSQLiteEngine):
+        return SQLitePath(transaction.connection)
     return PiccoloPath(transaction.engine.engine_type)
