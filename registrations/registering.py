@@ -222,13 +222,14 @@ async def _take_place(path: fastpath.PostgresPath | fastpath.PiccoloPath, sessio
 
 async def _announce(
     row: dict[str, Any], position: int | None, sequence: int, settings: Settings, write: Any
-) -> None:
+) -> dict[str, Any]:
     """The registrant's first message of this place (one function chooses it), written by ``write``; organisers
-    who opted in hear of a registration awaiting their approval."""
+    who opted in hear of a registration awaiting their approval. Returns the message."""
     message = notifications.new_registration_message(row, position, sequence, settings)
     await write(message)
     if row["status"] == Registration.Status.pending.value:
         await notifications.notify_staff_approval_needed(row, settings=settings)
+    return message
 
 
 async def _admit(
@@ -260,7 +261,7 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings,
         mode = data.participation_mode or Registration.Mode.online.value
         place = await _take_place(path, session, mode)
         reg = {**_row(data, session, email, place.status, place.order), "id": session["next_registration_id"]}
-        await _announce(reg, place.position, place.sequence, settings, lambda message: path.insert_all(
+        message = await _announce(reg, place.position, place.sequence, settings, lambda message: path.insert_all(
             reg, {**message, "message_id": new_message_id(settings.mail_from)}
         ))
         needs = need_rows(data, reg["id"])
@@ -273,7 +274,7 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings,
             await Invitation.update({Invitation.used: True}).where(
                 (Invitation.session == session["id"]) & (Invitation.email == email)
             )
-    url = manage_url(settings, reg["id"], reg["manage_nonce"])
+    url = message["context"]["manage_url"]  # built once (signing costs more than the rest of the reply)
     return Outcome(RegistrationCreated(reg["id"], reg["status"], url, place.position, reg["participation_mode"]), True)
 
 
