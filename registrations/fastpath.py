@@ -1,4 +1,5 @@
-"""The writes of a new registration, in two drivers over the same statements (``registrations.seats``).
+"""The writes of a new registration: the same statements (``registrations.seats`` and the rows below), given to
+the database by one of three drivers.
 
 ``register`` reads the session, checks the request, takes a place and writes the registration, its first history
 line and its outbox row, all in one write transaction, through one of these paths:
