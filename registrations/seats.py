@@ -10,6 +10,8 @@ organiser moved someone there, a seat may be free while people wait). Taking a p
 snapshot taken when it started, so a check made in the statement that waited for the lock could miss a waitlist
 place committed during the wait; the next statement sees every place committed before the lock was granted, and
 no other can commit while it is held. On SQLite the write transaction (BEGIN IMMEDIATE) serialises it all anyway.
+(Before, one statement locked and claimed: a seat taken, a waitlist place and the seat given back after the
+promotion cutoff, all during its wait, let a newcomer pass the waitlist; tests/registrations/test_seats.py.)
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from registrations.schemas import RegistrationCreate
 from registrations.tables import Registration
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.registrations.conftest import make_session, submission
+from tests.registrations.test_paths_contract import PATHS
 
 _WAITING_PLACE = """
 INSERT INTO registration (session, name, email, organisation, stakeholder_category, country, preferred_language,
@@ -34,22 +35,27 @@ async def _lock_waiters(connection: asyncpg.Connection) -> int:
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serialises writers whole: no snapshot older than the lock")
-async def test_newcomer_waiting_for_the_lock_does_not_pass_a_place_committed_meanwhile(settings, database):
-    # After the promotion cutoff, so a freed seat stays free while people wait; one seat, taken.
+@pytest.mark.parametrize("path", list(PATHS))
+async def test_newcomer_waiting_for_the_lock_does_not_pass_a_place_committed_meanwhile(path, settings, database):
+    # After the promotion cutoff, so a freed seat stays free while people wait; one seat, free when the newcomer
+    # starts (so its claim qualifies on the version it first reads).
     starts_at = datetime.now(UTC) + timedelta(days=14)
     session_id = await make_session(starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), capacity=1,
-                                    seats_taken=1, waitlist_cutoff_minutes=60 * 24 * 30)
+                                    waitlist_cutoff_minutes=60 * 24 * 30)
     other = await asyncpg.connect(TEST_DATABASE_URL)
     try:
-        # Another transaction holds the session row: someone takes a waitlist place, and a seat is given back
-        # (a cancellation after the cutoff: nobody promoted).
+        # Another transaction holds the session row: the seat is taken, someone takes a waitlist place, and the
+        # seat is given back (a cancellation after the cutoff: nobody promoted).
         transaction = other.transaction()
         await transaction.start()
         await other.execute(seats.numbered(seats.LOCK_SESSION, ("session",)), session_id)
+        await other.execute(seats.numbered(seats.claim("online", behind_waitlist=False), ("session",)), session_id)
         await other.execute(_WAITING_PLACE, session_id)
         await other.execute(seats.numbered(seats.release("online"), ("session",)), session_id)
         data = msgspec.convert(submission(email="newcomer@example.org"), RegistrationCreate)
-        newcomer = asyncio.create_task(registering.register(session_id, data, settings=settings))
+        newcomer = asyncio.create_task(
+            registering.register(session_id, data, settings=settings, path_for=PATHS[path])
+        )
         for _ in range(500):  # until the newcomer waits for the lock
             if await _lock_waiters(other):
                 break
