@@ -213,7 +213,9 @@ def need_rows(data: Any, registration_id: int) -> list[Need]:
     return needs
 
 
-async def _take_place(path: fastpath.PostgresPath | fastpath.PiccoloPath, session: dict[str, Any], mode: str):
+async def _take_place(
+    path: fastpath.PostgresPath | fastpath.PiccoloPath, session: dict[str, Any], mode: str
+) -> fastpath.Place:
     """The new registration's place: pending (approval: no seat yet), else confirmed or waitlisted in order."""
     if session["audience"] == Session.Audience.approval.value:
         return fastpath.Place(Registration.Status.pending.value, None, None, session["sequence"])
