@@ -1,105 +1,159 @@
-"""The registration hot path on PostgreSQL, on the transaction's own asyncpg connection.
+"""The writes of a new registration: the same statements (``registrations.seats`` and the rows below), given to
+the database by one of three drivers.
 
-Same rules and rows as the ORM path in ``registering`` / ``waitlist`` (which SQLite uses), in fewer round trips
-while the session row is locked: the id is drawn from the sequence first (no lock), so the manage link and the
-outbox row are ready before the seat is claimed; then one statement that locks the session row and makes the
-guarded claim, and ONE statement writing the registration, its first history line and its outbox row. When no
-seat is left, the next waitlist order is read under that lock (a later statement, so it sees every committed
-place: places follow commit order). Measured by bench/registration_burst.py.
+``register`` reads the session, checks the request, takes a place and writes the registration, its first history
+line and its outbox row, all in one write transaction, through one of these paths:
 
-A newcomer takes a seat only while nobody of its mode is waitlisted. That check runs inside the claim statement
-(no extra round trip), so it reads the statement's snapshot: it can miss a waitlist place committed while this
-statement waited for the lock. That matters only if a seat was also freed without promotion during the same wait
-(a cancellation after the promotion cutoff, an organiser's move); the SQLite path, serialised by BEGIN IMMEDIATE,
-has no such window.
+- ``PostgresPath``: on the transaction's own asyncpg connection, in few round trips (the registration, its
+  history line and its message in ONE statement). Measured by bench/registration_burst.py.
+- ``PiccoloPath``: through Piccolo's ``raw`` in the current transaction, statement by statement, on either engine;
+  tests/registrations/test_paths_contract.py checks on PostgreSQL that it writes the same rows as the lean path.
+- ``SQLitePath``: Piccolo's path with its statements handed straight to SQLite's write connection (each is a call
+  into the library, not a round trip): what SQLite runs.
+
+Both take a place the same way (see ``registrations.seats``): the session row is locked by a statement of its
+own, and the claim or the waitlist place is decided in a later one, which sees every place committed before.
 """
 
 from __future__ import annotations
 
-__all__ = ["insert_all", "place", "read_session"]
+__all__ = ["PiccoloPath", "Place", "PostgresPath", "SQLitePath", "path_for"]
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from piccolo.engine.postgres import PostgresEngine
 
-_SEATS = {"online": ("capacity", "seats_taken"), "in_person": ("in_person_capacity", "in_person_seats_taken")}
-# One statement: lock the session row (waiting for it, then reading its latest version), and take a seat with
-# the guarded UPDATE if one is left and nobody of the mode waits for one (newcomers never pass the waitlist; the
-# registration_waitlist index answers it). Either way the row stays locked until commit, so a registrant without
-# a seat reads the waitlist next under the same lock instead of queueing for it twice.
-_CLAIM = """
-WITH locked AS (
-    SELECT id, sequence, {capacity} AS capacity, {taken} AS taken FROM event_session WHERE id = $1 FOR UPDATE
-), claim AS (
-    UPDATE event_session SET {taken} = event_session.{taken} + 1 FROM locked
-    WHERE event_session.id = locked.id AND (locked.capacity IS NULL OR (
-        event_session.{taken} < locked.capacity AND NOT EXISTS (
-            SELECT 1 FROM registration
-            WHERE session = $1 AND status = 'waitlisted' AND participation_mode = '{mode}'
-        )
-    ))
-    RETURNING event_session.id
-)
-SELECT locked.sequence, EXISTS (SELECT 1 FROM claim) AS claimed FROM locked
-"""
-_CLAIMS = {
-    mode: _CLAIM.format(capacity=capacity, taken=taken, mode=mode) for mode, (capacity, taken) in _SEATS.items()
-}
-_READ_SESSION = (
-    "SELECT id, status, audience, kind, venue, starts_at, registration_opens_at, registration_closes_at, sequence, "
-    "nextval(pg_get_serial_sequence('registration', 'id')) AS next_registration_id FROM event_session WHERE id = $1"
-)
-# Under the lock (a later statement, so its snapshot holds every committed place): the next order and position.
-_NEXT_IN_LINE = """
-SELECT COALESCE(MAX(waitlist_order), 0) + 1 AS next_order,
-       COUNT(*) FILTER (WHERE status = 'waitlisted') + 1 AS position
-FROM registration WHERE session = $1 AND participation_mode = $2
-"""
-_COLUMNS = (
+from registrations import seats
+from registrations.tables import Registration
+from server.db import SerialSQLiteEngine
+
+#: The registration's columns a new registration sets (besides its three times); the rest take their defaults.
+COLUMNS = (
     "id", "session", "name", "email", "organisation", "stakeholder_category", "country", "preferred_language",
     "timezone", "gender", "delegation_role", "participation_mode", "interpretation_language", "personal_assistant",
     "consent_processing", "consent_listed", "consent_recorded", "consent_text_version", "status", "waitlist_order",
     "manage_nonce",
 )
-_N = len(_COLUMNS)
-_INSERT_ALL = f"""
-WITH reg AS (
-    INSERT INTO registration ({", ".join(_COLUMNS)}, consented_at, created_at, updated_at)
-    VALUES ({", ".join(f"${i}" for i in range(1, _N + 1))}, now(), now(), now())
-    RETURNING id, status
-), history AS (
-    INSERT INTO status_change (registration, from_status, to_status, actor, reason, created_at)
-    SELECT id, '', status, 'registrant', '', now() FROM reg
+#: The outbox row's columns taken from the message (``registrant_message`` and a message id).
+MESSAGE_COLUMNS = ("template", "to_address", "language", "timezone", "context", "message_id")
+
+_REGISTRATION = (
+    f"INSERT INTO registration ({', '.join(COLUMNS)}, consented_at, created_at, updated_at)"  # noqa: S608
+    f" VALUES ({', '.join(f':{c}' for c in COLUMNS)}, :now, :now, :now)"
 )
-INSERT INTO outbox_message (template, to_address, language, timezone, context, message_id, status, attempts,
-                            next_attempt_at, last_error, created_at, session_id, registration_id)
-SELECT ${_N + 1}, ${_N + 2}, ${_N + 3}, ${_N + 4}, ${_N + 5}, ${_N + 6}, 'queued', 0, now(), '', now(), $2, id
-FROM reg
-"""  # noqa: S608 (column names are constants)
+_HISTORY = (
+    "INSERT INTO status_change (registration, from_status, to_status, actor, reason, created_at)"
+    " VALUES (:id, '', :status, 'registrant', '', :now)"
+)
+_OUTBOX_COLUMNS = (
+    f"{', '.join(MESSAGE_COLUMNS)}, status, attempts, next_attempt_at, last_error, created_at, session_id,"
+    " registration_id"
+)
+_OUTBOX = (
+    f"INSERT INTO outbox_message ({_OUTBOX_COLUMNS})"  # noqa: S608 (column names are constants)
+    f" VALUES ({', '.join(f':message_{c}' for c in MESSAGE_COLUMNS)}, 'queued', 0, :now, '', :now, :session, :id)"
+)
+# PostgreSQL: the three as one statement, the registration's times the transaction's.
+_ALL_NAMES = (*COLUMNS, *(f"message_{c}" for c in MESSAGE_COLUMNS))
+_INSERT_ALL = seats.numbered(
+    f"WITH reg AS ({_REGISTRATION.replace(':now', 'now()')}), "
+    f"history AS ({_HISTORY.replace(':now', 'now()')}) "
+    f"{_OUTBOX.replace(':now', 'now()')}",
+    _ALL_NAMES,
+)
 
 
-async def read_session(connection: asyncpg.Connection, session_id: int) -> dict[str, Any] | None:
-    """What registering reads of the session, and the new registration's id drawn from its sequence (so the
-    manage link and the message are built before the seat is claimed; an unused id is only a gap)."""
-    row = await connection.fetchrow(_READ_SESSION, session_id)
-    return dict(row) if row else None
+@dataclass(frozen=True)
+class Place:
+    """Where a newcomer ends: ``status``, its waitlist ``order`` and ``position`` (None when seated), and the
+    session's calendar ``sequence`` read under the lock."""
+
+    status: str
+    order: int | None
+    position: int | None
+    sequence: int
 
 
-async def place(connection: asyncpg.Connection, session_id: int, mode: str) -> tuple[str, int | None, int | None, int]:
-    """Claim a seat or take a waitlist place: (status, waitlist order, position, the session's sequence)."""
-    claim = await connection.fetchrow(_CLAIMS[mode], session_id)
-    if claim["claimed"]:
-        return "confirmed", None, None, claim["sequence"]
-    line = await connection.fetchrow(_NEXT_IN_LINE, session_id, mode)
-    return "waitlisted", line["next_order"], line["position"], claim["sequence"]
+def _values(row: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    values = {column: row[column] for column in COLUMNS}
+    values.update({f"message_{c}": message[c] for c in MESSAGE_COLUMNS})
+    values["message_context"] = json.dumps(message["context"])
+    return values
 
 
-async def insert_all(connection: asyncpg.Connection, row: dict[str, Any], message: dict[str, Any]) -> None:
-    """The registration, its first history line and its outbox row, in one statement."""
-    await connection.execute(
-        _INSERT_ALL,
-        *(row[column] for column in _COLUMNS),
-        message["template"], message["to_address"], message["language"], message["timezone"],
-        json.dumps(message["context"]), message["message_id"],
-    )
+class PostgresPath:
+    """The lean path on the transaction's asyncpg connection."""
+
+    _READ = seats.numbered(seats.session_read("postgres"), ("session",))
+    _LOCK = seats.numbered(seats.LOCK_SESSION, ("session",))
+    _PLACES = {mode: seats.numbered(seats.place_in_one(mode), ("session", "mode")) for mode in seats.POOLS}
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def read_session(self, session_id: int) -> dict[str, Any] | None:
+        row = await self.connection.fetchrow(self._READ, session_id)
+        return dict(row) if row else None
+
+    async def place(self, session_id: int, mode: str) -> Place:
+        sequence = await self.connection.fetchval(self._LOCK, session_id)
+        line = await self.connection.fetchrow(self._PLACES[mode], session_id, mode)
+        if line["claimed"]:
+            return Place("confirmed", None, None, sequence)
+        return Place("waitlisted", line["next_order"], line["position"], sequence)
+
+    async def insert_all(self, row: dict[str, Any], message: dict[str, Any]) -> None:
+        values = _values(row, message)
+        await self.connection.execute(_INSERT_ALL, *(values[name] for name in _ALL_NAMES))
+
+
+class PiccoloPath:
+    """The same statements through Piccolo's ``raw``, in the current transaction, on either engine."""
+
+    def __init__(self, engine_type: str) -> None:
+        self._read = seats.session_read(engine_type)
+
+    async def _fetch(self, sql: str, **values: Any) -> list[dict[str, Any]]:
+        query, ordered = seats.for_piccolo(sql, values)
+        return await Registration.raw(query, *ordered)
+
+    async def read_session(self, session_id: int) -> dict[str, Any] | None:
+        rows = await self._fetch(self._read, session=session_id)
+        return rows[0] if rows else None
+
+    async def place(self, session_id: int, mode: str) -> Place:
+        sequence = (await self._fetch(seats.LOCK_SESSION, session=session_id))[0]["sequence"]
+        if await self._fetch(seats.claim(mode, behind_waitlist=True), session=session_id, mode=mode):
+            return Place("confirmed", None, None, sequence)
+        line = (await self._fetch(seats.NEXT_IN_LINE, session=session_id, mode=mode))[0]
+        return Place("waitlisted", line["next_order"], line["position"], sequence)
+
+    async def insert_all(self, row: dict[str, Any], message: dict[str, Any]) -> None:
+        values = {**_values(row, message), "now": datetime.now(UTC)}
+        for statement in (_REGISTRATION, _HISTORY, _OUTBOX):
+            await self._fetch(statement, **values)
+
+
+class SQLitePath(PiccoloPath):
+    """Piccolo's path run straight on SQLite's write connection, which the transaction holds (sqlite3 takes the
+    named parameters as they are, and converts as Piccolo's engine does): no query object per statement."""
+
+    def __init__(self, connection: Any) -> None:
+        super().__init__("sqlite")
+        self.connection = connection
+
+    async def _fetch(self, sql: str, **values: Any) -> list[dict[str, Any]]:
+        return self.connection.run(sql, values)
+
+
+def path_for(transaction: Any) -> PostgresPath | PiccoloPath:
+    """The path for the engine of ``transaction``: the lean one of each engine, else Piccolo's."""
+    if isinstance(transaction.engine, PostgresEngine):
+        return PostgresPath(transaction.connection)
+    if isinstance(transaction.engine, SerialSQLiteEngine):
+        return SQLitePath(transaction.connection)
+    return PiccoloPath(transaction.engine.engine_type)

@@ -15,7 +15,6 @@ from typing import Any
 
 import asyncpg
 from email_validator import EmailNotValidError, validate_email
-from piccolo.engine.postgres import PostgresEngine
 
 from events.tables import Session
 from registrations import fastpath, notifications, questions, speakers
@@ -30,24 +29,18 @@ from registrations.reference import (
 )
 from registrations.schemas import RegistrationCreate, RegistrationCreated
 from registrations.tables import Invitation, Need, Registration
-from registrations.waitlist import claim_seat, record_change, take_waitlist_place, waitlist_position
+from registrations.waitlist import lock_session, record_change
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
-from server.mail.outbox import new_message_id
+from server.mail.outbox import enqueue, new_message_id
 from server.settings import Settings
 from server.timezones import timezone_error
 from server.web import valid_timezone
 
 #: Version of the privacy notice and consent wording shown with the form; stored with each consent.
 CONSENT_TEXT_VERSION = "2026-11"
-# What registering reads of a session: one narrow raw query (it runs on every registration; Piccolo's select
-# builder costs more than the database here).
-_SESSION_QUERY = (
-    "SELECT id, status, audience, kind, venue, starts_at, registration_opens_at, registration_closes_at, sequence "
-    "FROM event_session WHERE id = {}"
-)
 _UNIQUE_VIOLATIONS = (asyncpg.exceptions.UniqueViolationError, sqlite3.IntegrityError)
 
 
@@ -220,54 +213,25 @@ def need_rows(data: Any, registration_id: int) -> list[Need]:
     return needs
 
 
-async def _place(session: dict[str, Any], mode: str) -> tuple[str, int | None]:
-    """The new registration's status: pending (approval), confirmed (a seat claimed) or waitlisted (in order)."""
+async def _take_place(
+    path: fastpath.PostgresPath | fastpath.PiccoloPath, session: dict[str, Any], mode: str
+) -> fastpath.Place:
+    """The new registration's place: pending (approval: no seat yet), else confirmed or waitlisted in order."""
     if session["audience"] == Session.Audience.approval.value:
-        return Registration.Status.pending.value, None
-    if await claim_seat(session["id"], mode, behind_waitlist=True):
-        return Registration.Status.confirmed.value, None
-    order = await take_waitlist_place(session["id"], mode)
-    if order is None:
-        return Registration.Status.confirmed.value, None
-    return Registration.Status.waitlisted.value, order
+        return fastpath.Place(Registration.Status.pending.value, None, None, session["sequence"])
+    return await path.place(session["id"], mode)
 
 
-async def _notify_new(reg: dict, position: int | None, sequence: int, settings: Settings) -> None:
-    if reg["status"] == Registration.Status.confirmed.value:
-        await notifications.notify_registration_confirmed(reg, settings=settings, sequence=sequence)
-    elif reg["status"] == Registration.Status.waitlisted.value:
-        await notifications.notify_registration_waitlisted(reg, position or 0, settings=settings, sequence=sequence)
-    else:
-        await notifications.notify_registration_pending(reg, settings=settings, sequence=sequence)
-
-
-async def _insert_orm(data: RegistrationCreate, session: dict[str, Any], email: str) -> tuple[dict, int | None]:
-    """The ORM path (SQLite): place, registration row, first history line; returns the row and position."""
-    mode = data.participation_mode or Registration.Mode.online.value
-    status, order = await _place(session, mode)
-    row = _row(data, session, email, status, order)
-    row["id"] = (await Registration.insert(Registration(**row)).returning(Registration.id))[0]["id"]
-    await record_change(row["id"], "", status, actor="registrant")
-    return row, await waitlist_position(session["id"], mode, order)
-
-
-async def _insert_postgres(
-    transaction: Any, data: RegistrationCreate, session: dict[str, Any], email: str, settings: Settings
-) -> tuple[dict, int | None]:
-    """The lean path (PostgreSQL): the same rows as ``_insert_orm`` plus the first message's outbox row."""
-    mode = data.participation_mode or Registration.Mode.online.value
-    connection = transaction.connection
-    if session["audience"] == Session.Audience.approval.value:
-        status, order, position, sequence = "pending", None, None, session["sequence"]
-    else:
-        status, order, position, sequence = await fastpath.place(connection, session["id"], mode)
-    row = {**_row(data, session, email, status, order), "id": session["next_registration_id"]}
+async def _announce(
+    row: dict[str, Any], position: int | None, sequence: int, settings: Settings, write: Any
+) -> dict[str, Any]:
+    """The registrant's first message of this place (one function chooses it), written by ``write``; organisers
+    who opted in hear of a registration awaiting their approval. Returns the message."""
     message = notifications.new_registration_message(row, position, sequence, settings)
-    await fastpath.insert_all(connection, row, {**message, "message_id": new_message_id(settings.mail_from)})
-    if status == Registration.Status.pending.value:
-        # Approval sessions only (the open-session hot path is untouched): organisers who opted in are told.
+    await write(message)
+    if row["status"] == Registration.Status.pending.value:
         await notifications.notify_staff_approval_needed(row, settings=settings)
-    return row, position
+    return message
 
 
 async def _admit(
@@ -280,7 +244,7 @@ async def _admit(
     if session is None or session["status"] == Session.Status.draft.value:
         raise NotFound(_("No such session."))
     email = validate(data, session)
-    asked = await questions.session_questions(session["id"])
+    asked = await questions.session_questions(session["id"]) if session["has_questions"] else []
     answers = questions.check_answers(asked, data.answers)
     await _check_audience(session, email, data.invitation, settings)
     if reason := _window_error(session, datetime.now(UTC)):
@@ -290,20 +254,18 @@ async def _admit(
     return email, asked, answers
 
 
-async def _create(session_id: int, data: RegistrationCreate, settings: Settings) -> Outcome:
+async def _create(session_id: int, data: RegistrationCreate, settings: Settings, path_for: Any) -> Outcome:
     """One transaction: the session read, the checks, the place, the rows and the first message."""
-    engine = Registration._meta.db
-    async with write_transaction(engine) as transaction:
-        if isinstance(engine, PostgresEngine):
-            session = await fastpath.read_session(transaction.connection, session_id)
-            email, asked, answers = await _admit(data, session, settings)
-            reg, position = await _insert_postgres(transaction, data, session, email, settings)
-        else:
-            rows = await Session.raw(_SESSION_QUERY, session_id)
-            session = rows[0] if rows else None
-            email, asked, answers = await _admit(data, session, settings)
-            reg, position = await _insert_orm(data, session, email)
-            await _notify_new(reg, position, session["sequence"], settings)
+    async with write_transaction(Registration._meta.db) as transaction:
+        path = path_for(transaction)
+        session = await path.read_session(session_id)
+        email, asked, answers = await _admit(data, session, settings)
+        mode = data.participation_mode or Registration.Mode.online.value
+        place = await _take_place(path, session, mode)
+        reg = {**_row(data, session, email, place.status, place.order), "id": session["next_registration_id"]}
+        message = await _announce(reg, place.position, place.sequence, settings, lambda message: path.insert_all(
+            reg, {**message, "message_id": new_message_id(settings.mail_from)}
+        ))
         needs = need_rows(data, reg["id"])
         if needs:
             await Need.insert(*needs)
@@ -314,20 +276,18 @@ async def _create(session_id: int, data: RegistrationCreate, settings: Settings)
             await Invitation.update({Invitation.used: True}).where(
                 (Invitation.session == session["id"]) & (Invitation.email == email)
             )
-    url = manage_url(settings, reg["id"], reg["manage_nonce"])
-    return Outcome(RegistrationCreated(reg["id"], reg["status"], url, position, reg["participation_mode"]), True)
+    url = message["context"]["manage_url"]  # built once (signing costs more than the rest of the reply)
+    return Outcome(RegistrationCreated(reg["id"], reg["status"], url, place.position, reg["participation_mode"]), True)
 
 
 async def register_again(reg: dict[str, Any], *, settings: Settings) -> None:
     """Who cancelled takes a place again through their manage link (a repeat of their address mails it to them):
     the registration keeps what it holds and its link, and takes a place as a new registration would, while the
     session is open for registration. 409 naming ``status`` when the registration is not cancelled."""
-    engine = Registration._meta.db
-    async with write_transaction(engine):
-        if isinstance(engine, PostgresEngine):
-            # The session row first, as every registration takes it (another order deadlocks); then touching the
-            # registration locks it: a concurrent request waits, then finds it taken. SQLite's write lock does both.
-            await Session.raw("SELECT id FROM event_session WHERE id = {} FOR UPDATE", reg["session"])
+    async with write_transaction(Registration._meta.db) as transaction:
+        # The session row first, as every registration takes it (another order deadlocks on PostgreSQL); then
+        # touching the registration locks it: a concurrent request waits, then finds it taken.
+        await lock_session(reg["session"])
         touched = await Registration.update({Registration.updated_at: datetime.now(UTC)}).where(
             (Registration.id == reg["id"]) & (Registration.status == Registration.Status.cancelled.value)
             & Registration.anonymised_at.is_null()
@@ -335,17 +295,20 @@ async def register_again(reg: dict[str, Any], *, settings: Settings) -> None:
         if not touched:
             reason = _("Only a cancelled registration can be registered again.")
             raise Conflict(reason, [FieldError("status", reason)])
-        session = (await Session.raw(_SESSION_QUERY, reg["session"]))[0]
+        path = fastpath.path_for(transaction)
+        session = await path.read_session(reg["session"])
         if reason := _window_error(session, datetime.now(UTC)):
             raise RegistrationClosed(reason, [FieldError("registration_window", reason)])
-        status, order = await _place(session, reg["participation_mode"])
-        await Registration.update({Registration.status: status, Registration.waitlist_order: order}).where(
-            Registration.id == reg["id"]
+        place = await _take_place(path, session, reg["participation_mode"])
+        await Registration.update(
+            {Registration.status: place.status, Registration.waitlist_order: place.order}
+        ).where(Registration.id == reg["id"])
+        await record_change(reg["id"], "cancelled", place.status, actor="registrant", reason="registered_again")
+        row = {**reg, "status": place.status, "waitlist_order": place.order}
+        sequence = await notifications.invite_sequence(row)
+        await _announce(
+            row, place.position, sequence, settings, lambda message: enqueue(**message, mail_from=settings.mail_from)
         )
-        await record_change(reg["id"], "cancelled", status, actor="registrant", reason="registered_again")
-        row = {**reg, "status": status, "waitlist_order": order}
-        position = await waitlist_position(reg["session"], reg["participation_mode"], order)
-        await _notify_new(row, position, await notifications.invite_sequence(row), settings)
 
 
 #: The answer to a repeated address, whatever its registration's status: it tells nothing of that registration.
@@ -367,11 +330,14 @@ async def _repeat(session_id: int, email: str, settings: Settings) -> Outcome | 
     return Outcome(_REPEAT_REPLY, created=False)
 
 
-async def register(session_id: int, data: RegistrationCreate, *, settings: Settings) -> Outcome:
+async def register(
+    session_id: int, data: RegistrationCreate, *, settings: Settings, path_for: Any = fastpath.path_for
+) -> Outcome:
     """Register ``data`` for the session: confirmed, waitlisted or pending; a repeated address gets its link by
-    mail and an answer (``created`` False) that tells nothing of its registration."""
+    mail and an answer (``created`` False) that tells nothing of its registration. ``path_for`` chooses the
+    driver of the statements (the engine's own; tests/registrations/test_paths_contract.py compares them)."""
     try:
-        return await _create(session_id, data, settings)
+        return await _create(session_id, data, settings, path_for)
     except (RegistrationClosed, *_UNIQUE_VIOLATIONS):
         # The address is registered already (perhaps by a concurrent request, or before the window closed):
         # answer as a repeat. Only an address that passed validation gets here.

@@ -11,6 +11,7 @@ __all__ = [
     "claim_seat",
     "fill_freed_seats",
     "fill_waitlists",
+    "lock_session",
     "promote_after_capacity_change",
     "promotion_open",
     "record_change",
@@ -23,24 +24,15 @@ __all__ = [
 from datetime import UTC, datetime, timedelta
 
 from events.tables import Session
-from registrations import notifications
+from registrations import notifications, seats
 from registrations.tables import Registration, StatusChange
 from server.db import write_transaction
 from server.settings import Settings
 
-# Each participation mode has its own pool of seats on the session row.
-_POOLS = {
-    Registration.Mode.online.value: ("seats_taken", "capacity"),
-    Registration.Mode.in_person.value: ("in_person_seats_taken", "in_person_capacity"),
-}
 
-
-# Nobody waits for a seat of the mode: newcomers take a seat only then, so they never pass the waitlist (after
-# the promotion cutoff, or after an organiser moved someone to it, a seat may be free while people wait).
-_NOBODY_WAITING = (
-    " AND NOT EXISTS (SELECT 1 FROM registration WHERE session = {} AND participation_mode = {}"
-    " AND status = 'waitlisted')"
-)
+async def _run(sql: str, session_id: int, mode: str | None = None) -> list[dict]:
+    query, values = seats.for_piccolo(sql, {"session": session_id, "mode": mode})
+    return await Session.raw(query, *values)
 
 
 async def claim_seat(session_id: int, mode: str, *, behind_waitlist: bool = False) -> bool:
@@ -49,54 +41,33 @@ async def claim_seat(session_id: int, mode: str, *, behind_waitlist: bool = Fals
     ``behind_waitlist`` (newcomers: registering, approving): only while nobody of that mode is waitlisted, so a
     free seat goes to the waitlist first. A session without a capacity limit seats everyone.
     """
-    taken, capacity = _POOLS[mode]
-    guard, values = (_NOBODY_WAITING, (session_id, mode)) if behind_waitlist else ("", ())
-    rows = await Session.raw(
-        f"UPDATE event_session SET {taken} = {taken} + 1 "  # noqa: S608 (column names from _POOLS, not input)
-        f"WHERE id = {{}} AND ({capacity} IS NULL OR ({taken} < {capacity}{guard})) RETURNING {taken}",
-        session_id,
-        *values,
-    )
-    return bool(rows)
+    return bool(await _run(seats.claim(mode, behind_waitlist=behind_waitlist), session_id, mode))
 
 
 async def seat_left(session_id: int, mode: str) -> bool:
     """Whether a seat of ``mode`` is free now (always, without a capacity limit)."""
-    taken, capacity = _POOLS[mode]
-    rows = await Session.raw(
-        f"SELECT 1 AS free FROM event_session WHERE id = {{}} AND ({capacity} IS NULL OR {taken} < {capacity})",  # noqa: S608
-        session_id,
-    )
-    return bool(rows)
+    return bool(await _run(seats.seat_free(mode), session_id))
 
 
 async def release_seat(session_id: int, mode: str) -> None:
-    taken, _ = _POOLS[mode]
-    await Session.raw(
-        f"UPDATE event_session SET {taken} = {taken} - 1 WHERE id = {{}} AND {taken} > 0",  # noqa: S608
-        session_id,
-    )
+    await _run(seats.release(mode), session_id)
 
 
-async def _lock_session(session_id: int) -> None:
-    """Hold the session row until commit (a no-op write), so waitlist places are handed out one at a time."""
-    await Session.raw("UPDATE event_session SET seats_taken = seats_taken WHERE id = {}", session_id)
+async def lock_session(session_id: int) -> None:
+    """Hold the session row until commit, so places are handed out one at a time (see ``registrations.seats``)."""
+    await _run(seats.LOCK_SESSION, session_id)
 
 
 async def take_waitlist_place(session_id: int, mode: str) -> int | None:
     """No seat: lock the session, try the claim once more (behind the waitlist), else the next waitlist order.
 
-    Returns None when the second claim got a seat after all (one freed meanwhile), else the order number.
+    Returns None when the second claim got a seat after all (one freed meanwhile), else the order number. The
+    claim after the lock is what counts: see ``registrations.seats`` on why the first may miss a waitlist place.
     """
-    await _lock_session(session_id)
+    await lock_session(session_id)
     if await claim_seat(session_id, mode, behind_waitlist=True):
         return None
-    rows = await Registration.raw(
-        "SELECT MAX(waitlist_order) AS last FROM registration WHERE session = {} AND participation_mode = {}",
-        session_id,
-        mode,
-    )
-    return (rows[0]["last"] or 0) + 1
+    return (await _run(seats.NEXT_IN_LINE, session_id, mode))[0]["next_order"]
 
 
 async def waitlist_position(session_id: int, mode: str, order: int | None) -> int | None:
@@ -177,7 +148,7 @@ async def fill_freed_seats(session_id: int, mode: str, *, settings: Settings) ->
 async def promote_after_capacity_change(session_id: int, *, settings: Settings, **_: object) -> None:
     """Receiver of ``session_capacity_changed`` (server.app connects it, ``settings`` bound): fill the new seats
     from the waitlist, in the sender's transaction."""
-    for mode in _POOLS:
+    for mode in seats.POOLS:
         await fill_freed_seats(session_id, mode, settings=settings)
 
 

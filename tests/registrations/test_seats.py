@@ -1,0 +1,89 @@
+"""The seat rule under concurrency, and the statements' parameter styles.
+
+On PostgreSQL a statement reads the snapshot taken when it started: a newcomer whose claim waited for the session
+lock must still see the waitlist place committed during that wait (registrations/seats.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import msgspec
+import pytest
+
+from registrations import registering, seats
+from registrations.schemas import RegistrationCreate
+from registrations.tables import Registration
+from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
+from tests.registrations.conftest import make_session, submission
+from tests.registrations.test_paths_contract import PATHS
+
+_WAITING_PLACE = """
+INSERT INTO registration (session, name, email, organisation, stakeholder_category, country, preferred_language,
+  timezone, participation_mode, personal_assistant, consent_processing, consent_listed, consent_recorded,
+  consented_at, consent_text_version, status, waitlist_order, manage_nonce, created_at, updated_at)
+VALUES ($1, 'Waiting', 'waiting@example.org', '', 'civil_society', 'CH', 'en', 'UTC', 'online', false, true, false,
+  false, now(), '', 'waitlisted', 1, 'nonce', now(), now())
+"""
+
+
+async def _lock_waiters(connection: asyncpg.Connection) -> int:
+    return await connection.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serialises writers whole: no snapshot older than the lock")
+@pytest.mark.parametrize("path", list(PATHS))
+async def test_newcomer_waiting_for_the_lock_does_not_pass_a_place_committed_meanwhile(path, settings, database):
+    # After the promotion cutoff, so a freed seat stays free while people wait; one seat, free when the newcomer
+    # starts (so its claim qualifies on the version it first reads).
+    starts_at = datetime.now(UTC) + timedelta(days=14)
+    session_id = await make_session(starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), capacity=1,
+                                    waitlist_cutoff_minutes=60 * 24 * 30)
+    other = await asyncpg.connect(TEST_DATABASE_URL)
+    try:
+        # Another transaction holds the session row: the seat is taken, someone takes a waitlist place, and the
+        # seat is given back (a cancellation after the cutoff: nobody promoted).
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute(seats.numbered(seats.LOCK_SESSION, ("session",)), session_id)
+        await other.execute(seats.numbered(seats.claim("online", behind_waitlist=False), ("session",)), session_id)
+        await other.execute(_WAITING_PLACE, session_id)
+        await other.execute(seats.numbered(seats.release("online"), ("session",)), session_id)
+        data = msgspec.convert(submission(email="newcomer@example.org"), RegistrationCreate)
+        newcomer = asyncio.create_task(
+            registering.register(session_id, data, settings=settings, path_for=PATHS[path])
+        )
+        for _ in range(500):  # until the newcomer waits for the lock
+            if await _lock_waiters(other):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert not newcomer.done()  # it waits for the session row
+        await transaction.commit()
+        outcome = await newcomer
+    finally:
+        await other.close()
+
+    assert (outcome.reply.status, outcome.reply.waitlist_position) == ("waitlisted", 2)
+    rows = await Registration.select(Registration.email, Registration.status, Registration.waitlist_order).where(
+        Registration.session == session_id
+    ).order_by(Registration.waitlist_order)
+    assert rows == [
+        {"email": "waiting@example.org", "status": "waitlisted", "waitlist_order": 1},
+        {"email": "newcomer@example.org", "status": "waitlisted", "waitlist_order": 2},
+    ]
+
+
+@pytest.mark.engine_independent
+def test_named_parameters_become_each_driver_s_own():
+    sql = "SELECT 1 FROM registration WHERE session = :session AND participation_mode = :mode AND id > :session"
+
+    assert seats.numbered(sql, ("session", "mode")) == (
+        "SELECT 1 FROM registration WHERE session = $1 AND participation_mode = $2 AND id > $1"
+    )
+    assert seats.for_piccolo(sql, {"session": 7, "mode": "online"}) == (
+        "SELECT 1 FROM registration WHERE session = {} AND participation_mode = {} AND id > {}", [7, "online", 7]
+    )
