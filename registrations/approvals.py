@@ -17,6 +17,7 @@ from registrations.tables import Invitation, Need, Registration
 from registrations.waitlist import (
     claim_seat,
     fill_freed_seats,
+    lock_session,
     promotion_open,
     record_change,
     release_seat,
@@ -62,6 +63,8 @@ async def _set_status(reg: dict, status: str, order: int | None, user: StaffUser
 async def approve(session_id: int, ids: list[int], *, user: StaffUser, settings: Settings) -> int:
     """Approve pending registrations: each takes a seat, or joins the waitlist in order when none is left."""
     async with write_transaction(Registration._meta.db):
+        # The lock first, so each claim sees every waitlist place committed before it (registrations.seats).
+        await lock_session(session_id)
         regs = await _registrations(session_id, ids)
         pending = [r for r in regs if r["status"] == Registration.Status.pending.value]
         for reg in pending:

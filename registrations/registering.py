@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from email_validator import EmailNotValidError, validate_email
 
 from events.tables import Session
 from registrations import fastpath, notifications, questions, speakers
@@ -37,6 +36,7 @@ from server.i18n import gettext as _
 from server.mail.outbox import enqueue, new_message_id
 from server.settings import Settings
 from server.timezones import timezone_error
+from server.validation import normalised_email
 from server.web import valid_timezone
 
 #: Version of the privacy notice and consent wording shown with the form; stored with each consent.
@@ -62,12 +62,11 @@ def is_hybrid(session: dict[str, Any]) -> bool:
 
 
 def _email(value: str, errors: list[FieldError]) -> str:
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        # The library's own message is English only: say it in the registrant's language.
-        errors.append(FieldError("email", _("Enter a valid email address.")))
-        return ""
+    if email := normalised_email(value):
+        return email
+    # The library's own message is English only: say it in the registrant's language.
+    errors.append(FieldError("email", _("Enter a valid email address.")))
+    return ""
 
 
 def check_text(field: str, value: str | None, errors: list[FieldError], *, multiline: bool = False) -> None:
@@ -341,7 +340,7 @@ async def register(
     except (RegistrationClosed, *_UNIQUE_VIOLATIONS):
         # The address is registered already (perhaps by a concurrent request, or before the window closed):
         # answer as a repeat. Only an address that passed validation gets here.
-        email = validate_email(data.email.strip(), check_deliverability=False).normalized.lower()
+        email = normalised_email(data.email) or ""
         repeat = await _repeat(session_id, email, settings)
         if repeat is None:
             raise
