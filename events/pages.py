@@ -15,9 +15,9 @@ from litestar.response import Redirect, Template
 from events import queries, services
 from events.access import can_manage, current_staff, managed_session_ids
 from events.forms import (
-    FormErrors,
     form_from_session,
     form_values,
+    page_errors,
     parse_reschedule,
     parse_session_form,
     setting_defaults,
@@ -61,12 +61,11 @@ async def _series_titles() -> dict[int, dict[str, str]]:
 
 def _registration_state(session: SessionPublicOut, status: str) -> tuple[bool, str]:
     """Whether registration is open now, and a sentence saying so."""
-    moment = now()
-    if status != Session.Status.published.value:
-        return False, _("Registration is closed.")
-    if session.registration_opens_at and moment < session.registration_opens_at:
+    window = queries.RegistrationWindow(session.registration_opens_at, session.registration_closes_at)
+    phase = window.phase(status, now())
+    if phase is queries.RegistrationPhase.not_yet:
         return False, _("Registration opens on %(when)s.", when=format_datetime(session.registration_opens_at))
-    if moment >= session.registration_closes_at:
+    if phase is not queries.RegistrationPhase.open:
         return False, _("Registration is closed.")
     return True, _("Registration is open until %(when)s.", when=format_datetime(session.registration_closes_at))
 
@@ -252,9 +251,9 @@ class StaffSessionPages(Controller):
         form = await request.form()
         try:
             session = await services.create_session(user, parse_session_form(form, is_admin=user.is_admin))
-        except (FormErrors, InvalidInput) as error:
+        except InvalidInput as error:
             return Template("pages/staff/sessions_new.html", status_code=422, context=await _form_context(
-                user, form=_refill(form), errors=_errors(error)))
+                user, form=_refill(form), errors=page_errors(error)))
         return Redirect(f"/staff/sessions/{session.id}", status_code=303)
 
     @get("/{session_id:int}", guards=[require_session_manager])
@@ -271,9 +270,9 @@ class StaffSessionPages(Controller):
         try:
             data = parse_session_form(form, is_admin=user.is_admin, current=await queries.staff_view(session_id))
             await services.update_session(user, session_id, data)
-        except (FormErrors, InvalidInput) as error:
+        except InvalidInput as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
-                user, session_id, form=_refill(form), errors=_errors(error)))
+                user, session_id, form=_refill(form), errors=page_errors(error)))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager])
@@ -284,9 +283,9 @@ class StaffSessionPages(Controller):
         zone = (await load_row(session_id))["timezone"]
         try:
             await services.reschedule(user, session_id, parse_reschedule(form, zone))
-        except (FormErrors, InvalidInput) as error:
+        except InvalidInput as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
-                user, session_id, reschedule_errors=_errors(error),
+                user, session_id, reschedule_errors=page_errors(error),
                 reschedule_form={"starts_at": form.get("starts_at", ""), "ends_at": form.get("ends_at", "")}))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
@@ -306,9 +305,9 @@ class StaffSessionPages(Controller):
         session = await queries.staff_view(session_id)
         try:
             copy = await services.duplicate_session(user, session_id, parse_reschedule(form, session.timezone))
-        except (FormErrors, InvalidInput) as error:
+        except InvalidInput as error:
             texts = {name: (form.get(name) or "").strip() for name in ("starts_at", "ends_at")}
-            return await _duplicate_page(session, texts, _errors(error), status_code=422)
+            return await _duplicate_page(session, texts, page_errors(error), status_code=422)
         return Redirect(f"/staff/sessions/{copy.id}", status_code=303)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager])
@@ -339,5 +338,3 @@ def _refill(form: Any) -> dict[str, Any]:
     return {name: "" if value is None else value for name, value in form_values(form).items()}
 
 
-def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:
-    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors).errors

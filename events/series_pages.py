@@ -6,21 +6,20 @@ __all__ = ["StaffSeriesPages"]
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from piccolo.query.functions.aggregate import Count
 
 from events import series
 from events.access import current_staff
-from events.forms import FormErrors
+from events.forms import page_errors
 from events.schemas import SeriesCreate, SeriesOut, SeriesUpdate
 from events.tables import Session
 from server.auth import require_admin, require_staff
 from server.errors import InvalidInput
 from server.i18n import LANGUAGES, pick_text
 from server.schemas import PathId
-from server.validation import field_error
+from server.validation import decode_form
 
 #: Form fields: a title and a description per UN language.
 TEXT_NAMES = ("title", "description")
@@ -42,14 +41,9 @@ def _parse(values: dict[str, str], shape: type, current: SeriesOut | None = None
                 if lang not in LANGUAGES}
         payload[name] = {**kept, **{lang: values[f"{name}_{lang}"] for lang in LANGUAGES
                                     if values[f"{name}_{lang}"]}}
-    try:
-        return msgspec.convert(payload, shape)
-    except msgspec.ValidationError as error:
-        raise FormErrors([field_error(error)]) from error
+    return decode_form(payload, shape)
 
 
-def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:
-    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors).errors
 
 
 async def _session_counts() -> dict[int, int]:
@@ -88,9 +82,9 @@ class StaffSeriesPages(Controller):
         values = _form_values(await request.form())
         try:
             await series.create_series(_parse(values, SeriesCreate))
-        except (FormErrors, InvalidInput) as error:
+        except InvalidInput as error:
             return _form_page({"user": await current_staff(request), "form": values, "series_id": None,
-                               "errors": _errors(error)}, status_code=422)
+                               "errors": page_errors(error)}, status_code=422)
         return Redirect("/staff/series", status_code=303)
 
     @get("/{series_id:int}", guards=[require_admin])
@@ -107,7 +101,7 @@ class StaffSeriesPages(Controller):
         try:
             current = await series.get_series(series_id)
             await series.update_series(series_id, _parse(values, SeriesUpdate, current))
-        except (FormErrors, InvalidInput) as error:
+        except InvalidInput as error:
             return _form_page({"user": await current_staff(request), "form": values, "series_id": series_id,
-                               "errors": _errors(error)}, status_code=422)
+                               "errors": page_errors(error)}, status_code=422)
         return Redirect("/staff/series", status_code=303)

@@ -14,7 +14,6 @@ from email_validator import EmailNotValidError, validate_email
 
 from registrations import notifications
 from registrations.manage import leave
-from registrations.registering import check_text
 from registrations.tables import Invitation, Need, Registration
 from registrations.waitlist import (
     claim_seat,
@@ -31,6 +30,7 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
+from server.validation import check_text
 
 _DECLINABLE = ("pending", "waitlisted", "confirmed")
 

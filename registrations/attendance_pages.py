@@ -18,8 +18,9 @@ from events.tables import Session
 from registrations import attendance, checkin
 from registrations.tables import AttendanceImport, Registration
 from server.auth import StaffUser, authenticate, require_session_manager
-from server.errors import ConveneError, FieldError, InvalidInput
+from server.errors import ConveneError, InvalidInput
 from server.i18n import gettext as _
+from server.validation import form_errors
 
 _DONE = ("marked", "walk_in", "closed", "threshold", "settled")
 
@@ -36,13 +37,6 @@ async def _session_context(session_id: int) -> dict[str, Any]:
         Session.status, Session.attendance_threshold_minutes,
     ).where(Session.id == session_id).first().output(load_json=True)
     return {"session_row": row, "threshold": attendance.session_threshold(row)}
-
-
-def _errors(error: ConveneError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for item in error.errors or [FieldError("form", error.detail)]:
-        errors.setdefault(item.field, item.message)
-    return errors
 
 
 def _counts(rows: list[checkin.CheckinRow]) -> dict[str, int]:
@@ -144,7 +138,7 @@ class AttendancePages(Controller):
             await checkin.settle(session_id, row_id, str(form.get("outcome") or ""),
                                  registration_id=_optional_int(form, f"registration_id_{row_id}"), user=user)
         except ConveneError as error:
-            errors = _errors(error)
+            errors = form_errors(error)
             context = await _review_context(session_id, user, errors=errors, row_id=form.get("row_id"))
             return Template("pages/staff/attendance_review.html", context=context, status_code=error.status_code)
         return Redirect(f"/staff/sessions/{session_id}/attendance/review?done=settled", status_code=303)
@@ -157,7 +151,7 @@ class AttendancePages(Controller):
         try:
             done = await _act(action, session_id, form, user)
         except ConveneError as error:
-            context = await _checkin_context(session_id, "", user, errors=_errors(error), form=dict(form.items()))
+            context = await _checkin_context(session_id, "", user, errors=form_errors(error), form=dict(form.items()))
             return Template("pages/staff/attendance.html", context=context, status_code=error.status_code)
         if done.startswith("import:"):
             _word, import_id, *again = done.split(":")

@@ -34,7 +34,6 @@ import msgspec
 from events.queries import PUBLIC_STATUSES, effective_status, load_row
 from events.tables import Session
 from events.validation import canonical_language, is_language_code
-from registrations.registering import check_text
 from registrations.schemas import InputChange, InputOut
 from registrations.tables import Registration, WrittenInput
 from server import signals
@@ -43,6 +42,7 @@ from server.errors import Conflict, ConveneError, FieldError, InvalidInput, NotF
 from server.i18n import format_datetime
 from server.i18n import gettext as _
 from server.settings import Settings
+from server.validation import check_text
 
 #: Sessions that take written inputs: those where stakeholders speak to governments.
 INPUT_KINDS = (Session.Kind.listening_session.value, Session.Kind.regional_review.value)

@@ -32,7 +32,7 @@ from events.forms import _local_datetime, _local_text
 from events.queries import load_row
 from events.schemas import SessionUpdate
 from registrations import inputs
-from registrations.pages import _errors, _manage_context, _registrant
+from registrations.pages import _manage_context, _registrant
 from registrations.schemas import InputChange, InputCreate
 from registrations.tables import Registration
 from server.auth import require_session_manager
@@ -40,7 +40,7 @@ from server.errors import ConveneError, FieldError, InvalidInput, NotFound, hand
 from server.i18n import gettext as _
 from server.i18n import pick_text
 from server.settings import MAX_UPLOAD_BYTES, Settings
-from server.validation import field_error
+from server.validation import field_error, form_errors
 
 #: Room for the multipart envelope and the other fields around the file.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -188,7 +188,7 @@ class ManageInputPages(Controller):
                 raise
             form = await request.form()
             values = {name: str(form.get(name) or "") for name in ("title", "language", "text")}
-            context = await _manage_context(token, request, input_form=values, input_errors=_errors(error))
+            context = await _manage_context(token, request, input_form=values, input_errors=form_errors(error))
             context["written_inputs"] = await inputs.inputs_of_registration(reg["id"])
             return Template("pages/manage.html", context=context, status_code=error.status_code)
         return Redirect(f"/manage/{token}?input_sent=1#inputs-heading", status_code=303)
@@ -246,7 +246,7 @@ class InputPages(Controller):
                 raise
             form = await request.form()
             values = {name: str(form.get(name) or "") for name in _FORM_FIELDS}
-            return await self._page(request, session_id, error.status_code, form=values, errors=_errors(error))
+            return await self._page(request, session_id, error.status_code, form=values, errors=form_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=uploaded", status_code=303)
 
     @post("/deadline")
@@ -265,7 +265,7 @@ class InputPages(Controller):
             if error.status_code in (403, 404):
                 raise
             return await self._page(request, session_id, error.status_code, deadline_text=text,
-                                    errors=_errors(error))
+                                    errors=form_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=deadline", status_code=303)
 
     @post("/{input_id:int}")

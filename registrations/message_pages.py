@@ -7,7 +7,6 @@ __all__ = ["StaffMessagePages"]
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
@@ -21,6 +20,7 @@ from registrations.confirm_pages import confirmed, session_languages
 from server.auth import require_session_manager
 from server.errors import ConveneError
 from server.i18n import LANGUAGES, language_name, pick_text
+from server.validation import decode_form, form_errors
 
 
 def _languages_to_write(row: dict[str, Any]) -> list[str]:
@@ -73,12 +73,10 @@ class StaffMessagePages(Controller):
         values = _form(form)
         sending = confirmed(form)
         try:
-            data = msgspec.convert({**values, "dry_run": not sending}, messages.MessageIn)
+            data = decode_form({**values, "dry_run": not sending}, messages.MessageIn)
             result = await messages.send_to_registrants(session_id, data, settings=request.app.state.settings)
-        except (ConveneError, msgspec.ValidationError) as error:
-            errors = ({e.field: e.message for e in error.errors} if isinstance(error, ConveneError) and error.errors
-                      else {"form": str(error)})
-            context = await _context(request, session_id, values, errors=errors)
+        except ConveneError as error:
+            context = await _context(request, session_id, values, errors=form_errors(error))
             return Template("pages/staff/messages.html", status_code=422, context=context)
         return Template("pages/staff/messages.html", context=await _context(request, session_id, values,
                                                                              result=result))

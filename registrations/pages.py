@@ -25,10 +25,11 @@ from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate, SpeakingRequest
 from registrations.speakers_pages import manage_speaking_context, request_form_values, request_struct
 from server.auth import require_session_manager
-from server.errors import Conflict, ConveneError, FieldError, InvalidInput
+from server.errors import Conflict, ConveneError, InvalidInput
 from server.i18n import LANGUAGES, set_request_locale
 from server.i18n import gettext as _
 from server.schemas import MAX_INT
+from server.validation import decode_form, form_errors
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, valid_timezone
 
 _TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
@@ -52,31 +53,21 @@ def form_values(form: FormMultiDict) -> dict[str, Any]:
 
 
 def _struct(values: dict[str, Any], target: type, fields: tuple[str, ...]) -> Any:
-    """Convert form values to ``target``; msgspec's refusal (too long, wrong type) names the field."""
+    """The registration or manage form's values as ``target``: a language typed in "another language" stands for
+    the list's choice, and an optional choice left empty is none."""
     data = {k: v for k, v in values.items() if k in fields}
     if values.get("interpretation_language_other"):
         data["interpretation_language"] = values["interpretation_language_other"]
     for name in _OPTIONAL:
         if name in data and not data[name]:
             data[name] = None
-    try:
-        return msgspec.convert(data, target)
-    except msgspec.ValidationError as error:
-        field = str(error).rpartition("$.")[2].rstrip("`") or "form"
-        raise InvalidInput.field(field, str(error).split(" - at ")[0]) from error
-
-
-def _errors(error: ConveneError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for item in error.errors or [FieldError("form", error.detail)]:
-        errors.setdefault(item.field, item.message)
-    return errors
+    return decode_form(data, target)
 
 
 def _form_errors(error: ConveneError, values: dict[str, Any]) -> dict[str, str]:
     """Field errors of the registration form: a language typed in the "another language" field is checked as
     the interpretation language, and its error belongs beside that field, not the list."""
-    errors = {name.replace("speaking_request.", "speaking_"): message for name, message in _errors(error).items()}
+    errors = form_errors(error, rename=lambda name: name.replace("speaking_request.", "speaking_"))
     if values.get("interpretation_language_other") and "interpretation_language" in errors:
         errors["interpretation_language_other"] = errors.pop("interpretation_language")
     return errors
@@ -231,7 +222,7 @@ class ManagePages(Controller):
                 return await _confirmation(request, reg, "cancel")
             await manage.cancel(reg, settings=request.app.state.settings)
         except Conflict as error:  # the session was cancelled or ended meanwhile
-            context = await _manage_context(token, request, form_errors=_errors(error))
+            context = await _manage_context(token, request, form_errors=form_errors(error))
             return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)
 
@@ -242,7 +233,7 @@ class ManagePages(Controller):
         try:
             await registering.register_again(await _registrant(token, request), settings=settings)
         except Conflict as error:
-            context = await _manage_context(token, request, form_errors=_errors(error))
+            context = await _manage_context(token, request, form_errors=form_errors(error))
             return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)
 
@@ -294,7 +285,7 @@ class StaffRegistrationPages(Controller):
             page = await staff.list_registrations(session_id, filters)
         except InvalidInput as error:
             # The form keeps what was typed, beside the error; the list shows every registration meanwhile.
-            listed, filter_errors = staff.ListFilters(limit=PAGE_SIZE), _errors(error)
+            listed, filter_errors = staff.ListFilters(limit=PAGE_SIZE), form_errors(error)
             page = await staff.list_registrations(session_id, listed)
         context = await session_page_context_staff(session_id)
         context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(listed, page.total),
@@ -335,7 +326,7 @@ class StaffRegistrationPages(Controller):
             context = await session_page_context_staff(session_id)
             filters = staff.ListFilters(limit=PAGE_SIZE)
             page = await staff.list_registrations(session_id, filters)
-            context.update(page=page, filters=filters, filter_errors={}, action_errors=_errors(error),
+            context.update(page=page, filters=filters, filter_errors={}, action_errors=form_errors(error),
                            paging=_paging(filters, page.total), message=None, user=user)
             return Template("pages/staff/registrations.html", context=context, status_code=400)
         return Redirect(f"/staff/sessions/{session_id}/registrations?done={done}", status_code=303)

@@ -20,12 +20,12 @@ from litestar.response import Redirect, Template
 from events.access import current_staff
 from events.queries import load_row
 from registrations import questions
-from registrations.pages import _errors
 from registrations.schemas import QuestionChoice, QuestionIn
 from registrations.tables import Question
 from server.auth import require_session_manager
 from server.errors import ConveneError
 from server.i18n import pick_text
+from server.validation import form_errors
 
 _ITEM_ERROR = re.compile(r"^items\.(\d+)\.(\w+)")
 
@@ -98,7 +98,7 @@ def _item(slot: dict[str, Any]) -> QuestionIn:
 def _slot_errors(error: ConveneError, slots: list[dict[str, Any]]) -> dict[str, str]:
     """The service's errors (``items.<n>.label``…) renamed after the form's fields (``q<index>-label``)."""
     named: dict[str, str] = {}
-    for field, message in _errors(error).items():
+    for field, message in form_errors(error).items():
         found = _ITEM_ERROR.match(field)
         if found and int(found[1]) < len(slots):
             field = f"q{slots[int(found[1])]['index']}-{found[2]}"

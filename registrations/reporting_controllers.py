@@ -25,9 +25,10 @@ from registrations.labels import CATEGORIES, GENDERS, REGIONAL_GROUPS, country_n
 from registrations.pages import session_page_context_staff
 from registrations.schemas import DecisionResult, LongText
 from server.auth import require_session_manager, require_staff
-from server.errors import ConveneError, FieldError, InvalidInput
+from server.errors import ConveneError, InvalidInput
 from server.i18n import current_locale, language_name, pick_text, text_direction
 from server.i18n import gettext as _
+from server.validation import form_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("json", "csv", "xlsx")
@@ -174,13 +175,6 @@ class ReportsApi(Controller):
 # --- Pages ---------------------------------------------------------------------------------------------------
 
 
-def _errors(error: ConveneError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for item in error.errors or [FieldError("form", error.detail)]:
-        errors.setdefault(item.field, item.message)
-    return errors
-
-
 def _lead_kind_label(kind: str) -> str:
     return {
         "sign_language": _("Sign language interpretation"),
@@ -257,7 +251,7 @@ class PlanningPages(Controller):
             else:
                 raise InvalidInput.field("action", _("No such action."))
         except ConveneError as error:
-            context = await _board_context(request, errors=_errors(error), error_session=session_id)
+            context = await _board_context(request, errors=form_errors(error), error_session=session_id)
             return Template("pages/staff/planning.html", context=context, status_code=400)
         return Redirect(f"/staff/planning?done={action}#session-{session_id}", status_code=303)
 
@@ -387,7 +381,7 @@ class ReportPages(Controller):
         try:
             scope = await reports.participation_scope(user, series, form["from"], form["to"])
         except InvalidInput as error:
-            errors = _errors(error)
+            errors = form_errors(error)
             scope = await reports.participation_scope(user)
         report = await reports.participation_report(scope)
         export_query = "" if errors else urlencode({k: v for k, v in form.items() if v})

@@ -41,6 +41,7 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
+from server.validation import check_text
 
 #: Requests to speak close this long before the start unless the organisers set another deadline.
 DEFAULT_DEADLINE = timedelta(hours=48)
@@ -75,8 +76,6 @@ def _offered_languages(session: dict[str, Any]) -> list[str]:
 
 
 def _check_text(data: Any, prefix: str, errors: list[FieldError]) -> None:
-    from registrations.registering import check_text  # registering imports this module
-
     for name, multiline in (("topic", False), ("on_behalf_of", False), ("summary", True), ("needs", True)):
         value = getattr(data, name)
         if value is not None:

@@ -31,6 +31,7 @@ from server.schemas import (
     UserOut,
     UserUpdate,
 )
+from server.validation import form_errors
 from server.web import LANGUAGE_COOKIE, client_address
 
 Short = Annotated[str, msgspec.Meta(max_length=254)]
@@ -85,10 +86,6 @@ class NewPasswordForm(msgspec.Struct):
     password: Secret = ""
 
 
-def _errors(error: InvalidInput) -> dict[str, str]:
-    return {e.field: e.message for e in error.errors}
-
-
 def _see_other(path: str) -> Redirect:
     return Redirect(path, status_code=HTTP_303_SEE_OTHER)
 
@@ -119,7 +116,7 @@ class UsersPages(Controller):
             )
         except InvalidInput as error:
             form = {"email": data.email, "name": data.name, "role": data.role}
-            return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, form=form, errors=_errors(error))
+            return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, form=form, errors=form_errors(error))
         return await self._list(me, HTTP_201_CREATED, created=created)
 
     async def _edit(self, me: StaffUser, user_id: int, status: int = HTTP_200_OK, **context: object) -> Template:
@@ -171,7 +168,7 @@ class TokensPages(Controller):
         try:
             created = await accounts.create_token(me.id, data.name)
         except InvalidInput as error:
-            return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
+            return await self._list(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=form_errors(error))
         return await self._list(me, HTTP_201_CREATED, created=created)
 
     @post("/{token_id:int}/revoke")
@@ -209,7 +206,7 @@ class ProfilePages(Controller):
                 notify_staff=data.notify_staff == "on",
             )
         except InvalidInput as error:
-            return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
+            return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=form_errors(error))
         response = _see_other("/staff/profile?saved=profile")
         # The pages follow the language just chosen, as the switcher in the header would.
         response.set_cookie(LANGUAGE_COOKIE, data.preferred_language, max_age=ONE_YEAR, samesite="lax")
@@ -221,7 +218,7 @@ class ProfilePages(Controller):
         try:
             version = await accounts.change_own_password(me.id, data.current_password, data.new_password)
         except InvalidInput as error:
-            return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=_errors(error))
+            return await self._page(me, HTTP_422_UNPROCESSABLE_ENTITY, errors=form_errors(error))
         response = _see_other("/staff/profile?saved=password")
         response.set_cookie(session_cookie(request.app.state.settings, me.id, version))
         return response
@@ -263,7 +260,7 @@ class PasswordResetPages(Controller):
         except password_reset.ResetLinkInvalid:
             return self._page("invalid", 410)
         except InvalidInput as error:
-            return self._page("new", HTTP_422_UNPROCESSABLE_ENTITY, token=token, errors=_errors(error))
+            return self._page("new", HTTP_422_UNPROCESSABLE_ENTITY, token=token, errors=form_errors(error))
         return self._page("done")
 
 
