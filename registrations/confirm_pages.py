@@ -23,16 +23,15 @@ from events.access import current_staff, ensure_can_manage
 from events.queries import effective_status, load_row
 from events.schemas import SessionCancel
 from events.tables import Session
+from registrations.staff_forms import DecisionForm, decision_ids
 from registrations.tables import Registration
 from server.auth import require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.i18n import language_name, ngettext, pick_text
-from server.schemas import MAX_INT
 
 #: The field the confirmation form adds: without it a destructive POST only shows the confirmation.
 CONFIRM_FIELD = "confirm"
-_MAX_IDS = 1000
 #: The statuses a decline applies to (registrations.approvals).
 DECLINABLE = ("pending", "waitlisted", "confirmed")
 
@@ -99,23 +98,11 @@ def _reason(form: FormMultiDict) -> dict[str, str]:
             for name, value in form.items() if name.startswith("reason_") and str(value).strip()}
 
 
-def _ids(form: FormMultiDict) -> list[int]:
-    try:
-        ids = sorted({int(v) for v in form.getall("registration_ids", [])})
-        if not all(1 <= i <= MAX_INT for i in ids):  # no row has such an id; the database would overflow on it
-            raise ValueError(ids)
-    except ValueError as error:
-        raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
-    if not ids:
-        raise InvalidInput.field("registration_ids", _("Choose at least one registration."))
-    return ids[:_MAX_IDS]
-
-
-async def decline_confirmation(session_id: int, form: FormMultiDict) -> Template:
+async def decline_confirmation(session_id: int, data: DecisionForm) -> Template:
     """The page confirming a bulk decline: how many of the chosen registrations are declined, by status, and
     the reason they will read. The reason is checked first, so a missing one is said on the list."""
-    ids = _ids(form)
-    reason = str(form.get("reason") or "")[:2000].strip()
+    ids = sorted(decision_ids(data))
+    reason = data.reason.strip()
     if not reason:
         raise InvalidInput.field("reason", _("Give the reason for declining; the registrant is told."))
     counts = {k: v for k, v in (await count_by_status(session_id, ids)).items() if k in DECLINABLE}

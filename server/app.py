@@ -39,7 +39,7 @@ import server.accounts
 import server.controllers
 import server.mail.pages
 import server.privacy
-from server.auth import BEARER_SCHEME
+from server.auth import BEARER_SCHEME, CURRENT_STAFF
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
 from server.mail.worker import run_worker
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
         route_handlers=[*ROUTE_HANDLERS, create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
         guards=[no_nul_in_path, bounded_path_ids],
+        dependencies=CURRENT_STAFF,
         request_class=ConveneRequest,
         before_request=_start_pool,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]

@@ -143,12 +143,13 @@ def field_error(error: msgspec.ValidationError, field: str = "") -> FieldError:
 T = TypeVar("T")
 
 
-def decode_form(values: Mapping[str, Any], target: type[T], *, prefix: str = "") -> T:
+def decode_form(values: Mapping[str, Any], target: type[T], *, prefix: str = "", strict: bool = True) -> T:
     """A form's values (read from the form by its page) as ``target``, refused the way the JSON API refuses a body:
     an InvalidInput naming the field (``prefix`` before its name, when the Struct is one part of a larger form)
-    with msgspec's reason in the reader's language (too long, missing, wrong type, not a choice)."""
+    with msgspec's reason in the reader's language (too long, missing, wrong type, not a choice). ``strict=False``
+    reads numbers from the form's text."""
     try:
-        return msgspec.convert(dict(values), target)
+        return msgspec.convert(dict(values), target, strict=strict)
     except msgspec.ValidationError as error:
         found = field_error(error)
         raise InvalidInput.field(prefix + found.field, found.message) from error
