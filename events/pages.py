@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from events import queries, services
-from events.access import can_manage, current_staff, managed_session_ids
+from events.access import can_manage, managed_session_ids
 from events.forms import (
     form_from_session,
     form_values,
@@ -37,7 +37,7 @@ from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effe
 from events.schemas import SessionOut, SessionPublicOut
 from events.tables import Series, Session
 from server import signals
-from server.auth import StaffUser, require_session_manager, require_staff
+from server.auth import Me, StaffUser, require_session_manager, require_staff
 from server.errors import InvalidInput
 from server.i18n import (
     current_timezone,
@@ -231,61 +231,55 @@ class StaffSessionPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_sessions(self, request: Request) -> Template:
+    async def list_sessions(self, request: Request, me: Me) -> Template:
         """The sessions this staff member may manage, latest first."""
-        user = await current_staff(request)
-        return Template("pages/staff/sessions.html", context={"user": user, "sessions": await _managed_rows(user)})
+        return Template("pages/staff/sessions.html", context={"user": me, "sessions": await _managed_rows(me)})
 
     @get("/new")
-    async def new_form(self, request: Request) -> Template:
+    async def new_form(self, request: Request, me: Me) -> Template:
         """An empty session form."""
-        user = await current_staff(request)
         defaults = {"timezone": current_timezone(), "floor_language": "en", "kind": "webinar",
                     "audience": "open", "region": "global", **setting_defaults()}
-        return Template("pages/staff/sessions_new.html", context=await _form_context(user, form=defaults))
+        return Template("pages/staff/sessions_new.html", context=await _form_context(me, form=defaults))
 
     @post("/new")
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request, me: Me) -> Template | Redirect:
         """Create a draft from the form, or show the form again with the errors beside the fields."""
-        user = await current_staff(request)
         form = await request.form()
         try:
-            session = await services.create_session(user, parse_session_form(form, is_admin=user.is_admin))
+            session = await services.create_session(me, parse_session_form(form, is_admin=me.is_admin))
         except InvalidInput as error:
             return Template("pages/staff/sessions_new.html", status_code=422, context=await _form_context(
-                user, form=_refill(form), errors=page_errors(error)))
+                me, form=_refill(form), errors=page_errors(error)))
         return Redirect(f"/staff/sessions/{session.id}", status_code=303)
 
     @get("/{session_id:int}", guards=[require_session_manager])
-    async def detail(self, request: Request, session_id: PathId) -> Template:
+    async def detail(self, request: Request, me: Me, session_id: PathId) -> Template:
         """One session: its state, the lifecycle buttons, the edit and reschedule forms."""
-        user = await current_staff(request)
-        return Template("pages/staff/sessions_detail.html", context=await _detail_context(user, session_id))
+        return Template("pages/staff/sessions_detail.html", context=await _detail_context(me, session_id))
 
     @post("/{session_id:int}", guards=[require_session_manager])
-    async def update(self, request: Request, session_id: PathId) -> Template | Redirect:
+    async def update(self, request: Request, me: Me, session_id: PathId) -> Template | Redirect:
         """Save the edit form, or show it again with the errors beside the fields."""
-        user = await current_staff(request)
         form = await request.form()
         try:
-            data = parse_session_form(form, is_admin=user.is_admin, current=await queries.staff_view(session_id))
-            await services.update_session(user, session_id, data)
+            data = parse_session_form(form, is_admin=me.is_admin, current=await queries.staff_view(session_id))
+            await services.update_session(me, session_id, data)
         except InvalidInput as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
-                user, session_id, form=_refill(form), errors=page_errors(error)))
+                me, session_id, form=_refill(form), errors=page_errors(error)))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager])
-    async def reschedule(self, request: Request, session_id: PathId) -> Template | Redirect:
+    async def reschedule(self, request: Request, me: Me, session_id: PathId) -> Template | Redirect:
         """Move the session to the new times given in its own zone."""
-        user = await current_staff(request)
         form = await request.form()
         zone = (await load_row(session_id))["timezone"]
         try:
-            await services.reschedule(user, session_id, parse_reschedule(form, zone))
+            await services.reschedule(me, session_id, parse_reschedule(form, zone))
         except InvalidInput as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
-                user, session_id, reschedule_errors=page_errors(error),
+                me, session_id, reschedule_errors=page_errors(error),
                 reschedule_form={"starts_at": form.get("starts_at", ""), "ends_at": form.get("ends_at", "")}))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
@@ -298,28 +292,27 @@ class StaffSessionPages(Controller):
         return await _duplicate_page(session, week_later)
 
     @post("/{session_id:int}/duplicate", guards=[require_session_manager])
-    async def duplicate(self, request: Request, session_id: PathId) -> Template | Redirect:
+    async def duplicate(self, request: Request, me: Me, session_id: PathId) -> Template | Redirect:
         """Make the draft copy and open it, or show the form again with the errors beside the fields."""
-        user = await current_staff(request)
         form = await request.form()
         session = await queries.staff_view(session_id)
         try:
-            copy = await services.duplicate_session(user, session_id, parse_reschedule(form, session.timezone))
+            copy = await services.duplicate_session(me, session_id, parse_reschedule(form, session.timezone))
         except InvalidInput as error:
             texts = {name: (form.get(name) or "").strip() for name in ("starts_at", "ends_at")}
             return await _duplicate_page(session, texts, page_errors(error), status_code=422)
         return Redirect(f"/staff/sessions/{copy.id}", status_code=303)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager])
-    async def publish(self, request: Request, session_id: PathId) -> Redirect:
+    async def publish(self, request: Request, me: Me, session_id: PathId) -> Redirect:
         """The Publish button."""
-        await services.publish(await current_staff(request), session_id)
+        await services.publish(me, session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager])
-    async def complete(self, request: Request, session_id: PathId) -> Redirect:
+    async def complete(self, request: Request, me: Me, session_id: PathId) -> Redirect:
         """The Mark completed button."""
-        await services.complete(await current_staff(request), session_id)
+        await services.complete(me, session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
 

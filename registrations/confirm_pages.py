@@ -19,13 +19,13 @@ from litestar.response import Redirect, Template
 from piccolo.query.functions.aggregate import Count
 
 from events import services as session_services
-from events.access import current_staff, ensure_can_manage
+from events.access import ensure_can_manage
 from events.queries import effective_status, load_row
 from events.schemas import SessionCancel
 from events.tables import Session
 from registrations.staff_forms import DecisionForm, decision_ids
 from registrations.tables import Registration
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.i18n import language_name, ngettext, pick_text
@@ -127,22 +127,21 @@ class StaffConfirmPages(Controller):
     guards = [require_session_manager]
 
     @get("")
-    async def cancel_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def cancel_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """What cancelling does and who is emailed, with a reason field per language the session uses."""
-        await ensure_can_manage(await current_staff(request), session_id)
+        await ensure_can_manage(me, session_id)
         return Template("pages/confirm.html", context=await _session_cancel_context(session_id, {}, {}))
 
     @post("")
-    async def cancel(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def cancel(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Cancel with the reason given, once confirmed; without the confirmation, the confirmation page."""
-        user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
+        await ensure_can_manage(me, session_id)
         form = await request.form()
         reason = _reason(form)
         if not confirmed(form):
             return Template("pages/confirm.html", context=await _session_cancel_context(session_id, reason, {}))
         try:
-            await session_services.cancel(user, session_id, SessionCancel(reason=reason))
+            await session_services.cancel(me, session_id, SessionCancel(reason=reason))
         except InvalidInput as error:
             errors = {"reason": error.detail}
             return Template("pages/confirm.html", status_code=422,

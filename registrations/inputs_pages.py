@@ -35,7 +35,7 @@ from registrations import inputs
 from registrations.pages import _manage_context, _registrant
 from registrations.schemas import InputChange, InputCreate
 from registrations.tables import Registration
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput, NotFound, handle_domain
 from server.i18n import gettext as _
 from server.i18n import pick_text
@@ -234,12 +234,11 @@ class InputPages(Controller):
         return await self._page(request, session_id)
 
     @post("", request_max_body_size=UPLOAD_BODY_CAP, exception_handlers=upload_exception_handlers)
-    async def upload(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def upload(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Upload an input received by other means."""
         settings = request.app.state.settings
-        user = await current_staff(request)
         try:
-            await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=user.id,
+            await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=me.id,
                                 settings=settings)
         except ConveneError as error:
             if error.status_code == 404:
@@ -250,9 +249,8 @@ class InputPages(Controller):
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=uploaded", status_code=303)
 
     @post("/deadline")
-    async def deadline(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def deadline(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Set until when registrants may send inputs (a time in the session's zone; empty: until the start)."""
-        user = await current_staff(request)
         form = await request.form()
         text = str(form.get("inputs_close_at") or "").strip()
         errors: list[FieldError] = []
@@ -260,7 +258,7 @@ class InputPages(Controller):
         try:
             if errors:
                 raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-            await services.update_session(user, session_id, SessionUpdate(inputs_close_at=value))
+            await services.update_session(me, session_id, SessionUpdate(inputs_close_at=value))
         except ConveneError as error:
             if error.status_code in (403, 404):
                 raise

@@ -16,12 +16,11 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events.access import current_staff
 from events.tables import Session
 from registrations import speakers
 from registrations.labels import CATEGORIES, REGIONAL_GROUPS
 from registrations.schemas import SpeakerChange, SpeakerListSettings, SpeakingRequest, SpeakingRequestUpdate
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import format_datetime, language_name, pick_text
 from server.i18n import gettext as _
@@ -222,21 +221,21 @@ class StaffSpeakerPages(Controller):
     guards = [require_session_manager]
 
     @get("")
-    async def list_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def list_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """The requests, the list in its order, the balance beside it, the suggestion and the settings."""
-        user = await current_staff(request)
-        context = await _page_context(session_id, user, message=request.query_params.get("done"))
+        context = await _page_context(session_id, me, message=request.query_params.get("done"))
         return Template("pages/staff/speakers.html", context=context)
 
     @post("/{action:str}")
-    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
+    async def act(
+        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
+    ) -> Template | Redirect:
         """The page's forms: accept, decline, requeue, up, down, minutes, spoke, absent, apply_suggestion, order,
         settings, publish, unpublish."""
-        user = await current_staff(request)
         try:
             await _act(action, session_id, await request.form(), request.app.state.settings)
         except ConveneError as error:
-            context = await _page_context(session_id, user, errors=form_errors(error))
+            context = await _page_context(session_id, me, errors=form_errors(error))
             return Template("pages/staff/speakers.html", context=context, status_code=error.status_code)
         return Redirect(f"/staff/sessions/{session_id}/speakers?done={action}", status_code=303)
 
