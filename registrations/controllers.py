@@ -63,16 +63,14 @@ from registrations.schemas import (
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
 from registrations.staff_forms import FILTERS, Filters
 from registrations.workspace import staff_home
-from server.auth import StaffUser, authenticate, require_session_manager
+from server.auth import StaffUser, current_staff, require_session_manager
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
 
 
 async def _manager(request: Request, session_id: int) -> StaffUser:
     """The staff member of the request (the require_session_manager guard checked they manage the session)."""
-    user = await authenticate(request)
-    assert user is not None
-    return user
+    return await current_staff(request)
 
 
 class SessionRegistrationsApi(Controller):

@@ -27,7 +27,6 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
 from events import services
-from events.access import current_staff
 from events.forms import _local_datetime, _local_text
 from events.queries import load_row
 from events.schemas import SessionUpdate
@@ -35,7 +34,7 @@ from registrations import inputs
 from registrations.pages import _manage_context, _registrant
 from registrations.schemas import InputChange, InputCreate
 from registrations.tables import Registration
-from server.auth import Me, require_session_manager
+from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput, NotFound, handle_domain
 from server.i18n import gettext as _
 from server.i18n import pick_text
@@ -213,14 +212,15 @@ class InputPages(Controller):
     include_in_schema = False
     guards = [require_session_manager]
 
-    async def _page(self, request: Request, session_id: int, status: int = 200, **extra: Any) -> Template:
+    async def _page(self, request: Request, me: StaffUser, session_id: int, status: int = 200,
+                    **extra: Any) -> Template:
         session = await load_row(session_id)
         title = pick_text(session["title"], session["floor_language"])
         registrations = await Registration.select(Registration.id, Registration.name, Registration.organisation).where(
             (Registration.session == session_id) & Registration.anonymised_at.is_null()
         ).order_by(Registration.name)
         context = {
-            "user": await current_staff(request), "session_row": session, "title": title,
+            "user": me, "session_row": session, "title": title,
             "items": await inputs.inputs_of_session(session_id), "registrations": registrations,
             "takes_inputs": session["kind"] in inputs.INPUT_KINDS, "closes_at": inputs.closes_at(session),
             "deadline_text": _local_text(session["inputs_close_at"], session["timezone"]),
@@ -229,9 +229,9 @@ class InputPages(Controller):
         return Template("pages/staff/inputs.html", context=context, status_code=status, media_type=MediaType.HTML)
 
     @get("")
-    async def list_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def list_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """Every input of the session, with the upload form."""
-        return await self._page(request, session_id)
+        return await self._page(request, me, session_id)
 
     @post("", request_max_body_size=UPLOAD_BODY_CAP, exception_handlers=upload_exception_handlers)
     async def upload(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
@@ -245,7 +245,7 @@ class InputPages(Controller):
                 raise
             form = await request.form()
             values = {name: str(form.get(name) or "") for name in _FORM_FIELDS}
-            return await self._page(request, session_id, error.status_code, form=values, errors=form_errors(error))
+            return await self._page(request, me, session_id, error.status_code, form=values, errors=form_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=uploaded", status_code=303)
 
     @post("/deadline")
@@ -262,7 +262,7 @@ class InputPages(Controller):
         except ConveneError as error:
             if error.status_code in (403, 404):
                 raise
-            return await self._page(request, session_id, error.status_code, deadline_text=text,
+            return await self._page(request, me, session_id, error.status_code, deadline_text=text,
                                     errors=form_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=deadline", status_code=303)
 

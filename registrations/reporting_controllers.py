@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
-from events.access import current_staff
 from events.labels import REGIONS
 from events.tables import Series
 from registrations import planning, report_exports, reports
@@ -24,7 +23,7 @@ from registrations.charts import bar_chart
 from registrations.labels import CATEGORIES, GENDERS, REGIONAL_GROUPS, country_name
 from registrations.pages import session_page_context_staff
 from registrations.schemas import DecisionResult, LongText
-from server.auth import Me, require_session_manager, require_staff
+from server.auth import Me, StaffUser, require_session_manager, require_staff
 from server.errors import ConveneError, InvalidInput
 from server.i18n import current_locale, language_name, pick_text, text_direction
 from server.i18n import gettext as _
@@ -206,8 +205,7 @@ HELPERS = {"need_item_name": _need_item_name, "percent": _percent, "lead_kind_la
            "society_tables": _society_tables}
 
 
-async def _board_context(request: Request, **extra: Any) -> dict[str, Any]:
-    user = await current_staff(request)
+async def _board_context(request: Request, user: StaffUser, **extra: Any) -> dict[str, Any]:
     return {"user": user, "board": await planning.planning_board(user), "lead_kinds": planning.LEAD_KINDS,
             "message": request.query_params.get("done"), "errors": {}, "error_session": None, **HELPERS, **extra}
 
@@ -218,9 +216,9 @@ class PlanningPages(Controller):
     include_in_schema = False
 
     @get("/staff/planning", guards=[require_staff])
-    async def board(self, request: Request) -> Template:
+    async def board(self, request: Request, me: Me) -> Template:
         """Upcoming sessions by urgency with their needs, deadlines and the forms to settle them."""
-        return Template("pages/staff/planning.html", context=await _board_context(request))
+        return Template("pages/staff/planning.html", context=await _board_context(request, me))
 
     @get("/staff/planning/export.csv", guards=[require_staff])
     async def export_csv(self, request: Request, me: Me) -> Response:
@@ -252,7 +250,7 @@ class PlanningPages(Controller):
             else:
                 raise InvalidInput.field("action", _("No such action."))
         except ConveneError as error:
-            context = await _board_context(request, errors=form_errors(error), error_session=session_id)
+            context = await _board_context(request, me, errors=form_errors(error), error_session=session_id)
             return Template("pages/staff/planning.html", context=context, status_code=400)
         return Redirect(f"/staff/planning?done={action}#session-{session_id}", status_code=303)
 
@@ -392,24 +390,25 @@ class ReportPages(Controller):
 
     @get("/staff/reports/participation/export.csv", guards=[require_staff])
     async def participation_csv(
-        self, request: Request, series: FromQuery[str] = "",
+        self, request: Request, me: Me, series: FromQuery[str] = "",
         suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response:
         """The shared export of the cross-session report as CSV, small counts suppressed."""
-        return await _participation_download(request, series, "csv", suppress_below)
+        return await _participation_download(request, me, series, "csv", suppress_below)
 
     @get("/staff/reports/participation/export.xlsx", guards=[require_staff])
     async def participation_xlsx(
-        self, request: Request, series: FromQuery[str] = "",
+        self, request: Request, me: Me, series: FromQuery[str] = "",
         suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response:
         """The shared export of the cross-session report as XLSX, small counts suppressed."""
-        return await _participation_download(request, series, "xlsx", suppress_below)
+        return await _participation_download(request, me, series, "xlsx", suppress_below)
 
 
-async def _participation_download(request: Request, series: str, kind: str, suppress_below: int) -> Response:
+async def _participation_download(request: Request, user: StaffUser, series: str, kind: str,
+                                   suppress_below: int) -> Response:
     query = request.query_params
-    scope = await reports.participation_scope(await current_staff(request), series, query.get("from", ""),
+    scope = await reports.participation_scope(user, series, query.get("from", ""),
                                               query.get("to", ""))
     return await _report_download(await reports.participation_report(scope), kind, "participation-report",
                                   suppress_below)
