@@ -1,7 +1,8 @@
 """msgspec's validation errors as field errors in the reader's language, for the API and the pages alike.
 
 msgspec says what it expected in English (``Expected `int` >= 0 - at `$.capacity```); people read
-``capacity: Must be a whole number of 0 or more.`` in their own language instead.
+``capacity: Must be a whole number of 0 or more.`` in their own language instead. Every HTML form decodes through
+``decode_form`` and shows its refusals with ``form_errors``, so a form says what the API says, in the same words.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ __all__ = [
     "check_text",
     "decode_form",
     "errors_by_field",
-    "field_error", "form_errors", "is_web_link", "text_error", "translated_message"]
+    "field_error",
+    "form_errors",
+    "is_web_link",
+    "text_error",
+    "translated_message",
+]
 
 import re
 from collections.abc import Callable, Iterable, Mapping
