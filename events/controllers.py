@@ -45,7 +45,7 @@ class SessionsApi(Controller):
     tags = ["sessions"]
 
     @post("/", guards=[require_staff], security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def create_session(self, request: Request, me: Me, data: JSONBody[SessionCreate]) -> SessionOut:
+    async def create_session(self, me: Me, data: JSONBody[SessionCreate]) -> SessionOut:
         """Create a draft session; the reply lists overlapping sessions under ``warnings``."""
         return await services.create_session(me, data)
 
@@ -74,40 +74,40 @@ class SessionsApi(Controller):
 
     @patch("/{session_id:int}", guards=[require_session_manager], security=STAFF_SECURITY,
            responses=STAFF_PROBLEMS)
-    async def update_session(self, request: Request, me: Me, session_id: PathId,
+    async def update_session(self, me: Me, session_id: PathId,
                              data: JSONBody[SessionUpdate]) -> SessionOut:
         """Change the fields sent."""
         return await services.update_session(me, session_id, data)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def publish(self, request: Request, me: Me, session_id: PathId) -> SessionOut:
+    async def publish(self, me: Me, session_id: PathId) -> SessionOut:
         """draft → published."""
         return await services.publish(me, session_id)
 
     @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def cancel(self, request: Request, me: Me, session_id: PathId,
+    async def cancel(self, me: Me, session_id: PathId,
                      data: JSONBody[SessionCancel | None] = None) -> SessionOut:
         """draft or published → cancelled; an optional ``reason`` by language goes into every cancellation mail."""
         return await services.cancel(me, session_id, data)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def complete(self, request: Request, me: Me, session_id: PathId) -> SessionOut:
+    async def complete(self, me: Me, session_id: PathId) -> SessionOut:
         """published → completed."""
         return await services.complete(me, session_id)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def reschedule(self, request: Request, me: Me, session_id: PathId,
+    async def reschedule(self, me: Me, session_id: PathId,
                          data: JSONBody[Reschedule]) -> SessionOut:
         """Move the session; it keeps its id and its sequence rises."""
         return await services.reschedule(me, session_id, data)
 
     @post("/{session_id:int}/duplicate", guards=[require_session_manager], status_code=201,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def duplicate(self, request: Request, me: Me, session_id: PathId,
+    async def duplicate(self, me: Me, session_id: PathId,
                         data: JSONBody[Reschedule]) -> SessionOut:
         """A draft copy (settings, agenda, organisers) at the new times; the reply is the copy, with its ``id``."""
         return await services.duplicate_session(me, session_id, data)

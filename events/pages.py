@@ -231,12 +231,12 @@ class StaffSessionPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_sessions(self, request: Request, me: Me) -> Template:
+    async def list_sessions(self, me: Me) -> Template:
         """The sessions this staff member may manage, latest first."""
         return Template("pages/staff/sessions.html", context={"user": me, "sessions": await _managed_rows(me)})
 
     @get("/new")
-    async def new_form(self, request: Request, me: Me) -> Template:
+    async def new_form(self, me: Me) -> Template:
         """An empty session form."""
         defaults = {"timezone": current_timezone(), "floor_language": "en", "kind": "webinar",
                     "audience": "open", "region": "global", **setting_defaults()}
@@ -254,7 +254,7 @@ class StaffSessionPages(Controller):
         return Redirect(f"/staff/sessions/{session.id}", status_code=303)
 
     @get("/{session_id:int}", guards=[require_session_manager])
-    async def detail(self, request: Request, me: Me, session_id: PathId) -> Template:
+    async def detail(self, me: Me, session_id: PathId) -> Template:
         """One session: its state, the lifecycle buttons, the edit and reschedule forms."""
         return Template("pages/staff/sessions_detail.html", context=await _detail_context(me, session_id))
 
@@ -304,13 +304,13 @@ class StaffSessionPages(Controller):
         return Redirect(f"/staff/sessions/{copy.id}", status_code=303)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager])
-    async def publish(self, request: Request, me: Me, session_id: PathId) -> Redirect:
+    async def publish(self, me: Me, session_id: PathId) -> Redirect:
         """The Publish button."""
         await services.publish(me, session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager])
-    async def complete(self, request: Request, me: Me, session_id: PathId) -> Redirect:
+    async def complete(self, me: Me, session_id: PathId) -> Redirect:
         """The Mark completed button."""
         await services.complete(me, session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)

@@ -63,7 +63,7 @@ class StaffSeriesPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_series(self, request: Request, me: Me) -> Template:
+    async def list_series(self, me: Me) -> Template:
         """Every series with its number of sessions; admins see the links to create and edit."""
         counts = await _session_counts()
         items = [{"id": item.id, "title": pick_text(item.title, "en"), "description": pick_text(item.description, "en"),
@@ -71,7 +71,7 @@ class StaffSeriesPages(Controller):
         return Template("pages/staff/series.html", context={"user": me, "items": items})
 
     @get("/new", guards=[require_admin])
-    async def new_form(self, request: Request, me: Me) -> Template:
+    async def new_form(self, me: Me) -> Template:
         """An empty series form."""
         return _form_page({"user": me, "form": {}, "series_id": None})
 
@@ -87,7 +87,7 @@ class StaffSeriesPages(Controller):
         return Redirect("/staff/series", status_code=303)
 
     @get("/{series_id:int}", guards=[require_admin])
-    async def edit_form(self, request: Request, me: Me, series_id: PathId) -> Template:
+    async def edit_form(self, me: Me, series_id: PathId) -> Template:
         """The series' form, filled in."""
         item = await series.get_series(series_id)
         return _form_page({"user": me, "form": _form_from_series(item),

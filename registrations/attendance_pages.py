@@ -95,7 +95,7 @@ class AttendancePages(Controller):
 
     @get("")
     async def checkin_page(
-        self, request: Request, me: Me, session_id: FromPath[int], search: FromQuery[str] = "",
+        self, me: Me, session_id: FromPath[int], search: FromQuery[str] = "",
         done: FromQuery[str] = "", imported: FromQuery[int | None] = None, again: FromQuery[str] = "",
     ) -> Template:
         """The check-in list (searched by name, organisation or address), counts, and the other attendance forms."""
@@ -110,7 +110,7 @@ class AttendancePages(Controller):
 
     @get("/review")
     async def review_page(
-        self, request: Request, me: Me, session_id: FromPath[int], done: FromQuery[str] = ""
+        self, me: Me, session_id: FromPath[int], done: FromQuery[str] = ""
     ) -> Template:
         """People of the imports whom no registration matched, each to match, record as a walk-in or dismiss."""
         return Template("pages/staff/attendance_review.html", context=await _review_context(

@@ -127,7 +127,7 @@ class StaffConfirmPages(Controller):
     guards = [require_session_manager]
 
     @get("")
-    async def cancel_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
+    async def cancel_page(self, me: Me, session_id: FromPath[int]) -> Template:
         """What cancelling does and who is emailed, with a reason field per language the session uses."""
         await ensure_can_manage(me, session_id)
         return Template("pages/confirm.html", context=await _session_cancel_context(session_id, {}, {}))

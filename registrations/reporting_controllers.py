@@ -91,7 +91,7 @@ class PlanningApi(Controller):
     guards = [require_staff]
 
     @get("")
-    async def board(self, request: Request, me: Me, format: FromQuery[str] = "json") -> Response[Any]:
+    async def board(self, me: Me, format: FromQuery[str] = "json") -> Response[Any]:
         """Sessions by urgency, each with what was asked for, what is open and the date to book it by;
         ``?format=csv`` or ``xlsx`` for the planning sheet."""
         kind = _format(format)
@@ -119,7 +119,7 @@ class SessionPlanningApi(Controller):
 
     @post("/interpretation-channels", status_code=HTTP_200_OK)
     async def add_channel(
-        self, request: Request, me: Me, session_id: FromPath[int], data: JSONBody[ChannelCreate]
+        self, me: Me, session_id: FromPath[int], data: JSONBody[ChannelCreate]
     ) -> ChannelsOut:
         """Offer one more interpretation language; participants get the update if their invite changes."""
         languages = await planning.add_interpretation_channel(me, session_id, data.language)
@@ -127,7 +127,7 @@ class SessionPlanningApi(Controller):
 
     @put("/lead-times")
     async def set_lead_times(
-        self, request: Request, me: Me, session_id: FromPath[int], data: JSONBody[LeadTimes]
+        self, me: Me, session_id: FromPath[int], data: JSONBody[LeadTimes]
     ) -> dict[str, int]:
         """Set the session's own lead times (days); the answer holds all four in force."""
         values = {k: getattr(data, k) for k in planning.LEAD_KINDS if getattr(data, k) is not msgspec.UNSET}
@@ -156,7 +156,7 @@ class ReportsApi(Controller):
 
     @get("/participation")
     async def participation(
-        self, request: Request, me: Me, series: FromQuery[str] = "",
+        self, me: Me, series: FromQuery[str] = "",
         starts_from: Annotated[str, QueryParameter(name="from")] = "",
         starts_to: Annotated[str, QueryParameter(name="to")] = "",
         format: FromQuery[str] = "json", suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
@@ -221,13 +221,13 @@ class PlanningPages(Controller):
         return Template("pages/staff/planning.html", context=await _board_context(request, me))
 
     @get("/staff/planning/export.csv", guards=[require_staff])
-    async def export_csv(self, request: Request, me: Me) -> Response:
+    async def export_csv(self, me: Me) -> Response:
         """The planning sheet as CSV."""
         return _download(report_exports.planning_sheets(await planning.planning_board(me)),
                          "csv", "planning")
 
     @get("/staff/planning/export.xlsx", guards=[require_staff])
-    async def export_xlsx(self, request: Request, me: Me) -> Response:
+    async def export_xlsx(self, me: Me) -> Response:
         """The planning sheet as XLSX."""
         return _download(report_exports.planning_sheets(await planning.planning_board(me)),
                          "xlsx", "planning")
@@ -346,7 +346,7 @@ class ReportPages(Controller):
     include_in_schema = False
 
     @get("/staff/sessions/{session_id:int}/report", guards=[require_session_manager])
-    async def session_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
+    async def session_page(self, me: Me, session_id: FromPath[int]) -> Template:
         """One session's participation with charts and tables (never suppressed: a staff view)."""
         context = await session_page_context_staff(session_id)
         report = await reports.session_report(session_id)
