@@ -7,10 +7,9 @@ from __future__ import annotations
 
 __all__ = ["can_manage", "current_staff", "ensure_can_manage", "managed_session_ids"]
 
-from litestar import Request
 
 from events.tables import Session, SessionOrganiser
-from server.auth import StaffUser, authenticate
+from server.auth import StaffUser, current_staff
 from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
 
@@ -39,9 +38,3 @@ async def managed_session_ids(user: StaffUser) -> list[int] | None:
     rows = await SessionOrganiser.select(SessionOrganiser.session).where(SessionOrganiser.user == user.id)
     return [row["session"] for row in rows]
 
-
-async def current_staff(request: Request) -> StaffUser:
-    """The staff member of a request behind a ``require_staff`` guard (which refused anonymous callers)."""
-    user = await authenticate(request)
-    assert user is not None
-    return user

@@ -10,7 +10,6 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
 from events import queries, series, services
-from events.access import current_staff
 from events.pages import PublicPages, StaffSessionPages
 from events.queries import ListFilters
 from events.schemas import (
@@ -29,6 +28,7 @@ from events.series_pages import StaffSeriesPages
 from server.auth import (
     OPTIONAL_SECURITY,
     STAFF_SECURITY,
+    Me,
     authenticate,
     require_admin,
     require_session_manager,
@@ -45,9 +45,9 @@ class SessionsApi(Controller):
     tags = ["sessions"]
 
     @post("/", guards=[require_staff], security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def create_session(self, request: Request, data: JSONBody[SessionCreate]) -> SessionOut:
+    async def create_session(self, me: Me, data: JSONBody[SessionCreate]) -> SessionOut:
         """Create a draft session; the reply lists overlapping sessions under ``warnings``."""
-        return await services.create_session(await current_staff(request), data)
+        return await services.create_session(me, data)
 
     @get("/", responses=PUBLIC_PROBLEMS)
     async def list_sessions(
@@ -74,43 +74,43 @@ class SessionsApi(Controller):
 
     @patch("/{session_id:int}", guards=[require_session_manager], security=STAFF_SECURITY,
            responses=STAFF_PROBLEMS)
-    async def update_session(self, request: Request, session_id: PathId,
+    async def update_session(self, me: Me, session_id: PathId,
                              data: JSONBody[SessionUpdate]) -> SessionOut:
         """Change the fields sent."""
-        return await services.update_session(await current_staff(request), session_id, data)
+        return await services.update_session(me, session_id, data)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def publish(self, request: Request, session_id: PathId) -> SessionOut:
+    async def publish(self, me: Me, session_id: PathId) -> SessionOut:
         """draft → published."""
-        return await services.publish(await current_staff(request), session_id)
+        return await services.publish(me, session_id)
 
     @post("/{session_id:int}/cancel", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def cancel(self, request: Request, session_id: PathId,
+    async def cancel(self, me: Me, session_id: PathId,
                      data: JSONBody[SessionCancel | None] = None) -> SessionOut:
         """draft or published → cancelled; an optional ``reason`` by language goes into every cancellation mail."""
-        return await services.cancel(await current_staff(request), session_id, data)
+        return await services.cancel(me, session_id, data)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def complete(self, request: Request, session_id: PathId) -> SessionOut:
+    async def complete(self, me: Me, session_id: PathId) -> SessionOut:
         """published → completed."""
-        return await services.complete(await current_staff(request), session_id)
+        return await services.complete(me, session_id)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager], status_code=200,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def reschedule(self, request: Request, session_id: PathId,
+    async def reschedule(self, me: Me, session_id: PathId,
                          data: JSONBody[Reschedule]) -> SessionOut:
         """Move the session; it keeps its id and its sequence rises."""
-        return await services.reschedule(await current_staff(request), session_id, data)
+        return await services.reschedule(me, session_id, data)
 
     @post("/{session_id:int}/duplicate", guards=[require_session_manager], status_code=201,
           security=STAFF_SECURITY, responses=STAFF_PROBLEMS)
-    async def duplicate(self, request: Request, session_id: PathId,
+    async def duplicate(self, me: Me, session_id: PathId,
                         data: JSONBody[Reschedule]) -> SessionOut:
         """A draft copy (settings, agenda, organisers) at the new times; the reply is the copy, with its ``id``."""
-        return await services.duplicate_session(await current_staff(request), session_id, data)
+        return await services.duplicate_session(me, session_id, data)
 
 
 class SeriesApi(Controller):

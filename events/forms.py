@@ -7,7 +7,9 @@ errors land beside the same inputs.
 
 from __future__ import annotations
 
-__all__ = ["FormErrors", "form_from_session", "parse_reschedule", "parse_session_form", "setting_defaults"]
+__all__ = [
+    "FormErrors", "form_from_session", "page_errors", "parse_reschedule", "parse_session_form", "setting_defaults",
+]
 
 import re
 from datetime import UTC, datetime
@@ -19,11 +21,11 @@ import msgspec
 from events.schemas import Reschedule, SessionCreate, SessionOut, SessionUpdate
 from events.validation import session_errors
 from server.dates import date_range_error
-from server.errors import FieldError
+from server.errors import FieldError, InvalidInput
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
 from server.timezones import timezone_error
-from server.validation import field_error
+from server.validation import decode_form, errors_by_field, field_error
 from server.web import valid_timezone
 
 MULTI_FIELDS = ("interpretation_languages", "accessibility_provisions", "organiser_ids", "sign_languages")
@@ -46,14 +48,16 @@ def form_field(name: str) -> str:
     return found.group(0) if found else name
 
 
-class FormErrors(Exception):
-    """The form's problems, by form field name (the first problem of each field)."""
+class FormErrors(InvalidInput):
+    """The session or series form's problems, every one found at once."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("invalid form")
-        self.errors: dict[str, str] = {}
-        for error in errors:
-            self.errors.setdefault(form_field(error.field), error.message)
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+
+
+def page_errors(error: InvalidInput) -> dict[str, str]:
+    """The form's problems by form field name (the first of each field), those of the services included."""
+    return errors_by_field(error.errors, form_field)
 
 
 def _text(form: Any, name: str) -> str:
@@ -187,13 +191,6 @@ def _rule_errors(payload: dict[str, Any], errors: list[FieldError]) -> None:
     errors += [error for error in session_errors({**payload, "agenda": []}) if error.field not in flagged]
 
 
-def _convert(payload: dict[str, Any], shape: type) -> Any:
-    try:
-        return msgspec.convert(payload, shape)
-    except msgspec.ValidationError as error:
-        raise FormErrors([field_error(error)]) from error
-
-
 def _keep_what_the_form_cannot_show(payload: dict[str, Any], current: SessionOut) -> None:
     """Texts in languages other than the six have no field: keep them (an agenda left as shown is kept whole,
     its titles in other languages and any text its one-line-per-item form cannot say included)."""
@@ -220,7 +217,7 @@ def parse_session_form(
     if errors:
         _rule_errors(payload, errors)
         raise FormErrors(errors)
-    return _convert(payload, shape)
+    return decode_form(payload, shape)
 
 
 def parse_reschedule(form: Any, zone: str) -> Reschedule:
@@ -230,7 +227,7 @@ def parse_reschedule(form: Any, zone: str) -> Reschedule:
     _required(texts, errors, ("starts_at", "ends_at"))
     if errors:
         raise FormErrors(errors)
-    return _convert(payload, Reschedule)
+    return decode_form(payload, Reschedule)
 
 
 def setting_defaults() -> dict[str, str]:

@@ -13,11 +13,11 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from events import queries, services
-from events.access import can_manage, current_staff, managed_session_ids
+from events.access import can_manage, managed_session_ids
 from events.forms import (
-    FormErrors,
     form_from_session,
     form_values,
+    page_errors,
     parse_reschedule,
     parse_session_form,
     setting_defaults,
@@ -37,7 +37,7 @@ from events.queries import PUBLIC_STATUSES, ListFilters, conflict_warnings, effe
 from events.schemas import SessionOut, SessionPublicOut
 from events.tables import Series, Session
 from server import signals
-from server.auth import StaffUser, require_session_manager, require_staff
+from server.auth import Me, StaffUser, require_session_manager, require_staff
 from server.errors import InvalidInput
 from server.i18n import (
     current_timezone,
@@ -61,12 +61,11 @@ async def _series_titles() -> dict[int, dict[str, str]]:
 
 def _registration_state(session: SessionPublicOut, status: str) -> tuple[bool, str]:
     """Whether registration is open now, and a sentence saying so."""
-    moment = now()
-    if status != Session.Status.published.value:
-        return False, _("Registration is closed.")
-    if session.registration_opens_at and moment < session.registration_opens_at:
+    window = queries.RegistrationWindow(session.registration_opens_at, session.registration_closes_at)
+    phase = window.phase(status, now())
+    if phase is queries.RegistrationPhase.not_yet:
         return False, _("Registration opens on %(when)s.", when=format_datetime(session.registration_opens_at))
-    if moment >= session.registration_closes_at:
+    if phase is not queries.RegistrationPhase.open:
         return False, _("Registration is closed.")
     return True, _("Registration is open until %(when)s.", when=format_datetime(session.registration_closes_at))
 
@@ -232,61 +231,55 @@ class StaffSessionPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_sessions(self, request: Request) -> Template:
+    async def list_sessions(self, me: Me) -> Template:
         """The sessions this staff member may manage, latest first."""
-        user = await current_staff(request)
-        return Template("pages/staff/sessions.html", context={"user": user, "sessions": await _managed_rows(user)})
+        return Template("pages/staff/sessions.html", context={"user": me, "sessions": await _managed_rows(me)})
 
     @get("/new")
-    async def new_form(self, request: Request) -> Template:
+    async def new_form(self, me: Me) -> Template:
         """An empty session form."""
-        user = await current_staff(request)
         defaults = {"timezone": current_timezone(), "floor_language": "en", "kind": "webinar",
                     "audience": "open", "region": "global", **setting_defaults()}
-        return Template("pages/staff/sessions_new.html", context=await _form_context(user, form=defaults))
+        return Template("pages/staff/sessions_new.html", context=await _form_context(me, form=defaults))
 
     @post("/new")
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request, me: Me) -> Template | Redirect:
         """Create a draft from the form, or show the form again with the errors beside the fields."""
-        user = await current_staff(request)
         form = await request.form()
         try:
-            session = await services.create_session(user, parse_session_form(form, is_admin=user.is_admin))
-        except (FormErrors, InvalidInput) as error:
+            session = await services.create_session(me, parse_session_form(form, is_admin=me.is_admin))
+        except InvalidInput as error:
             return Template("pages/staff/sessions_new.html", status_code=422, context=await _form_context(
-                user, form=_refill(form), errors=_errors(error)))
+                me, form=_refill(form), errors=page_errors(error)))
         return Redirect(f"/staff/sessions/{session.id}", status_code=303)
 
     @get("/{session_id:int}", guards=[require_session_manager])
-    async def detail(self, request: Request, session_id: PathId) -> Template:
+    async def detail(self, me: Me, session_id: PathId) -> Template:
         """One session: its state, the lifecycle buttons, the edit and reschedule forms."""
-        user = await current_staff(request)
-        return Template("pages/staff/sessions_detail.html", context=await _detail_context(user, session_id))
+        return Template("pages/staff/sessions_detail.html", context=await _detail_context(me, session_id))
 
     @post("/{session_id:int}", guards=[require_session_manager])
-    async def update(self, request: Request, session_id: PathId) -> Template | Redirect:
+    async def update(self, request: Request, me: Me, session_id: PathId) -> Template | Redirect:
         """Save the edit form, or show it again with the errors beside the fields."""
-        user = await current_staff(request)
         form = await request.form()
         try:
-            data = parse_session_form(form, is_admin=user.is_admin, current=await queries.staff_view(session_id))
-            await services.update_session(user, session_id, data)
-        except (FormErrors, InvalidInput) as error:
+            data = parse_session_form(form, is_admin=me.is_admin, current=await queries.staff_view(session_id))
+            await services.update_session(me, session_id, data)
+        except InvalidInput as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
-                user, session_id, form=_refill(form), errors=_errors(error)))
+                me, session_id, form=_refill(form), errors=page_errors(error)))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/reschedule", guards=[require_session_manager])
-    async def reschedule(self, request: Request, session_id: PathId) -> Template | Redirect:
+    async def reschedule(self, request: Request, me: Me, session_id: PathId) -> Template | Redirect:
         """Move the session to the new times given in its own zone."""
-        user = await current_staff(request)
         form = await request.form()
         zone = (await load_row(session_id))["timezone"]
         try:
-            await services.reschedule(user, session_id, parse_reschedule(form, zone))
-        except (FormErrors, InvalidInput) as error:
+            await services.reschedule(me, session_id, parse_reschedule(form, zone))
+        except InvalidInput as error:
             return Template("pages/staff/sessions_detail.html", status_code=422, context=await _detail_context(
-                user, session_id, reschedule_errors=_errors(error),
+                me, session_id, reschedule_errors=page_errors(error),
                 reschedule_form={"starts_at": form.get("starts_at", ""), "ends_at": form.get("ends_at", "")}))
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
@@ -299,28 +292,27 @@ class StaffSessionPages(Controller):
         return await _duplicate_page(session, week_later)
 
     @post("/{session_id:int}/duplicate", guards=[require_session_manager])
-    async def duplicate(self, request: Request, session_id: PathId) -> Template | Redirect:
+    async def duplicate(self, request: Request, me: Me, session_id: PathId) -> Template | Redirect:
         """Make the draft copy and open it, or show the form again with the errors beside the fields."""
-        user = await current_staff(request)
         form = await request.form()
         session = await queries.staff_view(session_id)
         try:
-            copy = await services.duplicate_session(user, session_id, parse_reschedule(form, session.timezone))
-        except (FormErrors, InvalidInput) as error:
+            copy = await services.duplicate_session(me, session_id, parse_reschedule(form, session.timezone))
+        except InvalidInput as error:
             texts = {name: (form.get(name) or "").strip() for name in ("starts_at", "ends_at")}
-            return await _duplicate_page(session, texts, _errors(error), status_code=422)
+            return await _duplicate_page(session, texts, page_errors(error), status_code=422)
         return Redirect(f"/staff/sessions/{copy.id}", status_code=303)
 
     @post("/{session_id:int}/publish", guards=[require_session_manager])
-    async def publish(self, request: Request, session_id: PathId) -> Redirect:
+    async def publish(self, me: Me, session_id: PathId) -> Redirect:
         """The Publish button."""
-        await services.publish(await current_staff(request), session_id)
+        await services.publish(me, session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
     @post("/{session_id:int}/complete", guards=[require_session_manager])
-    async def complete(self, request: Request, session_id: PathId) -> Redirect:
+    async def complete(self, me: Me, session_id: PathId) -> Redirect:
         """The Mark completed button."""
-        await services.complete(await current_staff(request), session_id)
+        await services.complete(me, session_id)
         return Redirect(f"/staff/sessions/{session_id}", status_code=303)
 
 
@@ -339,5 +331,3 @@ def _refill(form: Any) -> dict[str, Any]:
     return {name: "" if value is None else value for name, value in form_values(form).items()}
 
 
-def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:
-    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors).errors

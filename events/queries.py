@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = [
     "ListFilters",
+    "RegistrationPhase",
+    "RegistrationWindow",
     "parse_instant",
     "conflict_warnings",
     "effective_status",
@@ -11,11 +13,13 @@ __all__ = [
     "load_row",
     "public_out",
     "read_session",
+    "registration_window",
     "staff_out",
 ]
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import WhereRaw
@@ -50,6 +54,42 @@ def effective_status(row: dict, at: datetime | None = None) -> str:
     if row["status"] == Session.Status.published.value and row["ends_at"] <= (at or now()):
         return Session.Status.completed.value
     return row["status"]
+
+
+class RegistrationPhase(StrEnum):
+    """Where a session stands for registration."""
+
+    unavailable = "unavailable"  #: not published (a draft, cancelled or completed session)
+    not_yet = "not_yet"  #: published, before its registration opens
+    open = "open"
+    closed = "closed"  #: its registration has closed (by default at the start)
+
+
+@dataclass(frozen=True)
+class RegistrationWindow:
+    """When registration for a session opens (none: from publishing) and closes: the one place that decides it,
+    for the registration service, the session's data and its page."""
+
+    opens_at: datetime | None
+    closes_at: datetime
+
+    def phase(self, status: str, at: datetime) -> RegistrationPhase:
+        """The phase at ``at`` of a session in ``status``: open from ``opens_at`` itself until just before
+        ``closes_at``."""
+        if status != Session.Status.published.value:
+            return RegistrationPhase.unavailable
+        if self.opens_at is not None and at < self.opens_at:
+            return RegistrationPhase.not_yet
+        if at >= self.closes_at:
+            return RegistrationPhase.closed
+        return RegistrationPhase.open
+
+
+def registration_window(row: dict) -> RegistrationWindow:
+    """A session row's window with its defaults: open from publishing (``published_at``, none while a draft)
+    until the start."""
+    return RegistrationWindow(row["registration_opens_at"] or row.get("published_at"),
+                              row["registration_closes_at"] or row["starts_at"])
 
 
 async def load_row(session_id: int) -> dict:
@@ -94,6 +134,7 @@ def _local(value: datetime | None, zone: str) -> datetime | None:
 
 def _public_fields(row: dict, agenda: list[AgendaItemOut]) -> dict:
     zone = row["timezone"]
+    window = registration_window(row)
     return {
         "id": row["id"],
         "series_id": row["series"],
@@ -112,9 +153,8 @@ def _public_fields(row: dict, agenda: list[AgendaItemOut]) -> dict:
         "sign_languages": row["sign_languages"],
         "region": row["region"],
         "status": effective_status(row),
-        # Defaults: open from publishing until the start.
-        "registration_opens_at": _local(row["registration_opens_at"] or row["published_at"], zone),
-        "registration_closes_at": _local(row["registration_closes_at"] or row["starts_at"], zone),
+        "registration_opens_at": _local(window.opens_at, zone),
+        "registration_closes_at": _local(window.closes_at, zone),
         # Default: registrants' written inputs are taken until the start.
         "inputs_close_at": _local(row["inputs_close_at"] or row["starts_at"], zone),
         "sequence": row["sequence"],

@@ -6,21 +6,19 @@ __all__ = ["StaffSeriesPages"]
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from piccolo.query.functions.aggregate import Count
 
 from events import series
-from events.access import current_staff
-from events.forms import FormErrors
+from events.forms import page_errors
 from events.schemas import SeriesCreate, SeriesOut, SeriesUpdate
 from events.tables import Session
-from server.auth import require_admin, require_staff
+from server.auth import Me, require_admin, require_staff
 from server.errors import InvalidInput
 from server.i18n import LANGUAGES, pick_text
 from server.schemas import PathId
-from server.validation import field_error
+from server.validation import decode_form
 
 #: Form fields: a title and a description per UN language.
 TEXT_NAMES = ("title", "description")
@@ -42,14 +40,9 @@ def _parse(values: dict[str, str], shape: type, current: SeriesOut | None = None
                 if lang not in LANGUAGES}
         payload[name] = {**kept, **{lang: values[f"{name}_{lang}"] for lang in LANGUAGES
                                     if values[f"{name}_{lang}"]}}
-    try:
-        return msgspec.convert(payload, shape)
-    except msgspec.ValidationError as error:
-        raise FormErrors([field_error(error)]) from error
+    return decode_form(payload, shape)
 
 
-def _errors(error: FormErrors | InvalidInput) -> dict[str, str]:
-    return error.errors if isinstance(error, FormErrors) else FormErrors(error.errors).errors
 
 
 async def _session_counts() -> dict[int, int]:
@@ -70,44 +63,44 @@ class StaffSeriesPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_series(self, request: Request) -> Template:
+    async def list_series(self, me: Me) -> Template:
         """Every series with its number of sessions; admins see the links to create and edit."""
         counts = await _session_counts()
         items = [{"id": item.id, "title": pick_text(item.title, "en"), "description": pick_text(item.description, "en"),
                   "sessions": counts.get(item.id, 0)} for item in await series.list_series()]
-        return Template("pages/staff/series.html", context={"user": await current_staff(request), "items": items})
+        return Template("pages/staff/series.html", context={"user": me, "items": items})
 
     @get("/new", guards=[require_admin])
-    async def new_form(self, request: Request) -> Template:
+    async def new_form(self, me: Me) -> Template:
         """An empty series form."""
-        return _form_page({"user": await current_staff(request), "form": {}, "series_id": None})
+        return _form_page({"user": me, "form": {}, "series_id": None})
 
     @post("/new", guards=[require_admin])
-    async def create(self, request: Request) -> Template | Redirect:
+    async def create(self, request: Request, me: Me) -> Template | Redirect:
         """Create the series and go back to the list, or show the form again with the errors beside the fields."""
         values = _form_values(await request.form())
         try:
             await series.create_series(_parse(values, SeriesCreate))
-        except (FormErrors, InvalidInput) as error:
-            return _form_page({"user": await current_staff(request), "form": values, "series_id": None,
-                               "errors": _errors(error)}, status_code=422)
+        except InvalidInput as error:
+            return _form_page({"user": me, "form": values, "series_id": None,
+                               "errors": page_errors(error)}, status_code=422)
         return Redirect("/staff/series", status_code=303)
 
     @get("/{series_id:int}", guards=[require_admin])
-    async def edit_form(self, request: Request, series_id: PathId) -> Template:
+    async def edit_form(self, me: Me, series_id: PathId) -> Template:
         """The series' form, filled in."""
         item = await series.get_series(series_id)
-        return _form_page({"user": await current_staff(request), "form": _form_from_series(item),
+        return _form_page({"user": me, "form": _form_from_series(item),
                            "series_id": series_id})
 
     @post("/{series_id:int}", guards=[require_admin])
-    async def update(self, request: Request, series_id: PathId) -> Template | Redirect:
+    async def update(self, request: Request, me: Me, series_id: PathId) -> Template | Redirect:
         """Save the series, or show the form again with the errors beside the fields."""
         values = _form_values(await request.form())
         try:
             current = await series.get_series(series_id)
             await series.update_series(series_id, _parse(values, SeriesUpdate, current))
-        except (FormErrors, InvalidInput) as error:
-            return _form_page({"user": await current_staff(request), "form": values, "series_id": series_id,
-                               "errors": _errors(error)}, status_code=422)
+        except InvalidInput as error:
+            return _form_page({"user": me, "form": values, "series_id": series_id,
+                               "errors": page_errors(error)}, status_code=422)
         return Redirect("/staff/series", status_code=303)

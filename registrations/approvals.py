@@ -12,7 +12,6 @@ from typing import Any
 
 from registrations import notifications
 from registrations.manage import leave
-from registrations.registering import check_text
 from registrations.tables import Invitation, Need, Registration
 from registrations.waitlist import (
     claim_seat,
@@ -30,7 +29,7 @@ from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
-from server.validation import normalised_email
+from server.validation import check_text, normalised_email
 
 _DECLINABLE = (Registration.Status.pending, Registration.Status.waitlisted, Registration.Status.confirmed)
 

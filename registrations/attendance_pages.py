@@ -16,18 +16,14 @@ from litestar.response import Redirect, Template
 
 from events.tables import Session
 from registrations import attendance, checkin
+from registrations.staff_forms import DecisionForm, read_form
 from registrations.tables import AttendanceImport, Registration
-from server.auth import StaffUser, authenticate, require_session_manager
-from server.errors import ConveneError, FieldError, InvalidInput
+from server.auth import Me, StaffUser, require_session_manager
+from server.errors import ConveneError, InvalidInput
 from server.i18n import gettext as _
+from server.validation import form_errors
 
 _DONE = ("marked", "walk_in", "closed", "threshold", "settled")
-
-
-async def _user(request: Request) -> StaffUser:
-    user = await authenticate(request)
-    assert user is not None  # require_session_manager let the request through
-    return user
 
 
 async def _session_context(session_id: int) -> dict[str, Any]:
@@ -36,13 +32,6 @@ async def _session_context(session_id: int) -> dict[str, Any]:
         Session.status, Session.attendance_threshold_minutes,
     ).where(Session.id == session_id).first().output(load_json=True)
     return {"session_row": row, "threshold": attendance.session_threshold(row)}
-
-
-def _errors(error: ConveneError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for item in error.errors or [FieldError("form", error.detail)]:
-        errors.setdefault(item.field, item.message)
-    return errors
 
 
 def _counts(rows: list[checkin.CheckinRow]) -> dict[str, int]:
@@ -62,13 +51,6 @@ async def _checkin_context(session_id: int, search: str, user: StaffUser, **extr
     }
 
 
-def _ids(form: FormMultiDict) -> list[int]:
-    try:
-        return [int(value) for value in form.getall("registration_ids", [])]
-    except ValueError as error:
-        raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
-
-
 def _optional_int(form: FormMultiDict, name: str) -> int | None:
     text = str(form.get(name) or "").strip()
     if not text:
@@ -82,7 +64,8 @@ def _optional_int(form: FormMultiDict, name: str) -> int | None:
 async def _act(action: str, session_id: int, form: FormMultiDict, user: StaffUser) -> str:
     """Run one form of the check-in page; returns what to say (a word) or ``import:<id>``."""
     if action == "mark":
-        await checkin.mark(session_id, _ids(form), str(form.get("attendance") or ""))
+        ids = read_form(form, DecisionForm).registration_ids
+        await checkin.mark(session_id, ids, str(form.get("attendance") or ""))
         return "marked"
     if action == "walk-in":
         await checkin.add_walk_in(session_id, name=str(form.get("name") or ""), email=str(form.get("email") or ""),
@@ -112,11 +95,11 @@ class AttendancePages(Controller):
 
     @get("")
     async def checkin_page(
-        self, request: Request, session_id: FromPath[int], search: FromQuery[str] = "", done: FromQuery[str] = "",
-        imported: FromQuery[int | None] = None, again: FromQuery[str] = "",
+        self, me: Me, session_id: FromPath[int], search: FromQuery[str] = "",
+        done: FromQuery[str] = "", imported: FromQuery[int | None] = None, again: FromQuery[str] = "",
     ) -> Template:
         """The check-in list (searched by name, organisation or address), counts, and the other attendance forms."""
-        context = await _checkin_context(session_id, search[:200], await _user(request))
+        context = await _checkin_context(session_id, search[:200], me)
         context["message"] = done if done in _DONE else None
         if imported is not None:
             context["summary"] = await AttendanceImport.select().where(
@@ -126,38 +109,40 @@ class AttendancePages(Controller):
         return Template("pages/staff/attendance.html", context=context)
 
     @get("/review")
-    async def review_page(self, request: Request, session_id: FromPath[int], done: FromQuery[str] = "") -> Template:
+    async def review_page(
+        self, me: Me, session_id: FromPath[int], done: FromQuery[str] = ""
+    ) -> Template:
         """People of the imports whom no registration matched, each to match, record as a walk-in or dismiss."""
         return Template("pages/staff/attendance_review.html", context=await _review_context(
-            session_id, await _user(request), message=done if done in _DONE else None,
+            session_id, me, message=done if done in _DONE else None,
         ))
 
     @post("/review")
-    async def settle(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def settle(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Settle one row of the review list."""
-        user = await _user(request)
         form = await request.form()
         try:
             row_id = _optional_int(form, "row_id")
             if row_id is None:
                 raise InvalidInput.field("row_id", _("Choose a row of the list."))
             await checkin.settle(session_id, row_id, str(form.get("outcome") or ""),
-                                 registration_id=_optional_int(form, f"registration_id_{row_id}"), user=user)
+                                 registration_id=_optional_int(form, f"registration_id_{row_id}"), user=me)
         except ConveneError as error:
-            errors = _errors(error)
-            context = await _review_context(session_id, user, errors=errors, row_id=form.get("row_id"))
+            errors = form_errors(error)
+            context = await _review_context(session_id, me, errors=errors, row_id=form.get("row_id"))
             return Template("pages/staff/attendance_review.html", context=context, status_code=error.status_code)
         return Redirect(f"/staff/sessions/{session_id}/attendance/review?done=settled", status_code=303)
 
     @post("/{action:str}")
-    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
+    async def act(
+        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
+    ) -> Template | Redirect:
         """mark, walk-in, close, threshold, import: the forms of the check-in page."""
-        user = await _user(request)
         form = await request.form()
         try:
-            done = await _act(action, session_id, form, user)
+            done = await _act(action, session_id, form, me)
         except ConveneError as error:
-            context = await _checkin_context(session_id, "", user, errors=_errors(error), form=dict(form.items()))
+            context = await _checkin_context(session_id, "", me, errors=form_errors(error), form=dict(form.items()))
             return Template("pages/staff/attendance.html", context=context, status_code=error.status_code)
         if done.startswith("import:"):
             _word, import_id, *again = done.split(":")

@@ -15,14 +15,13 @@ from typing import Any
 
 from events.tables import Session
 from registrations.attendance import session_threshold, status_for
-from registrations.registering import check_text
 from registrations.tables import AttendanceImport, Registration, UnmatchedAttendee
 from registrations.waitlist import record_change
 from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
-from server.validation import normalised_email
+from server.validation import check_text, normalised_email
 
 #: What an organiser may set by hand (``partial`` comes from minutes; "clear" forgets the mark).
 ATTENDANCE_MARKS = (Registration.Attendance.attended.value, Registration.Attendance.absent.value,

@@ -19,20 +19,19 @@ from litestar.response import Redirect, Template
 from piccolo.query.functions.aggregate import Count
 
 from events import services as session_services
-from events.access import current_staff, ensure_can_manage
+from events.access import ensure_can_manage
 from events.queries import effective_status, load_row
 from events.schemas import SessionCancel
 from events.tables import Session
+from registrations.staff_forms import DecisionForm, decision_ids
 from registrations.tables import Registration
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.i18n import language_name, ngettext, pick_text
-from server.schemas import MAX_INT
 
 #: The field the confirmation form adds: without it a destructive POST only shows the confirmation.
 CONFIRM_FIELD = "confirm"
-_MAX_IDS = 1000
 #: The statuses a decline applies to (registrations.approvals).
 DECLINABLE = ("pending", "waitlisted", "confirmed")
 
@@ -99,23 +98,11 @@ def _reason(form: FormMultiDict) -> dict[str, str]:
             for name, value in form.items() if name.startswith("reason_") and str(value).strip()}
 
 
-def _ids(form: FormMultiDict) -> list[int]:
-    try:
-        ids = sorted({int(v) for v in form.getall("registration_ids", [])})
-        if not all(1 <= i <= MAX_INT for i in ids):  # no row has such an id; the database would overflow on it
-            raise ValueError(ids)
-    except ValueError as error:
-        raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
-    if not ids:
-        raise InvalidInput.field("registration_ids", _("Choose at least one registration."))
-    return ids[:_MAX_IDS]
-
-
-async def decline_confirmation(session_id: int, form: FormMultiDict) -> Template:
+async def decline_confirmation(session_id: int, data: DecisionForm) -> Template:
     """The page confirming a bulk decline: how many of the chosen registrations are declined, by status, and
     the reason they will read. The reason is checked first, so a missing one is said on the list."""
-    ids = _ids(form)
-    reason = str(form.get("reason") or "")[:2000].strip()
+    ids = sorted(decision_ids(data))
+    reason = data.reason.strip()
     if not reason:
         raise InvalidInput.field("reason", _("Give the reason for declining; the registrant is told."))
     counts = {k: v for k, v in (await count_by_status(session_id, ids)).items() if k in DECLINABLE}
@@ -140,22 +127,21 @@ class StaffConfirmPages(Controller):
     guards = [require_session_manager]
 
     @get("")
-    async def cancel_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def cancel_page(self, me: Me, session_id: FromPath[int]) -> Template:
         """What cancelling does and who is emailed, with a reason field per language the session uses."""
-        await ensure_can_manage(await current_staff(request), session_id)
+        await ensure_can_manage(me, session_id)
         return Template("pages/confirm.html", context=await _session_cancel_context(session_id, {}, {}))
 
     @post("")
-    async def cancel(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def cancel(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Cancel with the reason given, once confirmed; without the confirmation, the confirmation page."""
-        user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
+        await ensure_can_manage(me, session_id)
         form = await request.form()
         reason = _reason(form)
         if not confirmed(form):
             return Template("pages/confirm.html", context=await _session_cancel_context(session_id, reason, {}))
         try:
-            await session_services.cancel(user, session_id, SessionCancel(reason=reason))
+            await session_services.cancel(me, session_id, SessionCancel(reason=reason))
         except InvalidInput as error:
             errors = {"reason": error.detail}
             return Template("pages/confirm.html", status_code=422,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = ["route_handlers"]
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
@@ -45,6 +46,7 @@ from registrations.schemas import (
 )
 from registrations.speaker_controllers import ManageSpeakingApi, SessionSpeakersApi
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
+from registrations.staff_forms import FILTERS, Filters
 from registrations.workspace import staff_home
 from server.auth import require_session_manager
 from server.errors import InvalidInput
@@ -65,19 +67,14 @@ class SessionRegistrationsApi(Controller):
         outcome = await registering.register(session_id, data, settings=request.app.state.settings)
         return Response(outcome.reply, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
-    @get("", guards=[require_session_manager])
+    @get("", guards=[require_session_manager], dependencies=FILTERS)
     async def list_registrations(
         self,
         request: Request,
         session_id: FromPath[int],
+        filters: Filters,
         limit: FromQuery[int] = 100,
         offset: FromQuery[int] = 0,
-        search: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        category: FromQuery[str] = "",
-        region: FromQuery[str] = "",
-        language: FromQuery[str] = "",
-        need: FromQuery[str] = "",
         format: FromQuery[str] = "json",
     ) -> Response[Any]:
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
@@ -85,7 +82,7 @@ class SessionRegistrationsApi(Controller):
         await current_staff(request)
         if format not in ("json", "csv"):
             raise InvalidInput.field("format", _("Choose json or csv."))
-        filters = staff.ListFilters(search, status, category, region, language, need, limit, offset)
+        filters = replace(filters, limit=limit, offset=offset)
         if format == "csv":
             return Response(
                 await staff.session_csv(session_id, filters),

@@ -33,13 +33,13 @@ from events.tables import Session
 from events.validation import canonical_language, is_language_code
 from registrations.input_files import FILE_TYPES, STORED_NAME, check_kind, checked_file_name, remove_files, sniff
 from registrations.input_schemas import InputChange, InputOut
-from registrations.registering import check_text
 from registrations.tables import Registration, WrittenInput
 from server.db import write_transaction
 from server.errors import Conflict, ConveneError, FieldError, InvalidInput, NotFound
 from server.i18n import format_datetime
 from server.i18n import gettext as _
 from server.settings import Settings
+from server.validation import check_text
 
 #: Sessions that take written inputs: those where stakeholders speak to governments.
 INPUT_KINDS = (Session.Kind.listening_session.value, Session.Kind.regional_review.value)

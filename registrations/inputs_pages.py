@@ -27,20 +27,19 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
 from events import services
-from events.access import current_staff
 from events.forms import _local_datetime, _local_text
 from events.queries import load_row
 from events.schemas import SessionUpdate
 from registrations import inputs
 from registrations.input_schemas import InputChange, InputCreate
-from registrations.pages import _errors, _manage_context, _registrant
+from registrations.pages import _manage_context, _registrant
 from registrations.tables import Registration
-from server.auth import require_session_manager
+from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput, NotFound, handle_domain
 from server.i18n import gettext as _
 from server.i18n import pick_text
 from server.settings import MAX_UPLOAD_BYTES, Settings
-from server.validation import field_error
+from server.validation import field_error, form_errors
 
 #: Room for the multipart envelope and the other fields around the file.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -188,7 +187,7 @@ class ManageInputPages(Controller):
                 raise
             form = await request.form()
             values = {name: str(form.get(name) or "") for name in ("title", "language", "text")}
-            context = await _manage_context(token, request, input_form=values, input_errors=_errors(error))
+            context = await _manage_context(token, request, input_form=values, input_errors=form_errors(error))
             context["written_inputs"] = await inputs.inputs_of_registration(reg["id"])
             return Template("pages/manage.html", context=context, status_code=error.status_code)
         return Redirect(f"/manage/{token}?input_sent=1#inputs-heading", status_code=303)
@@ -213,14 +212,15 @@ class InputPages(Controller):
     include_in_schema = False
     guards = [require_session_manager]
 
-    async def _page(self, request: Request, session_id: int, status: int = 200, **extra: Any) -> Template:
+    async def _page(self, request: Request, me: StaffUser, session_id: int, status: int = 200,
+                    **extra: Any) -> Template:
         session = await load_row(session_id)
         title = pick_text(session["title"], session["floor_language"])
         registrations = await Registration.select(Registration.id, Registration.name, Registration.organisation).where(
             (Registration.session == session_id) & Registration.anonymised_at.is_null()
         ).order_by(Registration.name)
         context = {
-            "user": await current_staff(request), "session_row": session, "title": title,
+            "user": me, "session_row": session, "title": title,
             "items": await inputs.inputs_of_session(session_id), "registrations": registrations,
             "takes_inputs": session["kind"] in inputs.INPUT_KINDS, "closes_at": inputs.closes_at(session),
             "deadline_text": _local_text(session["inputs_close_at"], session["timezone"]),
@@ -229,30 +229,28 @@ class InputPages(Controller):
         return Template("pages/staff/inputs.html", context=context, status_code=status, media_type=MediaType.HTML)
 
     @get("")
-    async def list_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def list_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """Every input of the session, with the upload form."""
-        return await self._page(request, session_id)
+        return await self._page(request, me, session_id)
 
     @post("", request_max_body_size=UPLOAD_BODY_CAP, exception_handlers=upload_exception_handlers)
-    async def upload(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def upload(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Upload an input received by other means."""
         settings = request.app.state.settings
-        user = await current_staff(request)
         try:
-            await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=user.id,
+            await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=me.id,
                                 settings=settings)
         except ConveneError as error:
             if error.status_code == 404:
                 raise
             form = await request.form()
             values = {name: str(form.get(name) or "") for name in _FORM_FIELDS}
-            return await self._page(request, session_id, error.status_code, form=values, errors=_errors(error))
+            return await self._page(request, me, session_id, error.status_code, form=values, errors=form_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=uploaded", status_code=303)
 
     @post("/deadline")
-    async def deadline(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def deadline(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Set until when registrants may send inputs (a time in the session's zone; empty: until the start)."""
-        user = await current_staff(request)
         form = await request.form()
         text = str(form.get("inputs_close_at") or "").strip()
         errors: list[FieldError] = []
@@ -260,12 +258,12 @@ class InputPages(Controller):
         try:
             if errors:
                 raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-            await services.update_session(user, session_id, SessionUpdate(inputs_close_at=value))
+            await services.update_session(me, session_id, SessionUpdate(inputs_close_at=value))
         except ConveneError as error:
             if error.status_code in (403, 404):
                 raise
-            return await self._page(request, session_id, error.status_code, deadline_text=text,
-                                    errors=_errors(error))
+            return await self._page(request, me, session_id, error.status_code, deadline_text=text,
+                                    errors=form_errors(error))
         return Redirect(f"/staff/sessions/{session_id}/inputs?done=deadline", status_code=303)
 
     @post("/{input_id:int}")

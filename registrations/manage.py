@@ -22,7 +22,7 @@ from events.tables import Session
 from registrations import input_files, inputs, notifications, questions, speakers
 from registrations.links import manage_url, new_nonce, read_token
 from registrations.reference import commissions_of, regional_group_of
-from registrations.registering import _check_needs, _window_error, check_text, need_rows
+from registrations.registering import _check_needs, _window_error, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
 from registrations.tables import ACTIVE_STATUSES, Invitation, Need, Registration, Speaker, StatusChange
 from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
@@ -33,6 +33,7 @@ from server.i18n import gettext as _
 from server.mail import outbox
 from server.settings import Settings
 from server.timezones import timezone_error
+from server.validation import check_text
 from server.web import valid_timezone
 
 

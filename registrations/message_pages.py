@@ -7,20 +7,19 @@ __all__ = ["StaffMessagePages"]
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Template
 
-from events.access import current_staff
 from events.labels import PROVISIONS, label
 from events.queries import load_row
 from registrations import messages
 from registrations.confirm_pages import confirmed, session_languages
-from server.auth import require_session_manager
+from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError
 from server.i18n import LANGUAGES, language_name, pick_text
+from server.validation import decode_form, form_errors
 
 
 def _languages_to_write(row: dict[str, Any]) -> list[str]:
@@ -47,10 +46,10 @@ def _form(form: FormMultiDict | None) -> dict[str, Any]:
     }
 
 
-async def _context(request: Request, session_id: int, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
+async def _context(user: StaffUser, session_id: int, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
     row = await load_row(session_id)
     title, title_lang = pick_text(row["title"], row["floor_language"])
-    return {"user": await current_staff(request), "session_id": session_id, "title": title,
+    return {"user": user, "session_id": session_id, "title": title,
             "title_lang": title_lang, "write_in": [(code, language_name(code)) for code in _languages_to_write(row)],
             "need_choices": _needs(row), "language_choices": [(code, language_name(code)) for code in LANGUAGES],
             "status_choices": messages.STATUSES, "values": values, "errors": {}, "result": None, **extra}
@@ -62,23 +61,21 @@ class StaffMessagePages(Controller):
     guards = [require_session_manager]
 
     @get("")
-    async def form(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def form(self, me: Me, session_id: FromPath[int]) -> Template:
         """The empty message form."""
-        return Template("pages/staff/messages.html", context=await _context(request, session_id, _form(None)))
+        return Template("pages/staff/messages.html", context=await _context(me, session_id, _form(None)))
 
     @post("")
-    async def preview_or_send(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def preview_or_send(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """Without the confirmation field: the count and the preview, with the send button. With it: send."""
         form = await request.form()
         values = _form(form)
         sending = confirmed(form)
         try:
-            data = msgspec.convert({**values, "dry_run": not sending}, messages.MessageIn)
+            data = decode_form({**values, "dry_run": not sending}, messages.MessageIn)
             result = await messages.send_to_registrants(session_id, data, settings=request.app.state.settings)
-        except (ConveneError, msgspec.ValidationError) as error:
-            errors = ({e.field: e.message for e in error.errors} if isinstance(error, ConveneError) and error.errors
-                      else {"form": str(error)})
-            context = await _context(request, session_id, values, errors=errors)
+        except ConveneError as error:
+            context = await _context(me, session_id, values, errors=form_errors(error))
             return Template("pages/staff/messages.html", status_code=422, context=context)
-        return Template("pages/staff/messages.html", context=await _context(request, session_id, values,
+        return Template("pages/staff/messages.html", context=await _context(me, session_id, values,
                                                                              result=result))

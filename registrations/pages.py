@@ -7,6 +7,8 @@ from __future__ import annotations
 
 __all__ = ["ManagePages", "RegistrationPages", "StaffRegistrationPages"]
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,19 +18,20 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from events.access import current_staff, ensure_can_manage
+from events.access import ensure_can_manage
 from events.pages import session_page_context
 from events.queries import load_row
-from registrations import approvals, confirm_pages, inputs, manage, questions, registering, staff
+from registrations import approvals, confirm_pages, inputs, manage, questions, registering, staff, staff_forms
 from registrations.links import manage_path
 from registrations.ratelimit import limit_public_writes
 from registrations.schemas import RegistrationCreate, RegistrationUpdate, SpeakingRequest
 from registrations.speakers_pages import manage_speaking_context, request_form_values, request_struct
-from server.auth import require_session_manager
-from server.errors import Conflict, ConveneError, FieldError, InvalidInput
+from registrations.staff_forms import FILTERS, Filters
+from server.auth import Me, StaffUser, require_session_manager
+from server.errors import Conflict, ConveneError, InvalidInput
 from server.i18n import LANGUAGES, set_request_locale
 from server.i18n import gettext as _
-from server.schemas import MAX_INT
+from server.validation import decode_form, form_errors
 from server.web import LANGUAGE_COOKIE, TIMEZONE_COOKIE, valid_timezone
 
 _TEXT = ("name", "email", "organisation", "stakeholder_category", "country", "preferred_language", "timezone",
@@ -52,31 +55,21 @@ def form_values(form: FormMultiDict) -> dict[str, Any]:
 
 
 def _struct(values: dict[str, Any], target: type, fields: tuple[str, ...]) -> Any:
-    """Convert form values to ``target``; msgspec's refusal (too long, wrong type) names the field."""
+    """The registration or manage form's values as ``target``: a language typed in "another language" stands for
+    the list's choice, and an optional choice left empty is none."""
     data = {k: v for k, v in values.items() if k in fields}
     if values.get("interpretation_language_other"):
         data["interpretation_language"] = values["interpretation_language_other"]
     for name in _OPTIONAL:
         if name in data and not data[name]:
             data[name] = None
-    try:
-        return msgspec.convert(data, target)
-    except msgspec.ValidationError as error:
-        field = str(error).rpartition("$.")[2].rstrip("`") or "form"
-        raise InvalidInput.field(field, str(error).split(" - at ")[0]) from error
-
-
-def _errors(error: ConveneError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for item in error.errors or [FieldError("form", error.detail)]:
-        errors.setdefault(item.field, item.message)
-    return errors
+    return decode_form(data, target)
 
 
 def _form_errors(error: ConveneError, values: dict[str, Any]) -> dict[str, str]:
     """Field errors of the registration form: a language typed in the "another language" field is checked as
     the interpretation language, and its error belongs beside that field, not the list."""
-    errors = {name.replace("speaking_request.", "speaking_"): message for name, message in _errors(error).items()}
+    errors = form_errors(error, rename=lambda name: name.replace("speaking_request.", "speaking_"))
     if values.get("interpretation_language_other") and "interpretation_language" in errors:
         errors["interpretation_language_other"] = errors.pop("interpretation_language")
     return errors
@@ -231,7 +224,7 @@ class ManagePages(Controller):
                 return await _confirmation(request, reg, "cancel")
             await manage.cancel(reg, settings=request.app.state.settings)
         except Conflict as error:  # the session was cancelled or ended meanwhile
-            context = await _manage_context(token, request, form_errors=_errors(error))
+            context = await _manage_context(token, request, form_errors=form_errors(error))
             return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)
 
@@ -242,7 +235,7 @@ class ManagePages(Controller):
         try:
             await registering.register_again(await _registrant(token, request), settings=settings)
         except Conflict as error:
-            context = await _manage_context(token, request, form_errors=_errors(error))
+            context = await _manage_context(token, request, form_errors=form_errors(error))
             return Template("pages/manage.html", context=context, status_code=409)
         return Redirect(f"/manage/{token}", status_code=303)
 
@@ -266,79 +259,126 @@ async def _confirmation(request: Request, reg: dict[str, Any], kind: str) -> Tem
 
 
 class StaffRegistrationPages(Controller):
-    """Organisers' page of a session's registrations: filters, counts, decisions, needs, invitations."""
+    """Organisers' page of a session's registrations: filters, counts, decisions, needs, invitations; one handler
+    per form of the page, each reading its own Struct (``registrations.staff_forms``)."""
 
     path = "/staff/sessions/{session_id:int}/registrations"
     include_in_schema = False
     guards = [require_session_manager]
+    dependencies = FILTERS
 
     @get("")
     async def list_page(
-        self,
-        request: Request,
-        session_id: FromPath[int],
-        search: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        category: FromQuery[str] = "",
-        region: FromQuery[str] = "",
-        language: FromQuery[str] = "",
-        need: FromQuery[str] = "",
-        offset: FromQuery[int] = 0,
+        self, request: Request, session_id: FromPath[int], me: Me, filters: Filters, offset: FromQuery[int] = 0
     ) -> Template:
         """The list with search, filters and counts, a page at a time."""
-        user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
-        filters = staff.ListFilters(search, status, category, region, language, need, PAGE_SIZE, max(offset, 0))
+        await ensure_can_manage(me, session_id)
+        filters = replace(filters, limit=PAGE_SIZE, offset=max(offset, 0))
         listed, filter_errors = filters, {}
         try:
             page = await staff.list_registrations(session_id, filters)
         except InvalidInput as error:
             # The form keeps what was typed, beside the error; the list shows every registration meanwhile.
-            listed, filter_errors = staff.ListFilters(limit=PAGE_SIZE), _errors(error)
+            listed, filter_errors = staff.ListFilters(limit=PAGE_SIZE), form_errors(error)
             page = await staff.list_registrations(session_id, listed)
         context = await session_page_context_staff(session_id)
         context.update(page=page, filters=filters, filter_errors=filter_errors, paging=_paging(listed, page.total),
-                       message=request.query_params.get("done"), user=user,
+                       message=request.query_params.get("done"), user=me,
                        answered_questions=await questions.staff_questions(session_id))
         return Template("pages/staff/registrations.html", context=context)
 
     @get("/export.csv")
-    async def export_csv(
-        self,
-        session_id: FromPath[int],
-        search: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        category: FromQuery[str] = "",
-        region: FromQuery[str] = "",
-        language: FromQuery[str] = "",
-        need: FromQuery[str] = "",
-    ) -> Response[str]:
+    async def export_csv(self, session_id: FromPath[int], filters: Filters) -> Response[str]:
         """Every registration that matches the list's filters as CSV (UTF-8 with BOM, formulas neutralised)."""
-        filters = staff.ListFilters(search, status, category, region, language, need)
         return Response(
             await staff.session_csv(session_id, filters),
             media_type="text/csv",
             headers={"content-disposition": f'attachment; filename="session-{session_id}-registrations.csv"'},
         )
 
-    @post("/{action:str}")
-    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Redirect | Template:
-        """approve, decline, move, need, invite, rotate: the forms on the list page."""
-        user = await current_staff(request)
-        await ensure_can_manage(user, session_id)
-        form = await request.form()
-        try:
-            if action == "decline" and not confirm_pages.confirmed(form):
-                return await confirm_pages.decline_confirmation(session_id, form)
-            done = await _act(action, session_id, form, user, request.app.state.settings)
-        except ConveneError as error:
-            context = await session_page_context_staff(session_id)
-            filters = staff.ListFilters(limit=PAGE_SIZE)
-            page = await staff.list_registrations(session_id, filters)
-            context.update(page=page, filters=filters, filter_errors={}, action_errors=_errors(error),
-                           paging=_paging(filters, page.total), message=None, user=user)
-            return Template("pages/staff/registrations.html", context=context, status_code=400)
-        return Redirect(f"/staff/sessions/{session_id}/registrations?done={done}", status_code=303)
+    @post("/approve")
+    async def approve(self, request: Request, session_id: FromPath[int], me: Me) -> Redirect | Template:
+        """Approve the ticked registrations."""
+        async def run(form: FormMultiDict) -> None:
+            ids = staff_forms.decision_ids(staff_forms.read_form(form, staff_forms.DecisionForm))
+            await approvals.approve(session_id, ids, user=me, settings=request.app.state.settings)
+
+        return await _act(request, session_id, me, "approve", run)
+
+    @post("/decline")
+    async def decline(self, request: Request, session_id: FromPath[int], me: Me) -> Redirect | Template:
+        """Decline the ticked registrations with a reason, once confirmed (else the confirmation page)."""
+        async def run(form: FormMultiDict) -> Template | None:
+            data = staff_forms.read_form(form, staff_forms.DecisionForm)
+            if not confirm_pages.confirmed(form):
+                return await confirm_pages.decline_confirmation(session_id, data)
+            await approvals.decline(session_id, staff_forms.decision_ids(data), data.reason, user=me,
+                                    settings=request.app.state.settings)
+            return None
+
+        return await _act(request, session_id, me, "decline", run)
+
+    @post("/move")
+    async def move(self, request: Request, session_id: FromPath[int], me: Me) -> Redirect | Template:
+        """Move one registration between the waitlist and the confirmed list."""
+        async def run(form: FormMultiDict) -> None:
+            data = staff_forms.read_form(form, staff_forms.MoveForm)
+            await approvals.move(session_id, data.registration_id, data.to, user=me,
+                                 settings=request.app.state.settings)
+
+        return await _act(request, session_id, me, "move", run)
+
+    @post("/need")
+    async def need(self, request: Request, session_id: FromPath[int], me: Me) -> Redirect | Template:
+        """Mark one need arranged or not possible, with a note to the registrant."""
+        async def run(form: FormMultiDict) -> None:
+            data = staff_forms.read_form(form, staff_forms.NeedForm)
+            await approvals.decide_need(session_id, data.need_id, data.status, data.note,
+                                        settings=request.app.state.settings)
+
+        return await _act(request, session_id, me, "need", run)
+
+    @post("/invite")
+    async def invite(self, request: Request, session_id: FromPath[int], me: Me) -> Redirect | Template:
+        """Invite the addresses typed, and those of a CSV file sent with them."""
+        async def run(form: FormMultiDict) -> None:
+            emails = staff_forms.read_form(form, staff_forms.InviteForm).addresses
+            upload = form.get("file")
+            if upload is not None and hasattr(upload, "read"):
+                emails += await approvals.emails_from_upload(upload)
+            if not emails:
+                raise InvalidInput.field("emails", _("Give at least one address."))
+            await approvals.invite(session_id, emails, settings=request.app.state.settings)
+
+        return await _act(request, session_id, me, "invite", run)
+
+    @post("/rotate")
+    async def rotate(self, request: Request, session_id: FromPath[int], me: Me) -> Redirect | Template:
+        """Give one registrant a new manage link and mail it."""
+        async def run(form: FormMultiDict) -> None:
+            data = staff_forms.read_form(form, staff_forms.RotateForm)
+            await manage.rotate_and_resend(session_id, data.registration_id, settings=request.app.state.settings)
+
+        return await _act(request, session_id, me, "rotate", run)
+
+
+async def _act(request: Request, session_id: int, user: StaffUser, action: str,
+               run: Callable[[FormMultiDict], Awaitable[Template | None]]) -> Redirect | Template:
+    """Run one form of the list page: back to the list with the word for its message, or the list again with the
+    refusal said (400); a form may answer with a page of its own (the decline's confirmation)."""
+    await ensure_can_manage(user, session_id)
+    try:
+        answer = await run(await request.form())
+    except ConveneError as error:
+        context = await session_page_context_staff(session_id)
+        filters = staff.ListFilters(limit=PAGE_SIZE)
+        page = await staff.list_registrations(session_id, filters)
+        context.update(page=page, filters=filters, filter_errors={}, action_errors=form_errors(error),
+                       paging=_paging(filters, page.total), message=None, user=user)
+        return Template("pages/staff/registrations.html", context=context, status_code=400)
+    if answer is not None:
+        return answer
+    return Redirect(f"/staff/sessions/{session_id}/registrations?done={action}", status_code=303)
 
 
 def _paging(filters: staff.ListFilters, total: int) -> dict[str, Any]:
@@ -366,61 +406,3 @@ async def session_page_context_staff(session_id: int) -> dict[str, Any]:
     )
     row = await Session.select(*columns).where(Session.id == session_id).first().output(load_json=True)
     return {"session_row": row}
-
-
-def _row_id(text: str) -> int:
-    """A row id typed into a form: a whole number no row can have (``99999999999999999999``) is refused here,
-    rather than overflowing in the database."""
-    value = int(text)
-    if not 1 <= value <= MAX_INT:
-        raise ValueError(text)
-    return value
-
-
-def _ids(form: FormMultiDict) -> list[int]:
-    try:
-        return [_row_id(str(v)) for v in form.getall("registration_ids", [])]
-    except ValueError as error:
-        raise InvalidInput.field("registration_ids", _("Choose registrations from the list.")) from error
-
-
-async def _act(action: str, session_id: int, form: FormMultiDict, user: Any, settings: Any) -> str:
-    """Run one staff form; returns a word for the confirmation message."""
-    if action in ("approve", "decline"):
-        ids = _ids(form)
-        if not ids:
-            raise InvalidInput.field("registration_ids", _("Choose at least one registration."))
-        if action == "approve":
-            await approvals.approve(session_id, ids, user=user, settings=settings)
-        else:
-            await approvals.decline(session_id, ids, str(form.get("reason") or "")[:2000], user=user,
-                                    settings=settings)
-        return action
-    if action == "move":
-        await approvals.move(session_id, _int(form, "registration_id"), str(form.get("to") or ""), user=user,
-                             settings=settings)
-        return action
-    if action == "need":
-        await approvals.decide_need(session_id, _int(form, "need_id"), str(form.get("status") or ""),
-                                    str(form.get("note") or "")[:2000], settings=settings)
-        return action
-    if action == "invite":
-        emails = [e for e in str(form.get("emails") or "").replace(",", "\n").split() if e]
-        upload = form.get("file")
-        if upload is not None and hasattr(upload, "read"):
-            emails += await approvals.emails_from_upload(upload)
-        if not emails:
-            raise InvalidInput.field("emails", _("Give at least one address."))
-        await approvals.invite(session_id, emails, settings=settings)
-        return action
-    if action == "rotate":
-        await manage.rotate_and_resend(session_id, _int(form, "registration_id"), settings=settings)
-        return action
-    raise InvalidInput.field("action", _("No such action."))
-
-
-def _int(form: FormMultiDict, name: str) -> int:
-    try:
-        return _row_id(str(form.get(name) or ""))
-    except ValueError as error:
-        raise InvalidInput.field(name, _("Choose from the list.")) from error

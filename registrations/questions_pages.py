@@ -17,15 +17,14 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events.access import current_staff
 from events.queries import load_row
 from registrations import questions
-from registrations.pages import _errors
 from registrations.question_schemas import QuestionChoice, QuestionIn
 from registrations.tables import Question
-from server.auth import require_session_manager
+from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError
 from server.i18n import pick_text
+from server.validation import form_errors
 
 _ITEM_ERROR = re.compile(r"^items\.(\d+)\.(\w+)")
 
@@ -98,7 +97,7 @@ def _item(slot: dict[str, Any]) -> QuestionIn:
 def _slot_errors(error: ConveneError, slots: list[dict[str, Any]]) -> dict[str, str]:
     """The service's errors (``items.<n>.label``…) renamed after the form's fields (``q<index>-label``)."""
     named: dict[str, str] = {}
-    for field, message in _errors(error).items():
+    for field, message in form_errors(error).items():
         found = _ITEM_ERROR.match(field)
         if found and int(found[1]) < len(slots):
             field = f"q{slots[int(found[1])]['index']}-{found[2]}"
@@ -113,15 +112,15 @@ class QuestionPages(Controller):
     include_in_schema = False
     guards = [require_session_manager]
 
-    async def _page(self, request: Request, session: dict[str, Any], slots: list[dict[str, Any]], status: int = 200,
-                    errors: dict[str, str] | None = None) -> Template:
+    async def _page(self, request: Request, me: StaffUser, session: dict[str, Any], slots: list[dict[str, Any]],
+                    status: int = 200, errors: dict[str, str] | None = None) -> Template:
         languages = _languages(session, slots)
         for number, slot in enumerate(slots):
             slot["index"] = number
         blank = {"index": len(slots), "id": None, "position": len(slots) + 1, "kind": "short_text", "required": False,
                  "label": {}, "choices": {}, "codes": []}
         context = {
-            "user": await current_staff(request), "session_row": session,
+            "user": me, "session_row": session,
             "title": pick_text(session["title"], session["floor_language"]), "slots": [*slots, blank],
             "languages": languages, "kinds": [kind.value for kind in Question.Kind], "errors": errors or {},
             "done": request.query_params.get("done"),
@@ -129,14 +128,14 @@ class QuestionPages(Controller):
         return Template("pages/staff/questions.html", context=context, status_code=status, media_type=MediaType.HTML)
 
     @get("")
-    async def show(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def show(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """The session's questions in order, each editable, with an empty group to add one."""
         session = await load_row(session_id)
         slots = [_slot(row) for row in await questions.session_questions(session_id)]
-        return await self._page(request, session, slots)
+        return await self._page(request, me, session, slots)
 
     @post("")
-    async def save(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+    async def save(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """Replace the questions by those submitted, in the order of their positions; on errors the form again
         with the messages beside the fields (400), nothing saved."""
         session = await load_row(session_id)
@@ -150,5 +149,5 @@ class QuestionPages(Controller):
         except ConveneError as error:
             if error.status_code == 404:
                 raise
-            return await self._page(request, session, slots, 400, _slot_errors(error, slots))
+            return await self._page(request, me, session, slots, 400, _slot_errors(error, slots))
         return Redirect(f"/staff/sessions/{session_id}/questions?done=saved", status_code=303)

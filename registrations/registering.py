@@ -6,7 +6,7 @@ registration row, its needs, the first history line and the outbox row of its ma
 
 from __future__ import annotations
 
-__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "check_text", "register", "register_again", "validate"]
+__all__ = ["CONSENT_TEXT_VERSION", "RegistrationClosed", "register", "register_again", "validate"]
 
 import sqlite3
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from events.queries import RegistrationPhase, registration_window
 from events.tables import Session
 from registrations import fastpath, notifications, questions, speakers
 from registrations.links import manage_url, new_nonce, read_invitation_token
@@ -36,7 +37,7 @@ from server.i18n import gettext as _
 from server.mail.outbox import enqueue, new_message_id
 from server.settings import Settings
 from server.timezones import timezone_error
-from server.validation import normalised_email
+from server.validation import check_text, normalised_email
 from server.web import valid_timezone
 
 #: Version of the privacy notice and consent wording shown with the form; stored with each consent.
@@ -67,13 +68,6 @@ def _email(value: str, errors: list[FieldError]) -> str:
     # The library's own message is English only: say it in the registrant's language.
     errors.append(FieldError("email", _("Enter a valid email address.")))
     return ""
-
-
-def check_text(field: str, value: str | None, errors: list[FieldError], *, multiline: bool = False) -> None:
-    """Refuse control characters (a NUL even fails on PostgreSQL), and line breaks unless ``multiline``; tabs pass."""
-    value = value or ""
-    if any(ord(ch) < 32 and ch not in "\t\n" for ch in value) or (not multiline and "\n" in value):
-        errors.append(FieldError(field, _("Remove line breaks and control characters.")))
 
 
 def _check_text(data: Any, errors: list[FieldError]) -> None:
@@ -138,13 +132,13 @@ def validate(data: RegistrationCreate, session: dict[str, Any]) -> str:
 
 
 def _window_error(session: dict[str, Any], now: datetime) -> str | None:
-    if session["status"] != Session.Status.published.value:
+    """Why registration is refused now (``events.queries.registration_window`` decides), or none while open."""
+    phase = registration_window(session).phase(session["status"], now)
+    if phase is RegistrationPhase.unavailable:
         return _("This session is not open for registration.")
-    opens_at = session["registration_opens_at"]
-    closes_at = session["registration_closes_at"] or session["starts_at"]
-    if opens_at is not None and now < opens_at:
+    if phase is RegistrationPhase.not_yet:
         return _("Registration has not opened yet.")
-    if now >= closes_at:
+    if phase is RegistrationPhase.closed:
         return _("Registration has closed.")
     return None
 

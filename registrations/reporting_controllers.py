@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
-from events.access import current_staff
 from events.labels import REGIONS
 from events.tables import Series
 from registrations import planning, report_exports, reports
@@ -24,10 +23,11 @@ from registrations.charts import bar_chart
 from registrations.labels import CATEGORIES, GENDERS, REGIONAL_GROUPS, country_name
 from registrations.pages import session_page_context_staff
 from registrations.schemas import DecisionResult, LongText
-from server.auth import require_session_manager, require_staff
-from server.errors import ConveneError, FieldError, InvalidInput
+from server.auth import Me, StaffUser, require_session_manager, require_staff
+from server.errors import ConveneError, InvalidInput
 from server.i18n import current_locale, language_name, pick_text, text_direction
 from server.i18n import gettext as _
+from server.validation import form_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("json", "csv", "xlsx")
@@ -91,11 +91,11 @@ class PlanningApi(Controller):
     guards = [require_staff]
 
     @get("")
-    async def board(self, request: Request, format: FromQuery[str] = "json") -> Response[Any]:
+    async def board(self, me: Me, format: FromQuery[str] = "json") -> Response[Any]:
         """Sessions by urgency, each with what was asked for, what is open and the date to book it by;
         ``?format=csv`` or ``xlsx`` for the planning sheet."""
         kind = _format(format)
-        board = await planning.planning_board(await current_staff(request))
+        board = await planning.planning_board(me)
         if kind == "json":
             return Response(board)
         return _download(report_exports.planning_sheets(board), kind, "planning")
@@ -119,19 +119,19 @@ class SessionPlanningApi(Controller):
 
     @post("/interpretation-channels", status_code=HTTP_200_OK)
     async def add_channel(
-        self, request: Request, session_id: FromPath[int], data: JSONBody[ChannelCreate]
+        self, me: Me, session_id: FromPath[int], data: JSONBody[ChannelCreate]
     ) -> ChannelsOut:
         """Offer one more interpretation language; participants get the update if their invite changes."""
-        languages = await planning.add_interpretation_channel(await current_staff(request), session_id, data.language)
+        languages = await planning.add_interpretation_channel(me, session_id, data.language)
         return ChannelsOut(languages)
 
     @put("/lead-times")
     async def set_lead_times(
-        self, request: Request, session_id: FromPath[int], data: JSONBody[LeadTimes]
+        self, me: Me, session_id: FromPath[int], data: JSONBody[LeadTimes]
     ) -> dict[str, int]:
         """Set the session's own lead times (days); the answer holds all four in force."""
         values = {k: getattr(data, k) for k in planning.LEAD_KINDS if getattr(data, k) is not msgspec.UNSET}
-        return await planning.set_lead_days(await current_staff(request), session_id, values)
+        return await planning.set_lead_days(me, session_id, values)
 
     @get("/report")
     async def report(
@@ -156,7 +156,7 @@ class ReportsApi(Controller):
 
     @get("/participation")
     async def participation(
-        self, request: Request, series: FromQuery[str] = "",
+        self, me: Me, series: FromQuery[str] = "",
         starts_from: Annotated[str, QueryParameter(name="from")] = "",
         starts_to: Annotated[str, QueryParameter(name="to")] = "",
         format: FromQuery[str] = "json", suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
@@ -164,7 +164,7 @@ class ReportsApi(Controller):
         """Filters ``series`` (id), ``from`` and ``to`` (the session's start; a date or an RFC 3339 date-time);
         ``?format=csv|xlsx`` for the shared export with small counts suppressed."""
         kind = _format(format)
-        scope = await reports.participation_scope(await current_staff(request), series, starts_from, starts_to)
+        scope = await reports.participation_scope(me, series, starts_from, starts_to)
         report = await reports.participation_report(scope)
         if kind == "json":
             return Response(report)
@@ -172,13 +172,6 @@ class ReportsApi(Controller):
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------
-
-
-def _errors(error: ConveneError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for item in error.errors or [FieldError("form", error.detail)]:
-        errors.setdefault(item.field, item.message)
-    return errors
 
 
 def _lead_kind_label(kind: str) -> str:
@@ -212,8 +205,7 @@ HELPERS = {"need_item_name": _need_item_name, "percent": _percent, "lead_kind_la
            "society_tables": _society_tables}
 
 
-async def _board_context(request: Request, **extra: Any) -> dict[str, Any]:
-    user = await current_staff(request)
+async def _board_context(request: Request, user: StaffUser, **extra: Any) -> dict[str, Any]:
     return {"user": user, "board": await planning.planning_board(user), "lead_kinds": planning.LEAD_KINDS,
             "message": request.query_params.get("done"), "errors": {}, "error_session": None, **HELPERS, **extra}
 
@@ -224,26 +216,27 @@ class PlanningPages(Controller):
     include_in_schema = False
 
     @get("/staff/planning", guards=[require_staff])
-    async def board(self, request: Request) -> Template:
+    async def board(self, request: Request, me: Me) -> Template:
         """Upcoming sessions by urgency with their needs, deadlines and the forms to settle them."""
-        return Template("pages/staff/planning.html", context=await _board_context(request))
+        return Template("pages/staff/planning.html", context=await _board_context(request, me))
 
     @get("/staff/planning/export.csv", guards=[require_staff])
-    async def export_csv(self, request: Request) -> Response:
+    async def export_csv(self, me: Me) -> Response:
         """The planning sheet as CSV."""
-        return _download(report_exports.planning_sheets(await planning.planning_board(await current_staff(request))),
+        return _download(report_exports.planning_sheets(await planning.planning_board(me)),
                          "csv", "planning")
 
     @get("/staff/planning/export.xlsx", guards=[require_staff])
-    async def export_xlsx(self, request: Request) -> Response:
+    async def export_xlsx(self, me: Me) -> Response:
         """The planning sheet as XLSX."""
-        return _download(report_exports.planning_sheets(await planning.planning_board(await current_staff(request))),
+        return _download(report_exports.planning_sheets(await planning.planning_board(me)),
                          "xlsx", "planning")
 
     @post("/staff/sessions/{session_id:int}/planning/{action:str}", guards=[require_session_manager])
-    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
+    async def act(
+        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
+    ) -> Template | Redirect:
         """needs (settle the ticked needs), channel (add an interpretation language), lead-times."""
-        user = await current_staff(request)
         form = await request.form()
         try:
             if action == "needs":
@@ -251,13 +244,13 @@ class PlanningPages(Controller):
                 await planning.decide_needs(session_id, ids, str(form.get("status") or ""),
                                             str(form.get("note") or "")[:2000], settings=request.app.state.settings)
             elif action == "channel":
-                await planning.add_interpretation_channel(user, session_id, str(form.get("language") or ""))
+                await planning.add_interpretation_channel(me, session_id, str(form.get("language") or ""))
             elif action == "lead-times":
-                await planning.set_lead_days(user, session_id, _lead_values(form))
+                await planning.set_lead_days(me, session_id, _lead_values(form))
             else:
                 raise InvalidInput.field("action", _("No such action."))
         except ConveneError as error:
-            context = await _board_context(request, errors=_errors(error), error_session=session_id)
+            context = await _board_context(request, me, errors=form_errors(error), error_session=session_id)
             return Template("pages/staff/planning.html", context=context, status_code=400)
         return Redirect(f"/staff/planning?done={action}#session-{session_id}", status_code=303)
 
@@ -353,12 +346,12 @@ class ReportPages(Controller):
     include_in_schema = False
 
     @get("/staff/sessions/{session_id:int}/report", guards=[require_session_manager])
-    async def session_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def session_page(self, me: Me, session_id: FromPath[int]) -> Template:
         """One session's participation with charts and tables (never suppressed: a staff view)."""
         context = await session_page_context_staff(session_id)
         report = await reports.session_report(session_id)
         return Template("pages/staff/report_session.html", context={
-            **_report_context(report), **context, "user": await current_staff(request),
+            **_report_context(report), **context, "user": me,
             "export_base": f"/staff/sessions/{session_id}/report/export"})
 
     @get("/staff/sessions/{session_id:int}/report/export.csv", guards=[require_session_manager])
@@ -378,44 +371,44 @@ class ReportPages(Controller):
                                       f"session-{session_id}-report", suppress_below)
 
     @get("/staff/reports/participation", guards=[require_staff])
-    async def participation_page(self, request: Request, series: FromQuery[str] = "") -> Template:
+    async def participation_page(self, request: Request, me: Me, series: FromQuery[str] = "") -> Template:
         """Participation across the sessions the viewer manages, filtered by series and period."""
-        user = await current_staff(request)
         query = request.query_params
         form = {"series": series, "from": query.get("from", ""), "to": query.get("to", "")}
         errors: dict[str, str] = {}
         try:
-            scope = await reports.participation_scope(user, series, form["from"], form["to"])
+            scope = await reports.participation_scope(me, series, form["from"], form["to"])
         except InvalidInput as error:
-            errors = _errors(error)
-            scope = await reports.participation_scope(user)
+            errors = form_errors(error)
+            scope = await reports.participation_scope(me)
         report = await reports.participation_report(scope)
         export_query = "" if errors else urlencode({k: v for k, v in form.items() if v})
         series_rows = await Series.select(Series.id, Series.title).order_by(Series.id).output(load_json=True)
         return Template("pages/staff/report_participation.html", status_code=400 if errors else 200, context={
-            **_report_context(report), "user": user, "form": form, "errors": errors, "series": series_rows,
+            **_report_context(report), "user": me, "form": form, "errors": errors, "series": series_rows,
             "export_base": "/staff/reports/participation/export", "export_query": export_query})
 
     @get("/staff/reports/participation/export.csv", guards=[require_staff])
     async def participation_csv(
-        self, request: Request, series: FromQuery[str] = "",
+        self, request: Request, me: Me, series: FromQuery[str] = "",
         suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response:
         """The shared export of the cross-session report as CSV, small counts suppressed."""
-        return await _participation_download(request, series, "csv", suppress_below)
+        return await _participation_download(request, me, series, "csv", suppress_below)
 
     @get("/staff/reports/participation/export.xlsx", guards=[require_staff])
     async def participation_xlsx(
-        self, request: Request, series: FromQuery[str] = "",
+        self, request: Request, me: Me, series: FromQuery[str] = "",
         suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response:
         """The shared export of the cross-session report as XLSX, small counts suppressed."""
-        return await _participation_download(request, series, "xlsx", suppress_below)
+        return await _participation_download(request, me, series, "xlsx", suppress_below)
 
 
-async def _participation_download(request: Request, series: str, kind: str, suppress_below: int) -> Response:
+async def _participation_download(request: Request, user: StaffUser, series: str, kind: str,
+                                   suppress_below: int) -> Response:
     query = request.query_params
-    scope = await reports.participation_scope(await current_staff(request), series, query.get("from", ""),
+    scope = await reports.participation_scope(user, series, query.get("from", ""),
                                               query.get("to", ""))
     return await _report_download(await reports.participation_report(scope), kind, "participation-report",
                                   suppress_below)

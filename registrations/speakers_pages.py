@@ -14,21 +14,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events.access import current_staff
 from events.tables import Session
 from registrations import speakers
 from registrations.labels import CATEGORIES, REGIONAL_GROUPS
 from registrations.schemas import SpeakerChange, SpeakerListSettings, SpeakingRequest, SpeakingRequestUpdate
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import format_datetime, language_name, pick_text
 from server.i18n import gettext as _
+from server.validation import decode_form, errors_by_field, form_errors
 
 _REQUEST_FIELDS = ("topic", "summary", "language", "on_behalf_of", "needs")
 
@@ -39,13 +38,9 @@ def request_form_values(form: FormMultiDict, prefix: str = "") -> dict[str, str]
 
 
 def request_struct(values: dict[str, str], target: type, field_prefix: str = "") -> Any:
-    """Form values as ``target``; msgspec's refusal (too long) names the field."""
-    data = {k: v for k, v in values.items() if v or target is SpeakingRequest}
-    try:
-        return msgspec.convert(data, target)
-    except msgspec.ValidationError as error:
-        field = str(error).rpartition("$.")[2].rstrip("`") or "topic"
-        raise InvalidInput.field(field_prefix + field, str(error).split(" - at ")[0]) from error
+    """Form values as ``target`` (a change leaves out the fields left empty); refused as ``decode_form`` says."""
+    return decode_form({k: v for k, v in values.items() if v or target is SpeakingRequest}, target,
+                       prefix=field_prefix)
 
 
 def describe(category: str, regional_group: str) -> str:
@@ -97,7 +92,7 @@ class ManageSpeakingPages(Controller):
         except ConveneError as error:
             if error.status_code == 404:
                 raise
-            errors = {f"speaking_{e.field}": e.message for e in error.errors or [FieldError("topic", error.detail)]}
+            errors = errors_by_field(error.errors or [FieldError("topic", error.detail)], "speaking_{}".format)
             context = await _manage_context(token, request, speaking_form=values, speaking_errors=errors)
             return Template("pages/manage.html", context=context, status_code=error.status_code)
         return Redirect(f"/manage/{token}#speaking-heading", status_code=303)
@@ -113,7 +108,7 @@ class ManageSpeakingPages(Controller):
         except ConveneError as error:
             if error.status_code == 404:
                 raise
-            errors = {f"speaking_{e.field}": e.message for e in error.errors}
+            errors = errors_by_field(error.errors, "speaking_{}".format)
             context = await _manage_context(token, request, speaking_errors=errors)
             return Template("pages/manage.html", context=context, status_code=error.status_code)
         return Redirect(f"/manage/{token}#speaking-heading", status_code=303)
@@ -228,22 +223,21 @@ class StaffSpeakerPages(Controller):
     guards = [require_session_manager]
 
     @get("")
-    async def list_page(self, request: Request, session_id: FromPath[int]) -> Template:
+    async def list_page(self, request: Request, me: Me, session_id: FromPath[int]) -> Template:
         """The requests, the list in its order, the balance beside it, the suggestion and the settings."""
-        user = await current_staff(request)
-        context = await _page_context(session_id, user, message=request.query_params.get("done"))
+        context = await _page_context(session_id, me, message=request.query_params.get("done"))
         return Template("pages/staff/speakers.html", context=context)
 
     @post("/{action:str}")
-    async def act(self, request: Request, session_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
+    async def act(
+        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
+    ) -> Template | Redirect:
         """The page's forms: accept, decline, requeue, up, down, minutes, spoke, absent, apply_suggestion, order,
         settings, publish, unpublish."""
-        user = await current_staff(request)
         try:
             await _act(action, session_id, await request.form(), request.app.state.settings)
         except ConveneError as error:
-            errors = {e.field: e.message for e in error.errors or [FieldError("form", error.detail)]}
-            context = await _page_context(session_id, user, errors=errors)
+            context = await _page_context(session_id, me, errors=form_errors(error))
             return Template("pages/staff/speakers.html", context=context, status_code=error.status_code)
         return Redirect(f"/staff/sessions/{session_id}/speakers?done={action}", status_code=303)
 

@@ -17,6 +17,7 @@ from events.tables import Session
 from registrations.schemas import SpeakerOut, SpeakingRequest, SpeakingRequestUpdate
 from server.errors import Conflict, FieldError, InvalidInput
 from server.i18n import gettext as _
+from server.validation import check_text
 
 #: Requests to speak close this long before the start unless the organisers set another deadline.
 DEFAULT_DEADLINE = timedelta(hours=48)
@@ -44,8 +45,6 @@ def _offered_languages(session: dict[str, Any]) -> list[str]:
 
 
 def _check_text(data: Any, prefix: str, errors: list[FieldError]) -> None:
-    from registrations.registering import check_text  # registering imports this module
-
     for name, multiline in (("topic", False), ("on_behalf_of", False), ("summary", True), ("needs", True)):
         value = getattr(data, name)
         if value is not None:

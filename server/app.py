@@ -50,7 +50,7 @@ import server.mail.pages
 import server.password_reset
 import server.privacy
 from server import signals
-from server.auth import BEARER_SCHEME
+from server.auth import BEARER_SCHEME, CURRENT_STAFF
 from server.db import ConnectionPool, bind_engine, engine_from_url
 from server.errors import exception_handlers, log_uncaught
 from server.jobs import Jobs, without_settings
@@ -183,6 +183,7 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
         route_handlers=[*ROUTE_HANDLERS, create_static_files_router(path="/static", directories=[STATIC_DIR])],
         lifespan=[lifespan],
         guards=[checked_path],
+        dependencies=CURRENT_STAFF,
         request_class=ConveneRequest,
         before_request=_start_pool,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]

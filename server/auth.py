@@ -8,14 +8,17 @@ from __future__ import annotations
 
 __all__ = [
     "BEARER_SCHEME",
+    "CURRENT_STAFF",
     "OPTIONAL_SECURITY",
     "SESSION_COOKIE",
     "STAFF_SECURITY",
+    "Me",
     "StaffUser",
     "TooManyAttempts",
     "authenticate",
     "create_api_token",
     "create_user",
+    "current_staff",
     "end_sessions",
     "forget_old_login_attempts",
     "hash_password",
@@ -39,8 +42,10 @@ from datetime import UTC, datetime, timedelta
 from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
@@ -241,6 +246,20 @@ async def authenticate(connection: ASGIConnection) -> StaffUser | None:
         user = await user_by_cookie(connection.app.state.settings.secret_key, cookie)
     connection.scope["convene_user"] = user
     return user
+
+
+async def current_staff(request: Request) -> StaffUser:
+    """The signed-in staff member of a handler behind a staff guard; a handler without one that asks for it
+    answers 401 to anonymous callers rather than serving them."""
+    user = await authenticate(request)
+    if user is None:
+        raise NotAuthorizedException("Authentication required")
+    return user
+
+
+#: The app's dependency ``me``: a staff handler takes ``me: Me`` for the signed-in staff member.
+CURRENT_STAFF = {"me": Provide(current_staff)}
+Me = NamedDependency[StaffUser]
 
 
 async def require_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -1,21 +1,33 @@
 """msgspec's validation errors as field errors in the reader's language, for the API and the pages alike.
 
 msgspec says what it expected in English (``Expected `int` >= 0 - at `$.capacity```); people read
-``capacity: Must be a whole number of 0 or more.`` in their own language instead.
+``capacity: Must be a whole number of 0 or more.`` in their own language instead. Every HTML form decodes through
+``decode_form`` and shows its refusals with ``form_errors``, so a form says what the API says, in the same words.
 """
 
 from __future__ import annotations
 
-__all__ = ["field_error", "is_web_link", "normalised_email", "text_error", "translated_message"]
+__all__ = [
+    "check_text",
+    "decode_form",
+    "errors_by_field",
+    "field_error",
+    "form_errors",
+    "is_web_link",
+    "normalised_email",
+    "text_error",
+    "translated_message",
+]
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
 from email_validator import EmailNotValidError, validate_email
 
-from server.errors import FieldError
+from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import format_number, ngettext
 from server.i18n import gettext as _
 
@@ -48,6 +60,12 @@ def text_error(value: str | None, *, multiline: bool = False) -> str | None:
     if any(ord(ch) < 32 and ch not in "\t\n" or ch == "\x7f" for ch in text) or (not multiline and "\n" in text):
         return _("Remove line breaks and control characters.")
     return None
+
+
+def check_text(field: str, value: str | None, errors: list[FieldError], *, multiline: bool = False) -> None:
+    """Add to ``errors`` why ``field``'s text is refused (``text_error``), if it is."""
+    if message := text_error(value, multiline=multiline):
+        errors.append(FieldError(field, message))
 
 
 def _number(text: str) -> str:
@@ -137,3 +155,33 @@ def field_error(error: msgspec.ValidationError, field: str = "") -> FieldError:
     else:
         message, path = text, ""
     return FieldError(_field_name(field, path, message), translated_message(message))
+
+
+T = TypeVar("T")
+
+
+def decode_form(values: Mapping[str, Any], target: type[T], *, prefix: str = "", strict: bool = True) -> T:
+    """A form's values (read from the form by its page) as ``target``, refused the way the JSON API refuses a body:
+    an InvalidInput naming the field (``prefix`` before its name, when the Struct is one part of a larger form)
+    with msgspec's reason in the reader's language (too long, missing, wrong type, not a choice). ``strict=False``
+    reads numbers from the form's text."""
+    try:
+        return msgspec.convert(dict(values), target, strict=strict)
+    except msgspec.ValidationError as error:
+        found = field_error(error)
+        raise InvalidInput.field(prefix + found.field, found.message) from error
+
+
+def errors_by_field(errors: Iterable[FieldError], rename: Callable[[str], str] = str) -> dict[str, str]:
+    """``{field: message}`` for a page's form, the first message of each field; ``rename`` maps a field as the
+    services name it to the form field it belongs beside."""
+    found: dict[str, str] = {}
+    for error in errors:
+        found.setdefault(rename(error.field), error.message)
+    return found
+
+
+def form_errors(error: ConveneError, rename: Callable[[str], str] = str) -> dict[str, str]:
+    """What a page shows beside its fields for a refusal; one that names no field is said under ``form`` (the
+    error summary's own line)."""
+    return errors_by_field(error.errors or [FieldError("form", error.detail)], rename)

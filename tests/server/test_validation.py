@@ -10,9 +10,9 @@ import msgspec
 import pytest
 from msgspec import Meta
 
-from server.errors import FieldError
+from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import format_number, gettext, ngettext, use_locale
-from server.validation import field_error, normalised_email, translated_message
+from server.validation import decode_form, field_error, form_errors, normalised_email, translated_message
 
 pytestmark = pytest.mark.engine_independent
 
@@ -99,3 +99,22 @@ def test_normalised_email_lower_cases_and_strips_a_valid_address() -> None:
 @pytest.mark.parametrize("address", ["", "ana", "ana@", "ana@@example.test", "ana lopez@example.test"])
 def test_normalised_email_is_none_for_what_is_not_an_address(address: str) -> None:
     assert normalised_email(address) is None
+def test_decode_form_refuses_like_the_api_in_the_readers_language():
+    with use_locale("es"), pytest.raises(InvalidInput) as refused:
+        decode_form({"count": 11}, Shape, prefix="shape.")
+
+    assert refused.value.errors == [FieldError("shape.count", "Debe ser un número entero igual o menor que 10.")]
+
+
+def test_decode_form_reads_numbers_from_text_unless_strict():
+    assert decode_form({"count": "7"}, Shape, strict=False).count == 7
+    with pytest.raises(InvalidInput) as refused:
+        decode_form({"count": "7"}, Shape)
+    assert refused.value.errors == [FieldError("count", "Enter a whole number.")]
+
+
+def test_form_errors_keep_the_first_message_of_each_field_and_say_an_unnamed_one_under_form():
+    named = ConveneError("two", [FieldError("a.x", "first"), FieldError("a.x", "second"), FieldError("b", "third")])
+
+    assert form_errors(named, rename=lambda name: name.replace(".", "_")) == {"a_x": "first", "b": "third"}
+    assert form_errors(ConveneError("Registration has closed.")) == {"form": "Registration has closed."}
