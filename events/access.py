@@ -5,11 +5,11 @@ Other packages call ``ensure_can_manage`` for their session-scoped staff routes.
 
 from __future__ import annotations
 
-__all__ = ["can_manage", "current_staff", "ensure_can_manage", "managed_session_ids"]
+__all__ = ["can_manage", "ensure_can_manage", "managed_session_ids"]
 
 
 from events.tables import Session, SessionOrganiser
-from server.auth import StaffUser, current_staff
+from server.auth import StaffUser
 from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
 

@@ -15,7 +15,6 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from events.access import current_staff
 from registrations import approvals, attendance, manage, questions, registering, staff
 from registrations.attendance_pages import AttendancePages
 from registrations.confirm_pages import StaffConfirmPages
@@ -48,7 +47,7 @@ from registrations.speaker_controllers import ManageSpeakingApi, SessionSpeakers
 from registrations.speakers_pages import ManageSpeakingPages, StaffSpeakerPages
 from registrations.staff_forms import FILTERS, Filters
 from registrations.workspace import staff_home
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 
@@ -79,7 +78,6 @@ class SessionRegistrationsApi(Controller):
     ) -> Response[Any]:
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
         of every matching registration (``limit`` and ``offset`` page the JSON only)."""
-        await current_staff(request)
         if format not in ("json", "csv"):
             raise InvalidInput.field("format", _("Choose json or csv."))
         filters = replace(filters, limit=limit, offset=offset)
@@ -93,33 +91,35 @@ class SessionRegistrationsApi(Controller):
 
     @post("/approve", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def approve(
-        self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
+        self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision], me: Me
     ) -> DecisionResult:
         """Approve pending registrations (each takes a seat or joins the waitlist)."""
-        user = await current_staff(request)
         count = await approvals.approve(
-            session_id, data.registration_ids, user=user, settings=request.app.state.settings
+            session_id, data.registration_ids, user=me, settings=request.app.state.settings
         )
         return DecisionResult(updated=count)
 
     @post("/decline", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def decline(
-        self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision]
+        self, request: Request, session_id: FromPath[int], data: JSONBody[BulkDecision], me: Me
     ) -> DecisionResult:
         """Decline registrations with a reason; freed seats go to the waitlist."""
-        user = await current_staff(request)
         count = await approvals.decline(
-            session_id, data.registration_ids, data.reason, user=user, settings=request.app.state.settings
+            session_id, data.registration_ids, data.reason, user=me, settings=request.app.state.settings
         )
         return DecisionResult(updated=count)
 
     @post("/{registration_id:int}/move", guards=[require_session_manager], status_code=HTTP_200_OK)
     async def move(
-        self, request: Request, session_id: FromPath[int], registration_id: FromPath[int], data: JSONBody[Move]
+        self,
+        request: Request,
+        session_id: FromPath[int],
+        registration_id: FromPath[int],
+        data: JSONBody[Move],
+        me: Me,
     ) -> DecisionResult:
         """Move between the waitlist and the confirmed list, within capacity."""
-        user = await current_staff(request)
-        await approvals.move(session_id, registration_id, data.to, user=user, settings=request.app.state.settings)
+        await approvals.move(session_id, registration_id, data.to, user=me, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
     @post("/{registration_id:int}/rotate-link", guards=[require_session_manager], status_code=HTTP_200_OK)
@@ -127,7 +127,6 @@ class SessionRegistrationsApi(Controller):
         self, request: Request, session_id: FromPath[int], registration_id: FromPath[int]
     ) -> DecisionResult:
         """Revoke the registrant's manage link (a new one is mailed to them)."""
-        await current_staff(request)
         await manage.rotate_and_resend(session_id, registration_id, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
@@ -144,7 +143,6 @@ class SessionNeedsApi(Controller):
         self, request: Request, session_id: FromPath[int], need_id: FromPath[int], data: JSONBody[NeedDecision]
     ) -> DecisionResult:
         """Mark a need ``arranged`` or ``not_possible`` (the registrant is told)."""
-        await current_staff(request)
         await approvals.decide_need(session_id, need_id, data.status, data.note, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
@@ -161,7 +159,6 @@ class SessionInvitationsApi(Controller):
         self, request: Request, session_id: FromPath[int], data: JSONBody[InvitationCreate]
     ) -> InvitationResult:
         """Invite addresses; each new one is mailed."""
-        await current_staff(request)
         invited, known = await approvals.invite(session_id, data.emails, settings=request.app.state.settings)
         return InvitationResult(invited=invited, already_invited=known)
 
@@ -173,7 +170,6 @@ class SessionInvitationsApi(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> InvitationResult:
         """Invite every address found in an uploaded CSV (multipart, field ``file``)."""
-        await current_staff(request)
         emails = await approvals.emails_from_upload(data.get("file"))
         invited, known = await approvals.invite(session_id, emails, settings=request.app.state.settings)
         return InvitationResult(invited=invited, already_invited=known)
@@ -192,14 +188,14 @@ class SessionAttendanceApi(Controller):
         request: Request,
         session_id: FromPath[int],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        me: Me,
     ) -> AttendanceImportOut:
         """Import a Zoom webinar attendee report, a Zoom meeting participants export or a Teams attendance report
         (multipart, field ``file``; optional ``timezone`` of the report's times, default the session's). Answers
         the summary; the same file again changes nothing (``already_imported``)."""
-        user = await current_staff(request)
         content = await attendance.read_upload(data.get("file"))
         timezone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
-        return await attendance.import_attendance(session_id, content, timezone=timezone, user=user)
+        return await attendance.import_attendance(session_id, content, timezone=timezone, user=me)
 
 
 class ManageApi(Controller):
@@ -285,7 +281,6 @@ class SessionMessagesApi(Controller):
     async def send(self, request: Request, session_id: FromPath[int], data: JSONBody[MessageIn]) -> MessageOut:
         """To all or some registrants (``statuses``, ``languages``, ``needs``), each in their language; with
         ``dry_run`` only the count and the preview per language."""
-        await current_staff(request)
         return await send_to_registrants(session_id, data, settings=request.app.state.settings)
 
 

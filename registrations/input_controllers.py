@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from events.access import current_staff
 from registrations import inputs, manage
 from registrations.input_schemas import InputChange, InputList, InputOut
 from registrations.inputs_pages import (
@@ -24,7 +23,7 @@ from registrations.inputs_pages import (
     upload_exception_handlers,
 )
 from registrations.schemas import DecisionResult
-from server.auth import require_session_manager
+from server.auth import Me, require_session_manager
 
 
 def _staff_input_out(row: dict[str, Any]) -> InputOut:
@@ -51,13 +50,12 @@ class SessionInputsApi(Controller):
 
     @post("", status_code=HTTP_201_CREATED, request_max_body_size=UPLOAD_BODY_CAP,
           exception_handlers=upload_exception_handlers, operation_class=InputUploadOperation)
-    async def upload(self, request: Request, session_id: FromPath[int]) -> InputOut:
+    async def upload(self, request: Request, session_id: FromPath[int], me: Me) -> InputOut:
         """Upload an input received by other means: JSON ``{"title", "language", "text"}`` (``InputCreate``), or
         multipart with ``title``, ``language`` and the document (PDF, DOCX or ODT, recognised by its content) in
         ``file``; an optional ``registration_id`` links it to its registrant."""
-        user = await current_staff(request)
         settings = request.app.state.settings
-        row = await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=user.id,
+        row = await inputs.upload(session_id, await read_input(request, settings, staff=True), user_id=me.id,
                                   settings=settings)
         return _staff_input_out(row)
 

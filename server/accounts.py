@@ -10,7 +10,6 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
@@ -35,9 +34,6 @@ from server.web import LANGUAGE_COOKIE, client_address
 
 Short = Annotated[str, msgspec.Meta(max_length=254)]
 Secret = Annotated[str, msgspec.Meta(max_length=1000)]
-#: Nothing to add: the app provides ``me`` to every handler (``server.auth.CURRENT_STAFF``). The name stays for
-#: the mail pages, which still spread it into their dependencies.
-STAFF: dict[str, Provide] = {}
 
 
 

@@ -10,8 +10,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from server.accounts import STAFF, Me
-from server.auth import require_staff
+from server.auth import Me, require_staff
 from server.errors import Conflict
 from server.i18n import gettext as _
 from server.mail import outbox
@@ -46,7 +45,7 @@ class OutboxPages(Controller):
 
     path = "/staff/outbox"
     guards = [require_staff]
-    dependencies = {**STAFF, "sessions": Provide(visible_sessions)}
+    dependencies = {"sessions": Provide(visible_sessions)}
     include_in_schema = False
 
     @get("/")
