@@ -150,11 +150,32 @@ def _logging_config() -> LoggingConfig:
     )
 
 
+def configure_logging() -> None:
+    """The server's log lines (format, request ids, tokens redacted) for a command that runs without the app: the
+    worker would otherwise drop its INFO lines and print its errors bare."""
+    _logging_config().configure()
+    logging.getLogger("convene").setLevel(logging.INFO)
+
+
 async def _start_pool(request: Request) -> None:
     """Before each request: start the database pool if it is not yet (the database was down at startup)."""
     pool: ConnectionPool = request.app.state.pool
     if pool.needed:
         await pool.start()
+
+
+#: Seconds the in-process worker has to finish its round when the server stops, before it is cancelled.
+WORKER_STOP_SECONDS = 10.0
+
+
+async def _stop_worker(worker: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """Let the worker end after its round: cancelled inside a transaction, it would leave its pool connection
+    checked out, and closing the pool would then wait for it forever."""
+    stop.set()
+    done, _ = await asyncio.wait({worker}, timeout=WORKER_STOP_SECONDS)
+    if not done:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
 
 
 def create_app(settings: Settings | None = None, *, with_worker: bool = False) -> Litestar:
@@ -168,15 +189,14 @@ def create_app(settings: Settings | None = None, *, with_worker: bool = False) -
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await pool.start()  # a database down at startup is logged, not fatal: /health says so meanwhile
-        worker = None
+        worker, stop = None, asyncio.Event()
         if with_worker:
-            worker = asyncio.create_task(run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS))
+            worker = asyncio.create_task(run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS, stop=stop))
         try:
             yield
         finally:
             if worker is not None:
-                worker.cancel()
-                await asyncio.gather(worker, return_exceptions=True)
+                await _stop_worker(worker, stop)
             await pool.close()
 
     app = Litestar(

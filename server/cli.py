@@ -11,13 +11,14 @@ __all__ = ["main"]
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from events.demo import load_demo
 from registrations.retention import purge_expired
-from server.app import JOBS, MAIL_BUILDERS, connect_signal_receivers
+from server.app import JOBS, MAIL_BUILDERS, configure_logging, connect_signal_receivers
 from server.errors import ConveneError
 from server.mail.worker import run_worker
 from server.settings import ConfigError, Settings
@@ -67,7 +68,18 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(_with_database(settings, lambda: run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS)))
+    configure_logging()
+    asyncio.run(_with_database(settings, lambda: _work_until_signalled(settings)))
+
+
+async def _work_until_signalled(settings: Settings) -> None:
+    """SIGTERM or Ctrl-C ends the worker after its round, not inside a transaction (whose connection would
+    then never go back to the pool)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS, stop=stop)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:

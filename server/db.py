@@ -344,10 +344,7 @@ class ConnectionPool:
             self._starting = False
 
     async def close(self) -> None:
-        if isinstance(self.engine, SerialSQLiteEngine):
-            self.engine.close_write_connections()
-        if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
-            await self.engine.close_connection_pool()
+        await close_engine(self.engine)
 
 
 async def start_engine(engine: Engine) -> None:
@@ -357,11 +354,22 @@ async def start_engine(engine: Engine) -> None:
         await engine.start_connection_pool(max_size=20)
 
 
+#: Seconds closing the pool waits for connections still in use before terminating them.
+POOL_CLOSE_SECONDS = 10.0
+
+
 async def close_engine(engine: Engine) -> None:
+    """Close the engine's connections. A connection that a cancelled task never gave back must not keep the
+    process from stopping: after ``POOL_CLOSE_SECONDS`` the pool's connections are terminated."""
     if isinstance(engine, SerialSQLiteEngine):
         engine.close_write_connections()
-    if isinstance(engine, PostgresEngine) and engine.pool is not None:
-        await engine.close_connection_pool()
+    if isinstance(engine, PostgresEngine) and (pool := engine.pool) is not None:
+        try:
+            await asyncio.wait_for(pool.close(), timeout=POOL_CLOSE_SECONDS)
+        except TimeoutError:
+            logger.warning("connection pool: a connection still in use after %s s, terminated", POOL_CLOSE_SECONDS)
+            pool.terminate()
+        engine.pool = None
 
 
 def write_transaction(engine: Engine):
