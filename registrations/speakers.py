@@ -11,13 +11,12 @@ are ``registrations/speaking_rules.py``.
 from __future__ import annotations
 
 __all__ = [
-    "MOVE_THRESHOLD", "SPEAKING_KINDS",  # SPEAKING_KINDS lives in speaking_rules; speakers_pages.py reads it here
+    "MOVE_THRESHOLD",
     "add_request", "change_request", "change_speaker", "list_settings",
     "list_speakers", "move_speaker", "own_request", "public_list", "request_to_speak", "set_order",
-    "speaker_counts", "suggestion", "summary_speakers", "update_settings", "withdraw_request",
+    "suggestion", "summary_speakers", "update_settings", "withdraw_request",
 ]
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,7 +35,7 @@ from registrations.schemas import (
     SpeakingRequest,
     SpeakingRequestUpdate,
 )
-from registrations.speaking_rules import SPEAKING_KINDS, balanced_order, check_request, requests_close_at
+from registrations.speaking_rules import balanced_order, check_request, requests_close_at
 from registrations.tables import ACTIVE_STATUSES, Registration, Speaker, SpeakerList
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -501,29 +500,6 @@ async def summary_speakers(session_id: int) -> list[dict[str, Any]]:
          "quote": s.quote}
         for s in speakers
     ]
-
-
-async def speaker_counts(session_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
-    """For participation reports: requests, accepted and spoken interventions of these sessions, grouped by
-    stakeholder category and by regional group: ``{"stakeholder_category": [{"key", "requested", "accepted",
-    "spoke"}, …], "regional_group": […]}``, keys sorted."""
-    rows = await Speaker.select(
-        Speaker.status, Speaker.registration.stakeholder_category.as_alias("category"),
-        Speaker.registration.country.as_alias("country"),
-    ).where(Speaker.session.is_in(list(session_ids) or [0]))
-    counts: dict[str, dict[str, Counter[str]]] = {"stakeholder_category": {}, "regional_group": {}}
-    for row in rows:
-        for dimension, key in (("stakeholder_category", row["category"]),
-                               ("regional_group", regional_group_of(row["country"]))):
-            tally = counts[dimension].setdefault(key, Counter())
-            tally["requested"] += 1
-            tally["accepted"] += row["status"] in ON_LIST
-            tally["spoke"] += row["status"] == Speaker.Status.spoke.value
-    return {
-        dimension: [{"key": key, "requested": c["requested"], "accepted": c["accepted"], "spoke": c["spoke"]}
-                    for key, c in sorted(by_key.items())]
-        for dimension, by_key in counts.items()
-    }
 
 
 async def minutes_on_list(session_id: int) -> int:

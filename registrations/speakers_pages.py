@@ -25,6 +25,7 @@ from registrations import speakers
 from registrations.labels import CATEGORIES, REGIONAL_GROUPS
 from registrations.schemas import SpeakerChange, SpeakerListSettings, SpeakingRequest, SpeakingRequestUpdate
 from registrations.speaker_forms import DeclineForm, ListSettingsForm, MinutesForm, OrderForm, SpeakerForm, SpokeForm
+from registrations.speaking_rules import SPEAKING_KINDS
 from registrations.staff_forms import read_form
 from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
@@ -62,7 +63,7 @@ def describe(category: str, regional_group: str) -> str:
 async def manage_speaking_context(reg: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
     """What the manage page shows of the request to speak: the request, whether one may be made or changed now,
     the deadline and the languages offered."""
-    if session["kind"] not in speakers.SPEAKING_KINDS:
+    if session["kind"] not in SPEAKING_KINDS:
         return {"speaking_offered": False}
     own = await speakers.own_request(reg)
     deadline = await speakers.request_deadline(reg["session"])
