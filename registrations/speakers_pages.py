@@ -21,7 +21,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from events.tables import Session
-from registrations import speakers
+from registrations import speaker_decisions, speakers
 from registrations.labels import CATEGORIES, REGIONAL_GROUPS
 from registrations.schemas import SpeakerChange, SpeakerListSettings, SpeakingRequest, SpeakingRequestUpdate
 from registrations.speaker_forms import DeclineForm, ListSettingsForm, MinutesForm, OrderForm, SpeakerForm, SpokeForm
@@ -201,7 +201,7 @@ async def _change_speaker(request: Request, user: StaffUser, session_id: int, ac
     """The forms that change one request (``form_type`` names it by ``speaker_id``), as ``change`` says."""
     async def run(form: FormMultiDict, settings: Settings) -> None:
         data = read_form(form, form_type)
-        await speakers.change_speaker(session_id, data.speaker_id, change(data), settings=settings)
+        await speaker_decisions.change_speaker(session_id, data.speaker_id, change(data), settings=settings)
 
     return await _answer(request, session_id, user, action, run)
 
@@ -210,7 +210,7 @@ async def _move(request: Request, user: StaffUser, session_id: int, action: str,
     """Move one speaker a place up (``step`` -1) or down (+1)."""
     async def run(form: FormMultiDict, settings: Settings) -> None:
         data = read_form(form, SpeakerForm)
-        await speakers.move_speaker(session_id, data.speaker_id, step, settings=settings)
+        await speaker_decisions.move_speaker(session_id, data.speaker_id, step, settings=settings)
 
     return await _answer(request, session_id, user, action, run)
 
@@ -219,7 +219,7 @@ async def _publish(request: Request, user: StaffUser, session_id: int, action: s
                    published: bool) -> Template | Redirect:
     """Show the list on the session page, or withdraw it."""
     async def run(_form: FormMultiDict, settings: Settings) -> None:
-        await speakers.update_settings(session_id, SpeakerListSettings(published=published), settings=settings)
+        await speaker_decisions.update_settings(session_id, SpeakerListSettings(published=published), settings=settings)
 
     return await _answer(request, session_id, user, action, run)
 
@@ -243,7 +243,7 @@ class StaffSpeakerPages(Controller):
         """Put the requests on the list in the suggested order."""
         async def run(_form: FormMultiDict, settings: Settings) -> None:
             suggested = [s.id for s in await speakers.suggestion(session_id)]
-            await speakers.set_order(session_id, suggested, settings=settings)
+            await speaker_decisions.set_order(session_id, suggested, settings=settings)
 
         return await _answer(request, session_id, me, "apply_suggestion", run)
 
@@ -251,7 +251,7 @@ class StaffSpeakerPages(Controller):
     async def order(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
         """The list in the order dragging left it."""
         async def run(form: FormMultiDict, settings: Settings) -> None:
-            await speakers.set_order(session_id, read_form(form, OrderForm).speaker_ids, settings=settings)
+            await speaker_decisions.set_order(session_id, read_form(form, OrderForm).speaker_ids, settings=settings)
 
         return await _answer(request, session_id, me, "order", run)
 
@@ -307,7 +307,7 @@ class StaffSpeakerPages(Controller):
         async def run(form: FormMultiDict, settings: Settings) -> None:
             data = read_form(form, ListSettingsForm)
             zone = (await Session.select(Session.timezone).where(Session.id == session_id).first())["timezone"]
-            await speakers.update_settings(session_id, SpeakerListSettings(
+            await speaker_decisions.update_settings(session_id, SpeakerListSettings(
                 requests_close_at=_local_time(data.requests_close_at, zone), slot_minutes=data.slot_minutes,
                 offset_minutes=data.offset_minutes, default_minutes=data.default_minutes,
             ), settings=settings)
