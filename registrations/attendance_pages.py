@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = ["AttendancePages"]
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -16,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from events.tables import Session
 from registrations import attendance, checkin
-from registrations.staff_forms import DecisionForm, read_form
+from registrations.staff_forms import ImportForm, MarkForm, ThresholdForm, WalkInForm, read_form
 from registrations.tables import AttendanceImport, Registration
 from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError, InvalidInput
@@ -61,29 +62,21 @@ def _optional_int(form: FormMultiDict, name: str) -> int | None:
         raise InvalidInput.field(name, _("Give a whole number.")) from error
 
 
-async def _act(action: str, session_id: int, form: FormMultiDict, user: StaffUser) -> str:
-    """Run one form of the check-in page; returns what to say (a word) or ``import:<id>``."""
-    if action == "mark":
-        ids = read_form(form, DecisionForm).registration_ids
-        await checkin.mark(session_id, ids, str(form.get("attendance") or ""))
-        return "marked"
-    if action == "walk-in":
-        await checkin.add_walk_in(session_id, name=str(form.get("name") or ""), email=str(form.get("email") or ""),
-                                 organisation=str(form.get("organisation") or ""), user=user)
-        return "walk_in"
-    if action == "close":
-        await checkin.close_checkin(session_id)
-        return "closed"
-    if action == "threshold":
-        await checkin.set_threshold(session_id, _optional_int(form, "threshold"))
-        return "threshold"
-    if action == "import":
-        content = await attendance.read_upload(form.get("file"))
-        summary = await attendance.import_attendance(
-            session_id, content, timezone=str(form.get("timezone") or "").strip() or None, user=user
-        )
-        return f"import:{summary.id}" + (":again" if summary.already_imported else "")
-    raise InvalidInput.field("action", _("No such action."))
+async def _answer(request: Request, session_id: int, user: StaffUser,
+                  run: Callable[[FormMultiDict], Awaitable[str]]) -> Template | Redirect:
+    """Run one form of the check-in page, which answers with what to say (a word of ``_DONE``) or
+    ``import:<id>[:again]``: back to the page saying it, or the page again with the refusal beside its field."""
+    form = await request.form()
+    try:
+        done = await run(form)
+    except ConveneError as error:
+        context = await _checkin_context(session_id, "", user, errors=form_errors(error), form=dict(form.items()))
+        return Template("pages/staff/attendance.html", context=context, status_code=error.status_code)
+    if done.startswith("import:"):
+        _word, import_id, *again = done.split(":")
+        suffix = "&again=1" if again else ""
+        return Redirect(f"/staff/sessions/{session_id}/attendance?imported={import_id}{suffix}", status_code=303)
+    return Redirect(f"/staff/sessions/{session_id}/attendance?done={done}", status_code=303)
 
 
 class AttendancePages(Controller):
@@ -133,22 +126,56 @@ class AttendancePages(Controller):
             return Template("pages/staff/attendance_review.html", context=context, status_code=error.status_code)
         return Redirect(f"/staff/sessions/{session_id}/attendance/review?done=settled", status_code=303)
 
-    @post("/{action:str}")
-    async def act(
-        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
-    ) -> Template | Redirect:
-        """mark, walk-in, close, threshold, import: the forms of the check-in page."""
-        form = await request.form()
-        try:
-            done = await _act(action, session_id, form, me)
-        except ConveneError as error:
-            context = await _checkin_context(session_id, "", me, errors=form_errors(error), form=dict(form.items()))
-            return Template("pages/staff/attendance.html", context=context, status_code=error.status_code)
-        if done.startswith("import:"):
-            _word, import_id, *again = done.split(":")
-            suffix = "&again=1" if again else ""
-            return Redirect(f"/staff/sessions/{session_id}/attendance?imported={import_id}{suffix}", status_code=303)
-        return Redirect(f"/staff/sessions/{session_id}/attendance?done={done}", status_code=303)
+    @post("/mark")
+    async def mark(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Mark the ticked registrations attended, excused or absent, or clear their mark."""
+        async def run(form: FormMultiDict) -> str:
+            data = read_form(form, MarkForm)
+            await checkin.mark(session_id, data.registration_ids, data.attendance)
+            return "marked"
+
+        return await _answer(request, session_id, me, run)
+
+    @post("/walk-in")
+    async def walk_in(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Record someone who came without registering."""
+        async def run(form: FormMultiDict) -> str:
+            data = read_form(form, WalkInForm)
+            await checkin.add_walk_in(session_id, name=data.name, email=data.email, organisation=data.organisation,
+                                      user=me)
+            return "walk_in"
+
+        return await _answer(request, session_id, me, run)
+
+    @post("/close")
+    async def close(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Close the check-in: everyone confirmed and not marked becomes absent."""
+        async def run(_form: FormMultiDict) -> str:
+            await checkin.close_checkin(session_id)
+            return "closed"
+
+        return await _answer(request, session_id, me, run)
+
+    @post("/threshold")
+    async def threshold(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """The minutes of presence that count as attended (none: the default)."""
+        async def run(form: FormMultiDict) -> str:
+            await checkin.set_threshold(session_id, read_form(form, ThresholdForm).threshold)
+            return "threshold"
+
+        return await _answer(request, session_id, me, run)
+
+    @post("/import")
+    async def import_report(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Import a meeting platform's report: its summary on the page (said again when the file came before)."""
+        async def run(form: FormMultiDict) -> str:
+            data = read_form(form, ImportForm)
+            content = await attendance.read_upload(form.get("file"))
+            summary = await attendance.import_attendance(session_id, content, timezone=data.timezone.strip() or None,
+                                                         user=me)
+            return f"import:{summary.id}" + (":again" if summary.already_imported else "")
+
+        return await _answer(request, session_id, me, run)
 
 
 async def _review_context(session_id: int, user: StaffUser, **extra: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from registrations import manage, speakers
+from registrations import manage, speaker_decisions, speakers
 from registrations.schemas import (
     SpeakerChange,
     SpeakerListSettings,
@@ -53,7 +53,7 @@ class SessionSpeakersApi(Controller):
     @put("/order")
     async def set_order(self, request: Request, session_id: FromPath[int], data: JSONBody[SpeakerOrder]) -> SpeakerPage:
         """Accept these requests in this order; the speakers are told."""
-        items = await speakers.set_order(session_id, data.ids, settings=request.app.state.settings)
+        items = await speaker_decisions.set_order(session_id, data.ids, settings=request.app.state.settings)
         return SpeakerPage(items=items, total=len(items))
 
     @get("/settings")
@@ -66,7 +66,7 @@ class SessionSpeakersApi(Controller):
         self, request: Request, session_id: FromPath[int], data: JSONBody[SpeakerListSettings]
     ) -> SpeakerListSettingsOut:
         """Change the list's settings, or publish it on the session page (``published``)."""
-        await speakers.update_settings(session_id, data, settings=request.app.state.settings)
+        await speaker_decisions.update_settings(session_id, data, settings=request.app.state.settings)
         return await _settings_out(session_id)
 
     @patch("/{speaker_id:int}")
@@ -74,7 +74,7 @@ class SessionSpeakersApi(Controller):
         self, request: Request, session_id: FromPath[int], speaker_id: FromPath[int], data: JSONBody[SpeakerChange]
     ) -> SpeakerOut:
         """Accept, decline (with a reason), place, time, or mark spoke or absent with the minutes used."""
-        return await speakers.change_speaker(session_id, speaker_id, data, settings=request.app.state.settings)
+        return await speaker_decisions.change_speaker(session_id, speaker_id, data, settings=request.app.state.settings)
 
 
 async def _settings_out(session_id: int) -> SpeakerListSettingsOut:

@@ -2,44 +2,39 @@
 
 A registrant asks to take the floor while registering or later through their manage link, until the list's
 deadline (48 hours before the start unless the organisers set another). Organisers accept, decline, order and time
-the requests; ``suggestion`` proposes the balanced order DESIGN.md states. Speakers hear of each decision through
-the outbox in the transaction that makes it; a change of place only re-notifies when the expected time moves by
-more than ``MOVE_THRESHOLD``. The rules that need no database (what a request must satisfy, the balanced order)
-are ``registrations/speaking_rules.py``.
+the requests (``registrations/speaker_decisions.py``); ``suggestion`` proposes the balanced order DESIGN.md states.
+Speakers hear of each decision through the outbox in the transaction that makes it (``settle``); a change of place
+only re-notifies when the expected time moves by more than ``MOVE_THRESHOLD``. The rules that need no database
+(what a request must satisfy, the balanced order) are ``registrations/speaking_rules.py``.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "MOVE_THRESHOLD", "SPEAKING_KINDS",  # SPEAKING_KINDS lives in speaking_rules; speakers_pages.py reads it here
-    "add_request", "change_request", "change_speaker", "list_settings",
-    "list_speakers", "move_speaker", "own_request", "public_list", "request_to_speak", "set_order",
-    "speaker_counts", "suggestion", "summary_speakers", "update_settings", "withdraw_request",
+    "MOVE_THRESHOLD", "ON_LIST",
+    "ListSettings", "add_request", "change_request", "list_settings", "list_speakers", "load_session",
+    "on_list_rows", "own_request", "public_list", "request_to_speak", "settle", "suggestion", "summary_speakers",
+    "tell", "withdraw_request",
 ]
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import msgspec
 
 from events.queries import effective_status
 from events.tables import Session
 from registrations import notifications
 from registrations.reference import regional_group_of
 from registrations.schemas import (
-    SpeakerChange,
-    SpeakerListSettings,
     SpeakerOut,
     SpeakingOut,
     SpeakingRequest,
     SpeakingRequestUpdate,
 )
-from registrations.speaking_rules import SPEAKING_KINDS, balanced_order, check_request, requests_close_at
+from registrations.speaking_rules import balanced_order, check_request, requests_close_at
 from registrations.tables import ACTIVE_STATUSES, Registration, Speaker, SpeakerList
 from server.db import write_transaction
-from server.errors import Conflict, FieldError, InvalidInput, NotFound
+from server.errors import Conflict, FieldError, NotFound
 from server.i18n import gettext as _
 from server.settings import Settings
 
@@ -47,13 +42,12 @@ from server.settings import Settings
 MOVE_THRESHOLD = timedelta(minutes=10)
 #: Statuses that hold a place on the list.
 ON_LIST = (Speaker.Status.accepted.value, Speaker.Status.spoke.value, Speaker.Status.absent.value)
-#: Bounds of the minutes an organiser may give (or record as used).
-MAX_MINUTES = 240
 
 
 # --- The registrant's request ------------------------------------------------------------------------------
 
-async def _session(session_id: int) -> dict[str, Any]:
+async def load_session(session_id: int) -> dict[str, Any]:
+    """The session's row; NotFound when there is none."""
     row = await Session.select().where(Session.id == session_id).output(load_json=True).first()
     if row is None:
         raise NotFound(_("No such session."))
@@ -79,7 +73,7 @@ async def add_request(session_id: int, registration_id: int, data: SpeakingReque
 
 async def prepare_request(session_id: int, data: SpeakingRequest, *, prefix: str = "") -> None:
     """The checks of a request made with a registration: run them before anything is written."""
-    check_request(await _session(session_id), data, prefix=prefix, settings_row=await _settings_row(session_id))
+    check_request(await load_session(session_id), data, prefix=prefix, settings_row=await _settings_row(session_id))
 
 
 def _refuse_inactive(reg: dict[str, Any]) -> None:
@@ -92,7 +86,7 @@ async def request_to_speak(reg: dict[str, Any], data: SpeakingRequest) -> int:
     """The registrant asks to take the floor through their link: one request per registration (409 for a second).
     A waitlisted or pending registrant may ask; the request counts once the registration is confirmed."""
     _refuse_inactive(reg)
-    session = await _session(reg["session"])
+    session = await load_session(reg["session"])
     check_request(session, data, settings_row=await _settings_row(reg["session"]))
     async with write_transaction(Speaker._meta.db):
         if await Speaker.exists().where(Speaker.registration == reg["id"]):
@@ -114,7 +108,7 @@ async def change_request(reg: dict[str, Any], data: SpeakingRequestUpdate) -> No
     request stays declined."""
     _refuse_inactive(reg)
     row = await _own(reg)
-    check_request(await _session(reg["session"]), data, settings_row=await _settings_row(reg["session"]))
+    check_request(await load_session(reg["session"]), data, settings_row=await _settings_row(reg["session"]))
     values = {getattr(Speaker, name): getattr(data, name).strip() if name != "language" else getattr(data, name)
               for name in ("topic", "summary", "language", "on_behalf_of", "needs") if getattr(data, name) is not None}
     values[Speaker.updated_at] = datetime.now(UTC)
@@ -125,13 +119,13 @@ async def withdraw_request(reg: dict[str, Any], *, settings: Settings) -> None:
     """The registrant withdraws: the request goes, and those after them on the list move up (told when their
     expected time moves by more than ``MOVE_THRESHOLD``)."""
     row = await _own(reg)
-    session = await _session(reg["session"])
+    session = await load_session(reg["session"])
     if effective_status(session) != Session.Status.published.value:
         message = _("The session is over: there is nothing left to change.")
         raise Conflict(message, [FieldError("status", message)])
     async with write_transaction(Speaker._meta.db):
         await Speaker.delete().where(Speaker.id == row["id"])
-        await _settle(session, settings)
+        await settle(session, settings)
 
 
 async def drop_for_registration(registration_id: int, *, settings: Settings) -> None:
@@ -140,7 +134,7 @@ async def drop_for_registration(registration_id: int, *, settings: Settings) -> 
     if row is None:
         return
     await Speaker.delete().where(Speaker.registration == registration_id)
-    await _settle(await _session(row["session"]), settings)
+    await settle(await load_session(row["session"]), settings)
 
 
 async def own_request(reg: dict[str, Any]) -> SpeakingOut | None:
@@ -148,8 +142,8 @@ async def own_request(reg: dict[str, Any]) -> SpeakingOut | None:
     row = await Speaker.select().where(Speaker.registration == reg["id"]).first()
     if row is None:
         return None
-    session = await _session(reg["session"])
-    expected = _expected_times(session, await _settings_row(reg["session"]), await _on_list(reg["session"]))
+    session = await load_session(reg["session"])
+    expected = _expected_times(session, await _settings_row(reg["session"]), await on_list_rows(reg["session"]))
     return SpeakingOut(
         id=row["id"], status=row["status"], topic=row["topic"], summary=row["summary"], language=row["language"],
         on_behalf_of=row["on_behalf_of"], needs=row["needs"], position=row["position"], minutes=row["minutes"],
@@ -160,7 +154,7 @@ async def own_request(reg: dict[str, Any]) -> SpeakingOut | None:
 
 async def request_deadline(session_id: int) -> datetime:
     """When requests to speak close for the session."""
-    return requests_close_at(await _session(session_id), await _settings_row(session_id))
+    return requests_close_at(await load_session(session_id), await _settings_row(session_id))
 
 
 # --- The list ------------------------------------------------------------------------------------------------
@@ -193,10 +187,10 @@ def _effective(session: dict[str, Any], row: dict[str, Any] | None) -> ListSetti
 
 async def list_settings(session_id: int) -> ListSettings:
     """The settings of the session's list, defaults filled in."""
-    return _effective(await _session(session_id), await _settings_row(session_id))
+    return _effective(await load_session(session_id), await _settings_row(session_id))
 
 
-async def _on_list(session_id: int) -> list[dict[str, Any]]:
+async def on_list_rows(session_id: int) -> list[dict[str, Any]]:
     """Requests holding a place, in the list's order."""
     return await Speaker.select().where(
         (Speaker.session == session_id) & Speaker.status.is_in(list(ON_LIST)) & Speaker.position.is_not_null()
@@ -246,89 +240,38 @@ def _out(row: dict[str, Any], expected: dict[int, datetime]) -> SpeakerOut:
 
 async def list_speakers(session_id: int) -> list[SpeakerOut]:
     """Every request of the session: those on the list in their order first, then the others in request order."""
-    session = await _session(session_id)
+    session = await load_session(session_id)
     rows = await _rows(session_id)
-    expected = _expected_times(session, await _settings_row(session_id), await _on_list(session_id))
+    expected = _expected_times(session, await _settings_row(session_id), await on_list_rows(session_id))
     placed = sorted((r for r in rows if r["id"] in expected), key=lambda r: r["position"])
     return [_out(r, expected) for r in [*placed, *(r for r in rows if r["id"] not in expected)]]
 
 
 async def suggestion(session_id: int) -> list[SpeakerOut]:
     """The balanced order of the requests not declined whose registration is confirmed; changes nothing."""
-    session = await _session(session_id)
+    session = await load_session(session_id)
     eligible = [s for s in await list_speakers(session_id) if s.status != Speaker.Status.declined
                 and s.registration_status == Registration.Status.confirmed]
     return balanced_order(eligible, session["kind"])
-
-
-def _refuse_over(session: dict[str, Any]) -> None:
-    if session["status"] == Session.Status.cancelled.value:
-        message = _("The session was cancelled.")
-        raise Conflict(message, [FieldError("status", message)])
-
-
-async def _speaker(session_id: int, speaker_id: int) -> dict[str, Any]:
-    row = await Speaker.select().where((Speaker.id == speaker_id) & (Speaker.session == session_id)).first()
-    if row is None:
-        raise NotFound(_("No such request to speak on this session."))
-    return row
-
-
-async def _require_confirmed(registration_ids: list[int]) -> None:
-    waiting = await Registration.select(Registration.id).where(
-        Registration.id.is_in(registration_ids) & (Registration.status != Registration.Status.confirmed.value)
-    ) if registration_ids else []
-    if waiting:
-        message = _("Only requests of confirmed registrations can be accepted.")
-        raise Conflict(message, [FieldError("ids", message)])
-
-
-async def set_order(session_id: int, ids: list[int], *, settings: Settings) -> list[SpeakerOut]:
-    """Accept these requests in this order (positions from 1); those accepted before and not listed go back to
-    ``requested``. Speakers hear of it: newly accepted, and moved when their expected time changes by more than
-    ``MOVE_THRESHOLD``."""
-    session = await _session(session_id)
-    _refuse_over(session)
-    if len(set(ids)) != len(ids):
-        raise InvalidInput.field("ids", _("Name each request once."))
-    async with write_transaction(Speaker._meta.db):
-        rows = {r["id"]: r for r in await Speaker.select().where(Speaker.session == session_id)}
-        if unknown := [i for i in ids if i not in rows]:
-            raise InvalidInput.field("ids", _("No such request to speak on this session: %(ids)s",
-                                              ids=", ".join(map(str, unknown))))
-        await _require_confirmed([rows[i]["registration"] for i in ids])
-        now = datetime.now(UTC)
-        await Speaker.update({Speaker.status: Speaker.Status.requested.value, Speaker.position: None,
-                              Speaker.updated_at: now}).where(
-            (Speaker.session == session_id) & (Speaker.status == Speaker.Status.accepted.value)
-            & Speaker.id.not_in(ids or [0]))
-        for position, speaker_id in enumerate(ids, start=1):
-            kept = rows[speaker_id]["status"] in (Speaker.Status.spoke.value, Speaker.Status.absent.value)
-            await Speaker.update({
-                Speaker.status: rows[speaker_id]["status"] if kept else Speaker.Status.accepted.value,
-                Speaker.position: position, Speaker.reason: "", Speaker.updated_at: now,
-            }).where(Speaker.id == speaker_id)
-        await _settle(session, settings, before=rows)
-    return await list_speakers(session_id)
 
 
 async def _renumber(session_id: int) -> None:
     """Positions 1, 2, … in the list's order, without gaps; off the list, none."""
     await Speaker.update({Speaker.position: None}).where(
         (Speaker.session == session_id) & Speaker.status.not_in(list(ON_LIST)))
-    for position, row in enumerate(await _on_list(session_id), start=1):
+    for position, row in enumerate(await on_list_rows(session_id), start=1):
         if row["position"] != position:
             await Speaker.update({Speaker.position: position}).where(Speaker.id == row["id"])
 
 
-async def _settle(session: dict[str, Any], settings: Settings, before: dict[int, dict] | None = None) -> None:
+async def settle(session: dict[str, Any], settings: Settings, before: dict[int, dict] | None = None) -> None:
     """After a change to the list (in its transaction): close the gaps, then tell each speaker what changed for
     them: newly accepted (place, minutes, expected time), newly declined (the reason), or moved when the
     expected time they were told last moved by more than ``MOVE_THRESHOLD``."""
     await _renumber(session["id"])
     if session["ends_at"] <= datetime.now(UTC):
         return  # the session is over: the list is a record now, nobody is told of places they no longer take
-    on_list = await _on_list(session["id"])
+    on_list = await on_list_rows(session["id"])
     current = _effective(session, await _settings_row(session["id"]))
     expected = _expected_times(session, await _settings_row(session["id"]), on_list)
     for speaker in on_list:
@@ -346,7 +289,7 @@ async def _settle(session: dict[str, Any], settings: Settings, before: dict[int,
                   "expected_at": expected[speaker["id"]].isoformat()}
         if told is not None:
             values["previous_expected_at"] = told.isoformat()
-        await _tell(template, speaker, settings, **values)
+        await tell(template, speaker, settings, **values)
         await Speaker.update({Speaker.notified_expected_at: expected[speaker["id"]]}).where(
             Speaker.id == speaker["id"])
     if before is not None:
@@ -355,7 +298,8 @@ async def _settle(session: dict[str, Any], settings: Settings, before: dict[int,
                 await Speaker.update({Speaker.notified_expected_at: None}).where(Speaker.id == speaker_id)
 
 
-async def _tell(template: str, speaker: dict[str, Any], settings: Settings, **extra: Any) -> None:
+async def tell(template: str, speaker: dict[str, Any], settings: Settings, **extra: Any) -> None:
+    """Write the mail ``template`` names to the speaker's outbox (none once their registration is anonymised)."""
     reg = await Registration.select().where(Registration.id == speaker["registration"]).first()
     if reg is None or reg["anonymised_at"] is not None:
         return
@@ -365,107 +309,6 @@ async def _tell(template: str, speaker: dict[str, Any], settings: Settings, **ex
         "speaker_moved": notifications.notify_speaker_moved,
     }[template]
     await notify(reg, settings=settings, speaker_id=speaker["id"], **extra)
-
-
-def _check_change(data: SpeakerChange, row: dict[str, Any]) -> None:
-    errors = []
-    if data.status is not None and data.status not in Speaker.Status._value2member_map_:
-        errors.append(FieldError("status", _("Choose requested, accepted, declined, spoke or absent.")))
-    if data.status == Speaker.Status.declined.value and not (data.reason or row["reason"]).strip():
-        errors.append(FieldError("reason", _("Give the reason for declining; the requester is told.")))
-    for name in ("minutes", "minutes_used"):
-        value = getattr(data, name)
-        if value is not None and not 0 < value <= MAX_MINUTES:
-            errors.append(FieldError(name, _("Give a number of minutes from 1 to %(max)s.", max=MAX_MINUTES)))
-    if data.position is not None and data.position < 1:
-        errors.append(FieldError("position", _("Give a place from 1.")))
-    if errors:
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-
-
-async def change_speaker(session_id: int, speaker_id: int, data: SpeakerChange, *, settings: Settings) -> SpeakerOut:
-    """Change one request: accept it (at the end of the list, or at ``position``), decline it with a reason (the
-    requester is told), put it back to ``requested``, mark spoke or absent with the minutes used, set the minutes
-    given or the quotation for the summary."""
-    session = await _session(session_id)
-    _refuse_over(session)
-    async with write_transaction(Speaker._meta.db):
-        row = await _speaker(session_id, speaker_id)
-        _check_change(data, row)
-        status = data.status or row["status"]
-        if status == Speaker.Status.accepted.value and row["status"] not in ON_LIST:
-            await _require_confirmed([row["registration"]])
-        values: dict[Any, Any] = {Speaker.status: status, Speaker.updated_at: datetime.now(UTC)}
-        for name in ("minutes", "minutes_used", "reason", "quote"):
-            if getattr(data, name) is not None:
-                values[getattr(Speaker, name)] = getattr(data, name).strip() if isinstance(
-                    getattr(data, name), str) else getattr(data, name)
-        if status in ON_LIST and row["position"] is None:
-            values[Speaker.position] = 10**6  # after everyone; renumbering closes the gap
-        if status in ON_LIST and data.position is not None:
-            # Before whoever holds that place now (or after, moving down), then renumbered.
-            values[Speaker.position] = data.position * 2 - (1 if row["position"] is None
-                                                            or data.position < row["position"] else -1)
-            await _double_positions(session_id)
-        if status not in ON_LIST:
-            values[Speaker.position] = None
-        await Speaker.update(values).where(Speaker.id == speaker_id)
-        if status == Speaker.Status.declined.value and row["status"] != status:
-            if session["ends_at"] > datetime.now(UTC):
-                await _tell("speaker_declined", row, settings, reason=(data.reason or row["reason"]).strip())
-        await _settle(session, settings, before={speaker_id: row})
-    return next(s for s in await list_speakers(session_id) if s.id == speaker_id)
-
-
-async def _double_positions(session_id: int) -> None:
-    """Spread positions (1, 2, 3 → 2, 4, 6) so one speaker can be put between two others."""
-    for row in await _on_list(session_id):
-        await Speaker.update({Speaker.position: row["position"] * 2}).where(Speaker.id == row["id"])
-
-
-async def move_speaker(session_id: int, speaker_id: int, step: int, *, settings: Settings) -> None:
-    """Move an accepted speaker one place up (``step`` -1) or down (+1) on the list."""
-    row = await _speaker(session_id, speaker_id)
-    if row["position"] is None:
-        message = _("Accept the request before placing it.")
-        raise Conflict(message, [FieldError("position", message)])
-    target = max(1, row["position"] + step)
-    await change_speaker(session_id, speaker_id, SpeakerChange(position=target), settings=settings)
-
-
-async def update_settings(session_id: int, data: SpeakerListSettings, *, settings: Settings) -> ListSettings:
-    """Change the deadline, slot, offset, default minutes or publication; expected times that move by more than
-    ``MOVE_THRESHOLD`` are told to the speakers."""
-    session = await _session(session_id)
-    errors = []
-    if data.slot_minutes not in (None, msgspec.UNSET) and not 0 < data.slot_minutes <= 24 * 60:
-        errors.append(FieldError("slot_minutes", _("Give a number of minutes from 1 to %(max)s.", max=24 * 60)))
-    if data.offset_minutes is not None and not 0 <= data.offset_minutes <= 24 * 60:
-        errors.append(FieldError("offset_minutes", _("Give a number of minutes from 0 to %(max)s.", max=24 * 60)))
-    if data.default_minutes is not None and not 0 < data.default_minutes <= MAX_MINUTES:
-        errors.append(FieldError("default_minutes", _("Give a number of minutes from 1 to %(max)s.",
-                                                      max=MAX_MINUTES)))
-    close = data.requests_close_at
-    if close not in (None, msgspec.UNSET) and (close.tzinfo is None or close > session["ends_at"]):
-        errors.append(FieldError("requests_close_at", _("Give a time with its zone, before the session ends.")))
-    if errors:
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-    values: dict[str, Any] = {}
-    for name in ("requests_close_at", "slot_minutes", "offset_minutes", "default_minutes"):
-        value = getattr(data, name)
-        if value is not msgspec.UNSET and not (value is None and name in ("offset_minutes", "default_minutes")):
-            values[name] = value
-    if data.published is not None:
-        values["published_at"] = datetime.now(UTC) if data.published else None
-    async with write_transaction(SpeakerList._meta.db):
-        if await SpeakerList.exists().where(SpeakerList.session == session_id):
-            if values:
-                await SpeakerList.update({getattr(SpeakerList, k): v for k, v in values.items()}).where(
-                    SpeakerList.session == session_id)
-        else:
-            await SpeakerList.insert(SpeakerList(session=session_id, **values))
-        await _settle(session, settings)
-    return await list_settings(session_id)
 
 
 # --- What others read of the list ----------------------------------------------------------------------------
@@ -503,30 +346,7 @@ async def summary_speakers(session_id: int) -> list[dict[str, Any]]:
     ]
 
 
-async def speaker_counts(session_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
-    """For participation reports: requests, accepted and spoken interventions of these sessions, grouped by
-    stakeholder category and by regional group: ``{"stakeholder_category": [{"key", "requested", "accepted",
-    "spoke"}, …], "regional_group": […]}``, keys sorted."""
-    rows = await Speaker.select(
-        Speaker.status, Speaker.registration.stakeholder_category.as_alias("category"),
-        Speaker.registration.country.as_alias("country"),
-    ).where(Speaker.session.is_in(list(session_ids) or [0]))
-    counts: dict[str, dict[str, Counter[str]]] = {"stakeholder_category": {}, "regional_group": {}}
-    for row in rows:
-        for dimension, key in (("stakeholder_category", row["category"]),
-                               ("regional_group", regional_group_of(row["country"]))):
-            tally = counts[dimension].setdefault(key, Counter())
-            tally["requested"] += 1
-            tally["accepted"] += row["status"] in ON_LIST
-            tally["spoke"] += row["status"] == Speaker.Status.spoke.value
-    return {
-        dimension: [{"key": key, "requested": c["requested"], "accepted": c["accepted"], "spoke": c["spoke"]}
-                    for key, c in sorted(by_key.items())]
-        for dimension, by_key in counts.items()
-    }
-
-
 async def minutes_on_list(session_id: int) -> int:
     """The minutes the speakers on the list take together (the list's default for those without their own)."""
     current = await list_settings(session_id)
-    return sum(row["minutes"] or current.default_minutes for row in await _on_list(session_id))
+    return sum(row["minutes"] or current.default_minutes for row in await on_list_rows(session_id))

@@ -10,8 +10,9 @@ __all__ = [
 ]
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
@@ -20,14 +21,21 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from events.tables import Session
-from registrations import speakers
+from registrations import speaker_decisions, speakers
 from registrations.labels import CATEGORIES, REGIONAL_GROUPS
 from registrations.schemas import SpeakerChange, SpeakerListSettings, SpeakingRequest, SpeakingRequestUpdate
-from server.auth import Me, require_session_manager
+from registrations.speaker_forms import DeclineForm, ListSettingsForm, MinutesForm, OrderForm, SpeakerForm, SpokeForm
+from registrations.speaking_rules import SPEAKING_KINDS
+from registrations.staff_forms import read_form
+from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput
 from server.i18n import format_datetime, language_name, pick_text
 from server.i18n import gettext as _
+from server.settings import Settings
 from server.validation import decode_form, errors_by_field, form_errors
+
+#: A form of one speaker's row (``speaker_forms``: each has ``speaker_id``).
+F = TypeVar("F", SpeakerForm, DeclineForm, SpokeForm, MinutesForm)
 
 _REQUEST_FIELDS = ("topic", "summary", "language", "on_behalf_of", "needs")
 
@@ -55,7 +63,7 @@ def describe(category: str, regional_group: str) -> str:
 async def manage_speaking_context(reg: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
     """What the manage page shows of the request to speak: the request, whether one may be made or changed now,
     the deadline and the languages offered."""
-    if session["kind"] not in speakers.SPEAKING_KINDS:
+    if session["kind"] not in SPEAKING_KINDS:
         return {"speaking_offered": False}
     own = await speakers.own_request(reg)
     deadline = await speakers.request_deadline(reg["session"])
@@ -159,18 +167,8 @@ async def _page_context(session_id: int, user: Any, **extra: Any) -> dict[str, A
         "over_slot": used > current.slot_minutes,
         "deadline_local": current.requests_close_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
         "expected": {s.id: format_datetime(s.expected_at, session["timezone"]) for s in items if s.expected_at},
-        "describe": describe, "errors": {}, "message": None, **extra,
+        "describe": describe, "errors": {}, "message": None, "error_row": "", "sent_form": {}, **extra,
     }
-
-
-def _int(form: FormMultiDict, name: str, *, optional: bool = False) -> int | None:
-    text = str(form.get(name) or "").strip()
-    if not text and optional:
-        return None
-    try:
-        return int(text)
-    except ValueError as error:
-        raise InvalidInput.field(name, _("Give a whole number.")) from error
 
 
 def _local_time(text: str, zone: str) -> datetime | None:
@@ -182,41 +180,53 @@ def _local_time(text: str, zone: str) -> datetime | None:
         raise InvalidInput.field("requests_close_at", _("Give a date and time.")) from error
 
 
-async def _act(action: str, session_id: int, form: FormMultiDict, settings: Any) -> None:
-    """One form of the organisers' page."""
-    speaker_id = _int(form, "speaker_id", optional=True) or 0
-    if action == "apply_suggestion":
-        await speakers.set_order(session_id, [s.id for s in await speakers.suggestion(session_id)], settings=settings)
-    elif action == "order":
-        ids = [int(v) for v in str(form.get("ids") or "").split(",") if v.strip().isdigit()]
-        await speakers.set_order(session_id, ids, settings=settings)
-    elif action in ("up", "down"):
-        await speakers.move_speaker(session_id, speaker_id, -1 if action == "up" else 1, settings=settings)
-    elif action in ("accept", "decline", "requeue", "spoke", "absent"):
-        status = {"accept": "accepted", "decline": "declined", "requeue": "requested"}.get(action, action)
-        change = SpeakerChange(status=status, reason=str(form.get("reason") or "")[:2000] or None,
-                               minutes_used=_int(form, "minutes_used", optional=True))
-        await speakers.change_speaker(session_id, speaker_id, change, settings=settings)
-    elif action == "minutes":
-        change = SpeakerChange(minutes=_int(form, "minutes"), quote=str(form.get("quote") or "")[:2000])
-        await speakers.change_speaker(session_id, speaker_id, change, settings=settings)
-    elif action == "settings":
-        zone = (await Session.select(Session.timezone).where(Session.id == session_id).first())["timezone"]
-        await speakers.update_settings(session_id, SpeakerListSettings(
-            requests_close_at=_local_time(str(form.get("requests_close_at") or ""), zone),
-            slot_minutes=_int(form, "slot_minutes", optional=True),
-            offset_minutes=_int(form, "offset_minutes", optional=True),
-            default_minutes=_int(form, "default_minutes", optional=True),
-        ), settings=settings)
-    elif action in ("publish", "unpublish"):
-        await speakers.update_settings(session_id, SpeakerListSettings(published=action == "publish"),
-                                       settings=settings)
-    else:
-        raise InvalidInput.field("action", _("No such action."))
+async def _answer(request: Request, session_id: int, user: StaffUser, action: str,
+                  run: Callable[[FormMultiDict, Settings], Awaitable[None]]) -> Template | Redirect:
+    """Run one form of the organisers' page: back to the page with the word for its message, or the page again
+    with the refusal said beside its field."""
+    form = await request.form()
+    try:
+        await run(form, request.app.state.settings)
+    except ConveneError as error:
+        # The row's fields keep what was sent, beside the refusal (the form of one speaker: ``error_row``).
+        sent = {name: str(form.get(name)) for name in ("minutes", "quote", "minutes_used", "reason") if name in form}
+        context = await _page_context(session_id, user, errors=form_errors(error), sent_form=sent,
+                                      error_row=str(form.get("speaker_id") or ""))
+        return Template("pages/staff/speakers.html", context=context, status_code=error.status_code)
+    return Redirect(f"/staff/sessions/{session_id}/speakers?done={action}", status_code=303)
+
+
+async def _change_speaker(request: Request, user: StaffUser, session_id: int, action: str, form_type: type[F],
+                          change: Callable[[F], SpeakerChange]) -> Template | Redirect:
+    """The forms that change one request (``form_type`` names it by ``speaker_id``), as ``change`` says."""
+    async def run(form: FormMultiDict, settings: Settings) -> None:
+        data = read_form(form, form_type)
+        await speaker_decisions.change_speaker(session_id, data.speaker_id, change(data), settings=settings)
+
+    return await _answer(request, session_id, user, action, run)
+
+
+async def _move(request: Request, user: StaffUser, session_id: int, action: str, step: int) -> Template | Redirect:
+    """Move one speaker a place up (``step`` -1) or down (+1)."""
+    async def run(form: FormMultiDict, settings: Settings) -> None:
+        data = read_form(form, SpeakerForm)
+        await speaker_decisions.move_speaker(session_id, data.speaker_id, step, settings=settings)
+
+    return await _answer(request, session_id, user, action, run)
+
+
+async def _publish(request: Request, user: StaffUser, session_id: int, action: str,
+                   published: bool) -> Template | Redirect:
+    """Show the list on the session page, or withdraw it."""
+    async def run(_form: FormMultiDict, settings: Settings) -> None:
+        await speaker_decisions.update_settings(session_id, SpeakerListSettings(published=published), settings=settings)
+
+    return await _answer(request, session_id, user, action, run)
 
 
 class StaffSpeakerPages(Controller):
-    """Organisers build the speakers' list: requests, balance, order, minutes, publication, who spoke."""
+    """Organisers build the speakers' list: requests, balance, order, minutes, publication, who spoke; one handler
+    per form of the page, each reading its own Struct (``registrations.speaker_forms``)."""
 
     path = "/staff/sessions/{session_id:int}/speakers"
     include_in_schema = False
@@ -228,18 +238,91 @@ class StaffSpeakerPages(Controller):
         context = await _page_context(session_id, me, message=request.query_params.get("done"))
         return Template("pages/staff/speakers.html", context=context)
 
-    @post("/{action:str}")
-    async def act(
-        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
-    ) -> Template | Redirect:
-        """The page's forms: accept, decline, requeue, up, down, minutes, spoke, absent, apply_suggestion, order,
-        settings, publish, unpublish."""
-        try:
-            await _act(action, session_id, await request.form(), request.app.state.settings)
-        except ConveneError as error:
-            context = await _page_context(session_id, me, errors=form_errors(error))
-            return Template("pages/staff/speakers.html", context=context, status_code=error.status_code)
-        return Redirect(f"/staff/sessions/{session_id}/speakers?done={action}", status_code=303)
+    @post("/apply_suggestion")
+    async def apply_suggestion(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Put the requests on the list in the suggested order."""
+        async def run(_form: FormMultiDict, settings: Settings) -> None:
+            suggested = [s.id for s in await speakers.suggestion(session_id)]
+            await speaker_decisions.set_order(session_id, suggested, settings=settings)
+
+        return await _answer(request, session_id, me, "apply_suggestion", run)
+
+    @post("/order")
+    async def order(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """The list in the order dragging left it."""
+        async def run(form: FormMultiDict, settings: Settings) -> None:
+            await speaker_decisions.set_order(session_id, read_form(form, OrderForm).speaker_ids, settings=settings)
+
+        return await _answer(request, session_id, me, "order", run)
+
+    @post("/up")
+    async def up(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Move one speaker a place up."""
+        return await _move(request, me, session_id, "up", -1)
+
+    @post("/down")
+    async def down(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Move one speaker a place down."""
+        return await _move(request, me, session_id, "down", 1)
+
+    @post("/accept")
+    async def accept(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Put one request at the end of the list."""
+        return await _change_speaker(request, me, session_id, "accept", SpeakerForm,
+                                     lambda _data: SpeakerChange(status="accepted"))
+
+    @post("/requeue")
+    async def requeue(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Take one speaker off the list, back among the requests."""
+        return await _change_speaker(request, me, session_id, "requeue", SpeakerForm,
+                                     lambda _data: SpeakerChange(status="requested"))
+
+    @post("/absent")
+    async def absent(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Mark one speaker absent."""
+        return await _change_speaker(request, me, session_id, "absent", SpeakerForm,
+                                     lambda _data: SpeakerChange(status="absent"))
+
+    @post("/decline")
+    async def decline(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Decline one request with the reason the requester reads."""
+        return await _change_speaker(request, me, session_id, "decline", DeclineForm,
+                                     lambda data: SpeakerChange(status="declined", reason=data.reason or None))
+
+    @post("/spoke")
+    async def spoke(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Mark one speaker as having spoken, with the minutes used if known."""
+        return await _change_speaker(request, me, session_id, "spoke", SpokeForm,
+                                     lambda data: SpeakerChange(status="spoke", minutes_used=data.minutes_used))
+
+    @post("/minutes")
+    async def minutes(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """The minutes given to one speaker and the quotation for the summary."""
+        return await _change_speaker(request, me, session_id, "minutes", MinutesForm,
+                                     lambda data: SpeakerChange(minutes=data.minutes, quote=data.quote))
+
+    @post("/settings")
+    async def list_settings(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """The deadline for requests (the session's local time), the slot, where it starts, the default minutes."""
+        async def run(form: FormMultiDict, settings: Settings) -> None:
+            data = read_form(form, ListSettingsForm)
+            zone = (await Session.select(Session.timezone).where(Session.id == session_id).first())["timezone"]
+            await speaker_decisions.update_settings(session_id, SpeakerListSettings(
+                requests_close_at=_local_time(data.requests_close_at, zone), slot_minutes=data.slot_minutes,
+                offset_minutes=data.offset_minutes, default_minutes=data.default_minutes,
+            ), settings=settings)
+
+        return await _answer(request, session_id, me, "settings", run)
+
+    @post("/publish")
+    async def publish(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Show the list on the session page."""
+        return await _publish(request, me, session_id, "publish", True)
+
+    @post("/unpublish")
+    async def unpublish(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Withdraw the list from the session page."""
+        return await _publish(request, me, session_id, "unpublish", False)
 
 
 # --- What the events package shows: the published list, the speakers of a summary --------------------------

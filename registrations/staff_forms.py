@@ -3,7 +3,7 @@ list's filters as one dependency for the page, its CSV and the API.
 
 The rules these forms keep: a reason or note longer than the API takes is cut to its length (the page's textarea
 has no counter); addresses to invite may be separated by commas, spaces or lines; a row id no row can have is
-refused as a choice not from the list."""
+refused as a choice not from the list; a field left empty takes its default (an optional number none)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ __all__ = [
     "FILTERS",
     "DecisionForm",
     "Filters",
+    "ImportForm",
     "InviteForm",
+    "MarkForm",
     "MoveForm",
     "NeedForm",
     "RotateForm",
+    "ThresholdForm",
+    "WalkInForm",
     "decision_ids",
     "list_filters",
     "read_form",
@@ -85,17 +89,47 @@ class RotateForm(msgspec.Struct):
     registration_id: RowId
 
 
+class MarkForm(msgspec.Struct):
+    """Mark the ticked registrations attended, excused or absent, or clear their mark (the check-in desk)."""
+
+    registration_ids: list[RowId] = []
+    attendance: str = ""
+
+
+class WalkInForm(msgspec.Struct):
+    """Record someone who came without registering (the check-in desk; the desk checks the fields)."""
+
+    name: str = ""
+    email: str = ""
+    organisation: str = ""
+
+
+class ThresholdForm(msgspec.Struct):
+    """The minutes of presence that count as attended; none for the default."""
+
+    threshold: int | None = None
+
+
+class ImportForm(msgspec.Struct):
+    """The time zone of a platform's report, when its times carry none (the file comes beside it)."""
+
+    timezone: str = ""
+
+
 #: What a refused id says: ids come from the list's own buttons and boxes, so the person is told to choose there.
-_ID_FIELDS = {"registration_ids", "registration_id", "need_id"}
+_ID_FIELDS = {"registration_ids", "registration_id", "need_id", "speaker_id"}
 
 
 def read_form(form: FormMultiDict, target: type[T]) -> T:
-    """One staff form as ``target``: its fields' texts (every value of a list field), numbers read from text, and an
-    id no row can have refused as a choice not from the list."""
+    """One staff form as ``target``: its fields' texts (every value of a list field), numbers read from text, a field
+    left empty as its default, and an id no row can have refused as a choice not from the list."""
     values: dict[str, Any] = {}
     for name, info in ((f.name, f) for f in msgspec.structs.fields(target)):
-        if name in form:
-            values[name] = [str(v) for v in form.getall(name)] if _is_list(info.type) else str(form.get(name))
+        if _is_list(info.type):
+            if name in form:
+                values[name] = [str(v) for v in form.getall(name)]
+        elif str(form.get(name) or "").strip():
+            values[name] = str(form.get(name))
     try:
         return decode_form(values, target, strict=False)
     except InvalidInput as error:

@@ -7,6 +7,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+from events.tables import Session
 from registrations.tables import Registration, UnmatchedAttendee
 from server.tables import OutboxMessage
 from tests.conftest import login_cookie_client
@@ -139,7 +140,7 @@ async def test_threshold_recomputes_partial_and_attended(client, organiser):
         ("attended", 88), ("attended", 87), ("partial", 86), ("partial", 5),
     ]
     assert bad.status_code == 422
-    assert 'id="error-threshold">Give a whole number.</span>' in bad.text
+    assert 'id="error-threshold">Enter a whole number.</span>' in bad.text
 
 
 async def test_import_upload_on_the_page_shows_the_summary_and_review_settles(client, organiser):
@@ -245,3 +246,22 @@ async def test_staff_registrations_page_shows_attendance_and_minutes(client, org
 
     assert "Confirmed<br>Attended in part, 5 minutes</td>" in page.text  # Aroha Ngata
     assert "Confirmed<br>Absent, 0 minutes</td>" in page.text  # Not Seen
+
+
+async def test_checkin_forms_refuse_in_the_readers_language_and_know_no_other_action(client, organiser):
+    session_id = await zoom_session(organiser)
+    await login_cookie_client(client, organiser)
+    base = f"/staff/sessions/{session_id}/attendance"
+    client.cookies.set("convene_lang", "fr")
+
+    soon = await post_form(client, f"{base}/threshold", {"threshold": "soon"})
+    odd_id = await post_form(client, f"{base}/mark", {"registration_ids": "x", "attendance": "attended"})
+    unknown = await post_form(client, f"{base}/shout")
+
+    assert soon.status_code == 422
+    assert '<span class="field-error" id="error-threshold">Saisissez un nombre entier.</span>' in soon.text
+    assert odd_id.status_code == 422
+    assert '<a href="#field-registration_ids">Choisissez des inscriptions dans la liste.</a>' in odd_id.text
+    assert unknown.status_code == 404
+    assert (await Session.select(Session.attendance_threshold_minutes).where(
+        Session.id == session_id).first())["attendance_threshold_minutes"] is None

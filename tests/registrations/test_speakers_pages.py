@@ -4,7 +4,7 @@ only those who consented to be listed."""
 
 from __future__ import annotations
 
-from registrations.tables import Registration, Speaker
+from registrations.tables import Registration, Speaker, SpeakerList
 from tests.conftest import login_cookie_client
 from tests.registrations.conftest import assign, make_session, submission
 
@@ -181,3 +181,82 @@ async def test_hostile_text_is_escaped_and_line_breaks_refused(client, organiser
     for page in (public, staff):
         assert hostile not in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def _one_request(client, organiser) -> tuple[int, int, str]:
+    """A listening session with one request to speak, its organiser logged in: (session, speaker, CSRF token)."""
+    session_id = await make_session(**LISTENING)
+    await assign(session_id, organiser.id)
+    reply = (await client.post(f"/api/v1/sessions/{session_id}/registrations", json=submission(
+        speaking_request={"topic": "Water", "language": "en"}))).json()
+    speaker_id = (await Speaker.select(Speaker.id).where(Speaker.registration == reply["id"]).first())["id"]
+    await login_cookie_client(client, organiser)
+    return session_id, speaker_id, client.cookies["convene_csrf"]
+
+
+async def test_each_form_of_the_organisers_page_does_its_own_change(client, organiser):
+    session_id, speaker_id, csrf = await _one_request(client, organiser)
+    base = f"/staff/sessions/{session_id}/speakers"
+
+    async def send(action: str, **fields) -> tuple[int, str]:
+        reply = await client.post(f"{base}/{action}", data={"_csrf_token": csrf, **fields})
+        return reply.status_code, reply.headers.get("location", "")
+
+    async def speaker() -> dict:
+        return await Speaker.select(Speaker.status, Speaker.position, Speaker.minutes, Speaker.quote,
+                                    Speaker.minutes_used).where(Speaker.id == speaker_id).first()
+
+    assert await send("accept", speaker_id=speaker_id) == (303, f"{base}?done=accept")
+    assert await speaker() == {"status": "accepted", "position": 1, "minutes": None, "quote": "",
+                               "minutes_used": None}
+    assert await send("minutes", speaker_id=speaker_id, minutes="5", quote="Water is life.") == (
+        303, f"{base}?done=minutes")
+    assert await send("down", speaker_id=speaker_id) == (303, f"{base}?done=down")
+    assert await send("spoke", speaker_id=speaker_id, minutes_used="4") == (303, f"{base}?done=spoke")
+    assert await speaker() == {"status": "spoke", "position": 1, "minutes": 5, "quote": "Water is life.",
+                               "minutes_used": 4}
+    assert await send("absent", speaker_id=speaker_id) == (303, f"{base}?done=absent")
+    assert (await speaker())["status"] == "absent"
+    assert await send("requeue", speaker_id=speaker_id) == (303, f"{base}?done=requeue")
+    assert (await speaker())["status"] == "requested"
+    assert await send("settings", requests_close_at="", slot_minutes="30", offset_minutes="",
+                      default_minutes="4") == (303, f"{base}?done=settings")
+    assert await send("publish") == (303, f"{base}?done=publish")
+    published = await SpeakerList.select(SpeakerList.slot_minutes, SpeakerList.default_minutes,
+                                         SpeakerList.published_at).where(SpeakerList.session == session_id).first()
+    assert (published["slot_minutes"], published["default_minutes"], published["published_at"] is not None) == (
+        30, 4, True)
+    assert await send("unpublish") == (303, f"{base}?done=unpublish")
+    assert (await SpeakerList.select(SpeakerList.published_at).where(
+        SpeakerList.session == session_id).first())["published_at"] is None
+    # An action the page has no form for is no route at all.
+    assert (await send("shout", speaker_id=speaker_id))[0] == 404
+
+
+async def test_organisers_page_refuses_long_texts_and_minutes_not_a_number_beside_the_field(client, organiser):
+    session_id, speaker_id, csrf = await _one_request(client, organiser)
+    base = f"/staff/sessions/{session_id}/speakers"
+    await client.post(f"{base}/accept", data={"_csrf_token": csrf, "speaker_id": speaker_id})
+    client.cookies.set("convene_lang", "fr")
+
+    long_quote = await client.post(f"{base}/minutes", data={"_csrf_token": csrf, "speaker_id": speaker_id,
+                                                           "minutes": "5", "quote": "q" * 2001})
+    soon = await client.post(f"{base}/minutes", data={"_csrf_token": csrf, "speaker_id": speaker_id,
+                                                     "minutes": "soon", "quote": "Kept as typed"})
+    await client.post(f"{base}/requeue", data={"_csrf_token": csrf, "speaker_id": speaker_id})
+    long_reason = await client.post(f"{base}/decline", data={"_csrf_token": csrf, "speaker_id": speaker_id,
+                                                            "reason": "r" * 2001})
+
+    at_most = "Doit comporter au plus 2\u202f000 caractères."
+    assert long_quote.status_code == 422
+    assert f'<a href="#quote-{speaker_id}">{at_most}</a>' in long_quote.text
+    assert f'<span class="field-error" id="error-quote-{speaker_id}">{at_most}</span>' in long_quote.text
+    assert soon.status_code == 422
+    assert (f'<span class="field-error" id="error-minutes-{speaker_id}">Saisissez un nombre entier.</span>'
+            in soon.text)
+    assert f'value="soon" aria-describedby="error-minutes-{speaker_id}" aria-invalid="true">' in soon.text
+    assert ">Kept as typed</textarea>" in soon.text
+    assert long_reason.status_code == 422
+    assert f'<span class="field-error" id="error-reason-{speaker_id}">{at_most}</span>' in long_reason.text
+    assert await Speaker.select(Speaker.status, Speaker.minutes, Speaker.quote, Speaker.reason).where(
+        Speaker.id == speaker_id).first() == {"status": "requested", "minutes": None, "quote": "", "reason": ""}
