@@ -24,7 +24,7 @@ from events.queries import effective_status, load_row
 from events.schemas import SessionCancel
 from events.tables import Session
 from registrations.staff_forms import DecisionForm, decision_ids
-from registrations.tables import Registration
+from registrations.tables import ACTIVE_STATUSES, Registration
 from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
@@ -87,7 +87,7 @@ async def _session_cancel_context(session_id: int, reason: dict[str, str], error
         "pages/staff/base.html", heading=_("Cancel this session?"), subject=title, subject_lang=title_lang,
         happens=[_("The session is cancelled: it leaves the public listings and registration closes. This "
                    "cannot be undone.")],
-        mailed=mailed_lines({k: v for k, v in counts.items() if k in ("confirmed", "waitlisted", "pending")}),
+        mailed=mailed_lines({k: v for k, v in counts.items() if k in ACTIVE_STATUSES}),
         action=f"/staff/sessions/{session_id}/cancel", reason_fields=fields, errors=errors,
         confirm_label=_("Cancel the session and send the emails"), back_url=f"/staff/sessions/{session_id}",
     )

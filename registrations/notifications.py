@@ -117,9 +117,9 @@ def new_registration_message(
     reg: dict[str, Any], position: int | None, sequence: int, settings: Settings
 ) -> dict[str, Any]:
     """The first message of a new registration: confirmed (invite), waitlisted (position) or pending."""
-    if reg["status"] == "confirmed":
+    if reg["status"] == Registration.Status.confirmed:
         return registrant_message("registration_confirmed", reg, settings, sequence=sequence, method="REQUEST")
-    if reg["status"] == "waitlisted":
+    if reg["status"] == Registration.Status.waitlisted:
         return registrant_message("registration_waitlisted", reg, settings, sequence=sequence, position=position)
     return registrant_message("registration_pending", reg, settings, sequence=sequence)
 
@@ -169,8 +169,9 @@ async def notify_registration_pending(reg: dict, *, settings: Settings, sequence
 
 async def notify_registration_approved(reg: dict, *, settings: Settings, position: int | None = None) -> int:
     """Approved: confirmed (invite REQUEST, ``status`` confirmed) or waitlisted (``status``, ``position``)."""
-    if reg["status"] == "confirmed":
-        return await _to_registrant("registration_approved", reg, settings, method="REQUEST", status="confirmed")
+    if reg["status"] == Registration.Status.confirmed:
+        return await _to_registrant("registration_approved", reg, settings, method="REQUEST",
+                                    status=Registration.Status.confirmed.value)
     return await _to_registrant("registration_approved", reg, settings, status=reg["status"], position=position)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __all__ = ["route_handlers"]
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -232,27 +233,41 @@ class PlanningPages(Controller):
         return _download(report_exports.planning_sheets(await planning.planning_board(me)),
                          "xlsx", "planning")
 
-    @post("/staff/sessions/{session_id:int}/planning/{action:str}", guards=[require_session_manager])
-    async def act(
-        self, request: Request, me: Me, session_id: FromPath[int], action: FromPath[str]
-    ) -> Template | Redirect:
-        """needs (settle the ticked needs), channel (add an interpretation language), lead-times."""
+    @post("/staff/sessions/{session_id:int}/planning/needs", guards=[require_session_manager])
+    async def decide_needs(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Settle the ticked needs (arranged or not possible, with a note)."""
         form = await request.form()
-        try:
-            if action == "needs":
-                ids = _int_list(form.getall("need_ids", []))
-                await planning.decide_needs(session_id, ids, str(form.get("status") or ""),
-                                            str(form.get("note") or "")[:2000], settings=request.app.state.settings)
-            elif action == "channel":
-                await planning.add_interpretation_channel(me, session_id, str(form.get("language") or ""))
-            elif action == "lead-times":
-                await planning.set_lead_days(me, session_id, _lead_values(form))
-            else:
-                raise InvalidInput.field("action", _("No such action."))
-        except ConveneError as error:
-            context = await _board_context(request, me, errors=form_errors(error), error_session=session_id)
-            return Template("pages/staff/planning.html", context=context, status_code=400)
-        return Redirect(f"/staff/planning?done={action}#session-{session_id}", status_code=303)
+
+        async def decide() -> None:
+            ids = _int_list(form.getall("need_ids", []))
+            await planning.decide_needs(session_id, ids, str(form.get("status") or ""),
+                                        str(form.get("note") or "")[:2000], settings=request.app.state.settings)
+        return await _board_answer(request, me, session_id, "needs", decide)
+
+    @post("/staff/sessions/{session_id:int}/planning/channel", guards=[require_session_manager])
+    async def add_channel(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """Add an interpretation language to the session."""
+        language = str((await request.form()).get("language") or "")
+        return await _board_answer(request, me, session_id, "channel",
+                                   lambda: planning.add_interpretation_channel(me, session_id, language))
+
+    @post("/staff/sessions/{session_id:int}/planning/lead-times", guards=[require_session_manager])
+    async def set_lead_times(self, request: Request, me: Me, session_id: FromPath[int]) -> Template | Redirect:
+        """The days ahead each provision must be arranged for this session."""
+        form = await request.form()
+        return await _board_answer(request, me, session_id, "lead-times",
+                                   lambda: planning.set_lead_days(me, session_id, _lead_values(form)))
+
+
+async def _board_answer(request: Request, me: StaffUser, session_id: int, done: str,
+                        change: Callable[[], Awaitable[Any]]) -> Template | Redirect:
+    """Make the change and go back to the board at the session, or show the board with the refusal."""
+    try:
+        await change()
+    except ConveneError as error:
+        context = await _board_context(request, me, errors=form_errors(error), error_session=session_id)
+        return Template("pages/staff/planning.html", context=context, status_code=400)
+    return Redirect(f"/staff/planning?done={done}#session-{session_id}", status_code=303)
 
 
 def _int_list(values: list[Any]) -> list[int]:

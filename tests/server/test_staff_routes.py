@@ -230,7 +230,7 @@ async def test_walk_covers_staff_routes_of_every_part(app):
             ("GET", "/staff/reports/participation")} <= set(routes)
     assert {("GET", "/api/v1/sessions/{session_id:int}/report"), ("POST", "/api/v1/sessions/{session_id:int}/needs"),
             ("GET", "/staff/sessions/{session_id:int}/report"),
-            ("POST", "/staff/sessions/{session_id:int}/planning/{action:str}")} <= set(session_routes)
+            ("POST", "/staff/sessions/{session_id:int}/planning/needs")} <= set(session_routes)
 
 
 async def test_walk_catches_a_new_route_left_open(app, client, organiser):
