@@ -159,4 +159,7 @@ async def fill_waitlists(settings: Settings) -> None:
     ).distinct()
     for row in waiting:
         async with write_transaction(Registration._meta.db):
+            # The lock before reading who is first, as every other path does: a cancellation meanwhile must not
+            # promote the same registrant.
+            await lock_session(row["session"])
             await fill_freed_seats(row["session"], row["participation_mode"], settings=settings)

@@ -73,12 +73,19 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _work_until_signalled(settings: Settings) -> None:
-    """SIGTERM or Ctrl-C ends the worker after its round, not inside a transaction (whose connection would
-    then never go back to the pool)."""
+    """SIGTERM or Ctrl-C ends the worker after the batch in hand, not inside a transaction (whose connection
+    would then never go back to the pool); a second signal acts as usual (Ctrl-C interrupts, SIGTERM ends)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stop_after_batch() -> None:
+        stop.set()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+    for signum in signals:
+        loop.add_signal_handler(signum, stop_after_batch)
     await run_worker(settings, builders=MAIL_BUILDERS, jobs=JOBS, stop=stop)
 
 

@@ -242,18 +242,19 @@ async def _deliver(
 
 async def deliver_due(
     settings: Settings, *, builders: MailBuilders, transport: Transport | None = None,
-    options: WorkerOptions | None = None,
+    options: WorkerOptions | None = None, stop: asyncio.Event | None = None,
 ) -> int:
     """Deliver every row due now, batch by batch, each rendered with its template's builder in ``builders``;
     returns how many rows were handled. Rows retried meanwhile wait for a later call, even when their backoff is
-    short."""
+    short. Once ``stop`` is set, the batch in hand is finished and no other is claimed (a backlog of thousands
+    must not delay a shutdown)."""
     options = options or WorkerOptions()
     started_at = _now()
     own_transport = transport is None
     transport = transport or transport_for(settings)
     handled = 0
     try:
-        while True:
+        while stop is None or not stop.is_set():
             rows, lease_until = await claim_batch(options.batch_size, options.lease_seconds, due_by=started_at)
             if not rows:
                 return handled
@@ -264,6 +265,7 @@ async def deliver_due(
                 if row["id"] in held:
                     await _deliver(row, lease_until, settings, builders, transport, options)
             handled += len(rows)
+        return handled
     finally:
         if own_transport:
             await transport.close()
@@ -296,7 +298,8 @@ async def run_worker(
                 await run_jobs(jobs, settings)
                 next_jobs_at = loop.time() + options.jobs_every_seconds
             try:
-                handled = await deliver_due(settings, builders=builders, transport=transport, options=options)
+                handled = await deliver_due(settings, builders=builders, transport=transport, options=options,
+                                            stop=stop)
             except Exception:  # the database is away, say: keep the worker alive and try again shortly
                 logger.exception("mail worker: delivery round failed")
                 handled = 0

@@ -55,6 +55,28 @@ async def test_a_server_stopping_mid_send_lets_the_worker_finish_that_message(ma
     assert await OutboxMessage.select(OutboxMessage.status).output(as_list=True) == ["sent"]
 
 
+async def test_a_stop_does_not_wait_for_the_whole_backlog(mail_settings, smtp, monkeypatch):
+    """The batch in hand is finished; the rest stays queued for the next start, however many are due."""
+    from registrations import notifications
+    from tests import mail_data
+
+    monkeypatch.setenv("CONVENE_MAIL_BATCH", "1")
+    session = await mail_data.make_session()
+    for n in range(4):
+        registration = await mail_data.make_registration(session["id"], f"p{n}@example.org", status="pending")
+        await notifications.notify_registration_pending(registration, settings=mail_settings)
+    smtp.sink.hold = threading.Event()
+    app = create_app(mail_settings, with_worker=True)
+
+    async with app.lifespan():
+        assert await asyncio.to_thread(smtp.sink.data_started.wait, 30)
+        asyncio.get_running_loop().call_later(0.5, smtp.sink.hold.set)
+
+    assert len(smtp.sink.take()) == 1
+    statuses = await OutboxMessage.select(OutboxMessage.status).output(as_list=True)
+    assert sorted(statuses) == ["queued", "queued", "queued", "sent"]
+
+
 @pytest.mark.engine_independent
 def test_the_worker_command_stops_on_sigterm_after_its_round(tmp_path):
     env = environment(tmp_path, CONVENE_MAIL_POLL_SECONDS="0.05")
