@@ -25,7 +25,7 @@ from registrations.reference import commissions_of, regional_group_of
 from registrations.registering import _check_needs, _window_error, need_rows
 from registrations.schemas import NeedOut, RegistrationOut, RegistrationUpdate, StatusChangeOut
 from registrations.tables import ACTIVE_STATUSES, Invitation, Need, Registration, Speaker, StatusChange
-from registrations.waitlist import fill_freed_seats, record_change, release_seat, waitlist_position
+from registrations.waitlist import fill_freed_seats, lock_session, record_change, release_seat, waitlist_position
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import LANGUAGES
@@ -232,6 +232,9 @@ async def leave(
     goes to the next in line. False, with nothing done, when its status changed meanwhile (a cancellation and a
     decline at once must free the seat once)."""
     had_seat = reg["status"] == Registration.Status.confirmed.value
+    # The session first, then the registration, in the order every other path takes them (no deadlock with a
+    # registration again or an approval of the same registrant).
+    await lock_session(reg["session"])
     moved = await Registration.update(
         {Registration.status: to_status, Registration.waitlist_order: None, Registration.updated_at: datetime.now(UTC)}
     ).where((Registration.id == reg["id"]) & (Registration.status == reg["status"])).returning(Registration.id)
@@ -256,6 +259,7 @@ async def cancel(reg: dict[str, Any], *, settings: Settings) -> None:
     """The registrant cancels: the invite is withdrawn, the seat freed and the next in line promoted."""
     await ensure_cancellable(reg)
     async with write_transaction(Registration._meta.db):
+        await lock_session(reg["session"])  # the session before the registration, as every path takes them
         current = await _locked(reg["id"])
         if current["status"] not in ACTIVE_STATUSES:
             return
@@ -287,6 +291,7 @@ async def erase(reg: dict[str, Any], *, settings: Settings) -> None:
     Whoever held a seat still gets their invite withdrawn, or their calendar would keep a session they left.
     Their written inputs go too: the rows with the rest, the files once that has committed."""
     async with write_transaction(Registration._meta.db):
+        await lock_session(reg["session"])  # the session before the registration, as every path takes them
         current = await _locked(reg["id"])
         if current["anonymised_at"] is not None:
             return
