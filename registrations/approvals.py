@@ -83,6 +83,7 @@ async def decline(session_id: int, ids: list[int], reason: str, *, user: StaffUs
         raise InvalidInput.field("reason", _("Give the reason for declining; the registrant is told."))
     _refuse_control_characters("reason", reason)
     async with write_transaction(Registration._meta.db):
+        await lock_session(session_id)  # the session before the registrations, as every path takes them
         regs = [r for r in await _registrations(session_id, ids) if r["status"] in _DECLINABLE]
         declined = 0
         for reg in regs:

@@ -228,13 +228,11 @@ async def update(reg: dict[str, Any], data: RegistrationUpdate) -> dict[str, Any
 async def leave(
     reg: dict[str, Any], to_status: str, *, settings: Settings, actor: str, reason: str = "", staff_user=None
 ) -> bool:
-    """Move an active registration to ``cancelled`` or ``declined`` inside the caller's transaction; a held seat
-    goes to the next in line. False, with nothing done, when its status changed meanwhile (a cancellation and a
+    """Move an active registration to ``cancelled`` or ``declined`` inside the caller's transaction, which holds
+    the session lock already (taken before any registration's, as every path does); a held seat goes to the next
+    in line. False, with nothing done, when its status changed meanwhile (a cancellation and a
     decline at once must free the seat once)."""
     had_seat = reg["status"] == Registration.Status.confirmed.value
-    # The session first, then the registration, in the order every other path takes them (no deadlock with a
-    # registration again or an approval of the same registrant).
-    await lock_session(reg["session"])
     moved = await Registration.update(
         {Registration.status: to_status, Registration.waitlist_order: None, Registration.updated_at: datetime.now(UTC)}
     ).where((Registration.id == reg["id"]) & (Registration.status == reg["status"])).returning(Registration.id)
