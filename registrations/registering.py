@@ -163,8 +163,10 @@ async def _check_audience(session: dict[str, Any], email: str, token: str | None
         )
 
 
-def _row(data: RegistrationCreate, session: dict[str, Any], email: str, status: str, order: int | None) -> dict:
+def _row(data: RegistrationCreate, session: dict[str, Any], email: str) -> dict:
+    """The new registration's columns, but its place (``status``, ``waitlist_order``)."""
     return {
+        "id": session["next_registration_id"],
         "session": session["id"],
         "name": data.name.strip(),
         "email": email,
@@ -182,8 +184,6 @@ def _row(data: RegistrationCreate, session: dict[str, Any], email: str, status: 
         "consent_listed": data.consent_listed,
         "consent_recorded": data.consent_recorded,
         "consent_text_version": CONSENT_TEXT_VERSION,
-        "status": status,
-        "waitlist_order": order,
         "manage_nonce": new_nonce(),
     }
 
@@ -209,7 +209,7 @@ def need_rows(data: Any, registration_id: int) -> list[Need]:
 async def _take_place(
     path: fastpath.PostgresPath | fastpath.PiccoloPath, session: dict[str, Any], mode: str
 ) -> fastpath.Place:
-    """The new registration's place: pending (approval: no seat yet), else confirmed or waitlisted in order."""
+    """The place of who registers again: pending (approval: no seat yet), else confirmed or waitlisted in order."""
     if session["audience"] == Session.Audience.approval.value:
         return fastpath.Place(Registration.Status.pending.value, None, None, session["sequence"])
     return await path.place(session["id"], mode)
@@ -247,30 +247,79 @@ async def _admit(
     return email, asked, answers
 
 
+async def _place_and_write(
+    path: fastpath.PostgresPath | fastpath.PiccoloPath, session: dict[str, Any], row: dict[str, Any],
+    settings: Settings,
+) -> fastpath.Place:
+    """The new registration's place, its row, first history line and first message: pending (approval: no seat
+    yet, organisers who opted in are told), else confirmed or waitlisted in order."""
+    message_id = new_message_id(settings.mail_from)
+
+    def first_message(reg: dict[str, Any], position: int | None, sequence: int) -> dict[str, Any]:
+        return {**notifications.new_registration_message(reg, position, sequence, settings), "message_id": message_id}
+
+    if session["audience"] != Session.Audience.approval.value:
+        return await path.take_place(session["id"], row["participation_mode"], row, first_message)
+    place = fastpath.Place(Registration.Status.pending.value, None, None, session["sequence"])
+    reg = {**row, "status": place.status, "waitlist_order": None}
+    await path.insert_all(reg, first_message(reg, None, place.sequence))
+    await notifications.notify_staff_approval_needed(reg, settings=settings)
+    return place
+
+
+async def _write_the_rest(data: RegistrationCreate, session: dict[str, Any], reg_id: int, email: str,
+                          asked: list[dict[str, Any]], answers: dict[int, Any]) -> None:
+    """What a registration may bring besides its row: needs, answers, a request to speak, its invitation used."""
+    needs = need_rows(data, reg_id)
+    if needs:
+        await Need.insert(*needs)
+    await questions.save_answers(reg_id, asked, answers)
+    if data.speaking_request is not None:
+        await speakers.add_request(session["id"], reg_id, data.speaking_request)
+    if session["audience"] == Session.Audience.invitation.value:
+        await Invitation.update({Invitation.used: True}).where(
+            (Invitation.session == session["id"]) & (Invitation.email == email)
+        )
+
+
+def _nothing_but_the_place(data: RegistrationCreate, session: dict[str, Any] | None) -> bool:
+    """Whether the registration writes only its place, row, history line and message, and its checks ask the
+    database nothing more (most registrations): then the lean path's one call is the whole transaction."""
+    return (
+        session is not None and session["audience"] == Session.Audience.open.value and not session["has_questions"]
+        and data.speaking_request is None and not need_rows(data, 0)
+    )
+
+
+def _created(row: dict[str, Any], place: fastpath.Place, settings: Settings) -> Outcome:
+    url = manage_url(settings, row["id"], row["manage_nonce"])  # cached: the message's link, not signed again
+    return Outcome(
+        RegistrationCreated(row["id"], place.status, url, place.position, row["participation_mode"]), True
+    )
+
+
 async def _create(session_id: int, data: RegistrationCreate, settings: Settings, path_for: Any) -> Outcome:
-    """One transaction: the session read, the checks, the place, the rows and the first message."""
-    async with write_transaction(Registration._meta.db) as transaction:
+    """One transaction: the session read, the checks, the place, the rows and the first message. On PostgreSQL
+    most registrations are one read and one call that commits alone (``fastpath.PostgresPath.take_place``), on
+    one pooled connection held throughout (taken twice, a request could lose its turn to newcomers twice)."""
+    engine = Registration._meta.db
+    lean = path_for is fastpath.path_for and fastpath.has_lean_path(engine)
+    if lean:
+        async with fastpath.lean_path(engine) as path:
+            session = await path.read_session(session_id)
+            if _nothing_but_the_place(data, session):
+                email, _asked, _answers = await _admit(data, session, settings)
+                row = _row(data, session, email)
+                return _created(row, await _place_and_write(path, session, row, settings), settings)
+    async with write_transaction(engine) as transaction:
         path = path_for(transaction)
-        session = await path.read_session(session_id)
+        if not lean:  # else read already (a read takes no lock: outside the transaction it reads the same)
+            session = await path.read_session(session_id)
         email, asked, answers = await _admit(data, session, settings)
-        mode = data.participation_mode or Registration.Mode.online.value
-        place = await _take_place(path, session, mode)
-        reg = {**_row(data, session, email, place.status, place.order), "id": session["next_registration_id"]}
-        message = await _announce(reg, place.position, place.sequence, settings, lambda message: path.insert_all(
-            reg, {**message, "message_id": new_message_id(settings.mail_from)}
-        ))
-        needs = need_rows(data, reg["id"])
-        if needs:
-            await Need.insert(*needs)
-        await questions.save_answers(reg["id"], asked, answers)
-        if data.speaking_request is not None:
-            await speakers.add_request(session["id"], reg["id"], data.speaking_request)
-        if session["audience"] == Session.Audience.invitation.value:
-            await Invitation.update({Invitation.used: True}).where(
-                (Invitation.session == session["id"]) & (Invitation.email == email)
-            )
-    url = message["context"]["manage_url"]  # built once (signing costs more than the rest of the reply)
-    return Outcome(RegistrationCreated(reg["id"], reg["status"], url, place.position, reg["participation_mode"]), True)
+        row = _row(data, session, email)
+        place = await _place_and_write(path, session, row, settings)
+        await _write_the_rest(data, session, row["id"], email, asked, answers)
+    return _created(row, place, settings)
 
 
 async def register_again(reg: dict[str, Any], *, settings: Settings) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "release",
     "seat_free",
     "session_read",
+    "variables",
 ]
 
 import re
@@ -127,6 +128,11 @@ _PARAMETER = re.compile(r"(?<![:\w]):([a-z_]+)")
 def numbered(sql: str, names: tuple[str, ...]) -> str:
     """``sql`` for asyncpg: each ``:name`` becomes ``$n``, n its place in ``names`` (from 1)."""
     return _PARAMETER.sub(lambda match: f"${names.index(match[1]) + 1}", sql)
+
+
+def variables(sql: str, prefix: str) -> str:
+    """``sql`` inside a PL/pgSQL function: each ``:name`` becomes the function's variable ``<prefix>name``."""
+    return _PARAMETER.sub(lambda match: f"{prefix}{match[1]}", sql)
 
 
 def for_piccolo(sql: str, values: dict[str, Any]) -> tuple[str, list[Any]]:

@@ -72,12 +72,19 @@ async def _guard_timestamps(connection) -> None:
                                     decoder=_decode_timestamptz, format="tuple")
 
 
+async def _nothing_more_to_reset(connection) -> None:
+    """A connection given back to the pool is only rolled back (asyncpg does that before calling this): Convene
+    sets no session state (no SET, LISTEN, cursor or advisory lock) for the default reset query to undo, and that
+    query was one more round trip on every request."""
+
+
 class GuardedPostgresEngine(PostgresEngine):
     """Piccolo's PostgreSQL engine whose connections (pooled or not) read times through ``readable``: a row
-    holding ``infinity`` reads as a far but usable date instead of a naive one that breaks every comparison."""
+    holding ``infinity`` reads as a far but usable date instead of a naive one that breaks every comparison.
+    Pooled connections are given back without a reset query (``_nothing_more_to_reset``)."""
 
     async def start_connection_pool(self, **kwargs) -> None:
-        await super().start_connection_pool(init=_guard_timestamps, **kwargs)
+        await super().start_connection_pool(init=_guard_timestamps, reset=_nothing_more_to_reset, **kwargs)
 
     async def get_new_connection(self):
         connection = await super().get_new_connection()
