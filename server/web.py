@@ -16,10 +16,11 @@ __all__ = [
 ]
 
 import contextvars
+import functools
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import available_timezones
@@ -94,8 +95,14 @@ _SECRET_PATH = re.compile(r"(/(?:manage|unsubscribe|password-reset|reset)/)[^/?#
 _SECRET_QUERY = re.compile(r"([?&](?:token|key|code)=)[^&#\s\"'<>]+")
 
 
+#: What every match of those patterns contains: text without any of them holds no secret (most log lines).
+_SECRET_MARKS = ("/manage/", "/unsubscribe/", "reset/", "token=", "key=", "code=")
+
+
 def redact_secrets(text: str) -> str:
     """``text`` with every secret path segment and query value replaced by ``…``."""
+    if not any(mark in text for mark in _SECRET_MARKS):
+        return text
     return _SECRET_QUERY.sub(r"\1…", _SECRET_PATH.sub(r"\1…", text))
 
 CONTENT_SECURITY_POLICY = (
@@ -111,6 +118,7 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+_RAW_SECURITY_HEADERS = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()]
 
 
 def request_id() -> str:
@@ -171,7 +179,20 @@ def negotiate_language(cookie: str | None, accept_language: str | None) -> str:
     """The person's choice (cookie), then Accept-Language, then English."""
     if cookie in LANGUAGES:
         return cookie
+    if accept_language is None or len(accept_language) <= _REMEMBERED_HEADER_LENGTH:
+        return _negotiated(accept_language)  # browsers send few distinct headers: each is parsed once
+    return _negotiate(accept_language)
+
+
+#: Accept-Language headers up to this length have their answer remembered (at most 512 of them).
+_REMEMBERED_HEADER_LENGTH = 200
+
+
+def _negotiate(accept_language: str | None) -> str:
     return negotiate_locale(_accepted_locales(accept_language), list(LANGUAGES), sep="_") or DEFAULT_LANGUAGE
+
+
+_negotiated = functools.lru_cache(maxsize=512)(_negotiate)
 
 
 def _accepted_locales(accept_language: str | None) -> list[str]:
@@ -248,13 +269,34 @@ def _holds_personal_data(request: Request) -> bool:
     return "authorization" in request.headers or SESSION_COOKIE in request.cookies
 
 
+def _add_headers(message: Message, rid: str, *, personal: bool) -> None:
+    """The request id, the security headers the answer does not set itself, and ``no-store`` when ``personal``.
+    Appended to the raw list in that order when the answer has neither of the headers set here (one pass over its
+    headers); otherwise through ``MutableScopeHeaders``, which replaces them."""
+    raw = message.get("headers")
+    if type(raw) is list:
+        present = {name.lower() for name, _value in raw}
+        if b"x-request-id" not in present and not (personal and b"cache-control" in present):
+            raw.append((b"x-request-id", rid.encode("latin-1")))
+            raw.extend(header for header in _RAW_SECURITY_HEADERS if header[0] not in present)
+            if personal:
+                raw.append((b"cache-control", b"no-store"))
+            return
+    headers = MutableScopeHeaders.from_message(message)
+    headers["x-request-id"] = rid
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    if personal:
+        headers["cache-control"] = "no-store"
+
+
 class RequestContextMiddleware(ASGIMiddleware):
     """Sets the request id, locale and time zone for the request, adds security headers, logs the outcome."""
 
     scopes = ("http",)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        rid = uuid.uuid4().hex[:16]
+        rid = os.urandom(8).hex()
         _request_id.set(rid)
         request = Request(scope)
         timezone = request.cookies.get(TIMEZONE_COOKIE)
@@ -270,12 +312,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableScopeHeaders.from_message(message)
-                headers["x-request-id"] = rid
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if personal:
-                    headers["cache-control"] = "no-store"
+                _add_headers(message, rid, personal=personal)
             await send(message)
 
         try:

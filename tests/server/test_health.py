@@ -4,6 +4,7 @@ import socket
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from litestar.datastructures import MutableScopeHeaders
 from piccolo.engine.sqlite import SQLiteEngine
 
 from server.app import create_app
@@ -11,6 +12,7 @@ from server.db import all_tables, bind_engine
 from server.errors import RETRY_AFTER_SECONDS
 from server.i18n import gettext, use_locale
 from server.settings import parse_database_url
+from server.web import SECURITY_HEADERS, _add_headers
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.server.helpers import running
 
@@ -154,3 +156,32 @@ async def test_sqlite_file_unreachable_answers_503_with_retry_after(app, client,
 @pytest.mark.parametrize("path", ["/", "/api/v1/sessions"])
 async def test_database_up_answers_200(client, path):
     assert (await client.get(path)).status_code == 200
+
+
+@pytest.mark.engine_independent
+@pytest.mark.parametrize("personal", [False, True])
+@pytest.mark.parametrize("headers", [
+    [(b"content-type", b"application/json"), (b"content-length", b"2")],
+    [(b"content-type", b"text/html"), (b"Content-Security-Policy", b"default-src 'none'"),
+     (b"x-frame-options", b"SAMEORIGIN")],
+    [(b"cache-control", b"max-age=60"), (b"vary", b"accept")],
+    [(b"X-Request-Id", b"theirs"), (b"cache-control", b"public"), (b"cache-control", b"max-age=5")],
+    ((b"content-type", b"text/plain"),),
+    [],
+])
+def test_added_headers_are_those_mutable_scope_headers_would_give(headers, personal):
+    """The middleware appends its headers to the raw list itself: the same list, in the same order, as setting them
+    through Litestar's MutableScopeHeaders (request id and no-store replaced, security headers only if missing)."""
+    copy = tuple if isinstance(headers, tuple) else list
+    message = {"type": "http.response.start", "status": 200, "headers": copy(headers)}
+    expected = {"type": "http.response.start", "status": 200, "headers": copy(headers)}
+    reference = MutableScopeHeaders.from_message(expected)
+    reference["x-request-id"] = "0123456789abcdef"
+    for name, value in SECURITY_HEADERS.items():
+        reference.setdefault(name, value)
+    if personal:
+        reference["cache-control"] = "no-store"
+
+    _add_headers(message, "0123456789abcdef", personal=personal)
+
+    assert message == expected

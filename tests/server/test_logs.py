@@ -8,7 +8,7 @@ import pytest
 from litestar import get
 from litestar.params import FromPath
 
-from server.web import RequestIdFilter
+from server.web import RequestIdFilter, redact_secrets
 from tests.server.helpers import try_login
 
 
@@ -92,3 +92,18 @@ async def test_crash_on_a_secret_route_logs_no_token(app, client, caplog, path):
     assert token not in logged
     assert "another-secret" not in logged
     assert path.format(token="…") in logged
+
+
+@pytest.mark.engine_independent
+@pytest.mark.parametrize(("text", "expected"), [
+    ("GET /api/v1/sessions/3/registrations 201 4.2ms", "GET /api/v1/sessions/3/registrations 201 4.2ms"),
+    ("GET /manage/abc.def/cancel 200", "GET /manage/…/cancel 200"),
+    ("GET /staff/password-reset/tok3n 200", "GET /staff/password-reset/… 200"),
+    ("GET /reset/tok3n", "GET /reset/…"),
+    ("GET /unsubscribe/u-1?x=1", "GET /unsubscribe/…?x=1"),
+    ("GET /a?x=1&key=s3cret&code=9 200", "GET /a?x=1&key=…&code=… 200"),
+    ("GET /a?token=s3cret", "GET /a?token=…"),
+    ("keys= codes tokens /managed/ /reset", "keys= codes tokens /managed/ /reset"),
+])
+def test_redact_secrets_hides_every_token_and_leaves_other_text_as_it_is(text, expected):
+    assert redact_secrets(text) == expected
