@@ -9,9 +9,10 @@ live server (``tests/server/test_api_fuzz.py``).
 
 from __future__ import annotations
 
-__all__ = ["ClosedStructSchemaPlugin", "complete_options_allow", "document_routes"]
+__all__ = ["ClosedStructSchemaPlugin", "complete_options_allow", "document_routes", "download_operation"]
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 
 import msgspec
@@ -19,7 +20,8 @@ from litestar import Litestar
 from litestar._openapi.schema_generation.plugins import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
@@ -46,6 +48,21 @@ class ClosedStructSchemaPlugin(StructSchemaPlugin):
         if msgspec.inspect.type_info(field_definition.type_).forbid_unknown_fields:
             schema.additional_properties = False
         return schema
+
+
+def download_operation(*media_types: str) -> type[Operation]:
+    """The ``operation_class`` of a route that answers JSON, or a file with ``?format=``: its 200 lists the file's
+    ``media_types`` beside JSON (Litestar documents one media type per status), so an answer in any of them is one
+    the document names."""
+
+    def __post_init__(self: Operation) -> None:
+        answer = (self.responses or {}).get("200")
+        if isinstance(answer, OpenAPIResponse) and answer.content is not None:
+            for media_type in media_types:
+                answer.content[media_type] = OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+
+    return dataclass(type("DownloadOperation", (Operation,), {"__post_init__": __post_init__}))
 
 
 def _page_errors(*statuses: int) -> dict[int, ResponseSpec]:
