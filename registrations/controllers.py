@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from registrations import approvals, attendance, manage, questions, registering, staff
@@ -50,6 +51,7 @@ from registrations.workspace import staff_home
 from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
+from server.openapi import download_operation
 
 
 class SessionRegistrationsApi(Controller):
@@ -58,7 +60,10 @@ class SessionRegistrationsApi(Controller):
     path = "/api/v1/sessions/{session_id:int}/registrations"
     tags = ["registrations"]
 
-    @post("", guards=[limit_public_writes], status_code=HTTP_201_CREATED)
+    @post("", guards=[limit_public_writes], status_code=HTTP_201_CREATED, responses={
+        HTTP_200_OK: ResponseSpec(data_container=RegistrationCreated, generate_examples=False,
+                                  description="The address is registered already: every field is null, and the "
+                                              "manage link is mailed to it again")})
     async def register(
         self, request: Request, session_id: FromPath[int], data: JSONBody[RegistrationCreate]
     ) -> Response[RegistrationCreated]:
@@ -66,15 +71,15 @@ class SessionRegistrationsApi(Controller):
         outcome = await registering.register(session_id, data, settings=request.app.state.settings)
         return Response(outcome.reply, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
-    @get("", guards=[require_session_manager], dependencies=FILTERS)
+    @get("", guards=[require_session_manager], dependencies=FILTERS, operation_class=download_operation("text/csv"))
     async def list_registrations(
         self,
         request: Request,
         session_id: FromPath[int],
         filters: Filters,
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
-        format: FromQuery[str] = "json",
+        limit: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": staff.MAX_LIMIT})] = 100,
+        offset: Annotated[int, QueryParameter(schema_extra={"minimum": 0})] = 0,
+        format: Annotated[str, QueryParameter(schema_extra={"enum": ["json", "csv"]})] = "json",
     ) -> Response[Any]:
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
         of every matching registration (``limit`` and ``offset`` page the JSON only)."""
