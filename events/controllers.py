@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["route_handlers"]
 
-from enum import Enum
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
@@ -37,16 +36,12 @@ from server.auth import (
     require_staff,
 )
 from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS
-from server.schemas import DATE_TIME, OptionalQueryId, PathId, QueryOffset
+from server.schemas import DATE_TIME, OptionalQueryId, PathId, QueryOffset, empty_or_one_of
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+_KINDS, _REGIONS = empty_or_one_of(Session.Kind), empty_or_one_of(Session.Region)
 #: ``?from=`` / ``?to=`` of the list (``queries.parse_instant``): empty, or an RFC 3339 date-time in 2000..2100.
 _INSTANT = {"any_of": [{"type": "string", "maxLength": 0}, {"type": "string", **DATE_TIME}, {"type": "null"}]}
-
-
-def _one_of(choices: type[Enum]) -> dict[str, list[str | None]]:
-    """A filter the list checks (``queries``): empty or absent (no filter), or one of ``choices``."""
-    return {"enum": ["", *(choice.value for choice in choices), None]}
 
 
 class SessionsApi(Controller):
@@ -61,8 +56,8 @@ class SessionsApi(Controller):
     @get("/", responses=PUBLIC_PROBLEMS)
     async def list_sessions(
         self,
-        kind: Annotated[str | None, QueryParameter(max_length=32, schema_extra=_one_of(Session.Kind))] = None,
-        region: Annotated[str | None, QueryParameter(max_length=8, schema_extra=_one_of(Session.Region))] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=32, schema_extra=_KINDS)] = None,
+        region: Annotated[str | None, QueryParameter(max_length=8, schema_extra=_REGIONS)] = None,
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
         starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40, schema_extra=_INSTANT)] = None,
         starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40, schema_extra=_INSTANT)] = None,

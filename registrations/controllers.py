@@ -52,6 +52,13 @@ from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.openapi import download_operation
+from server.schemas import MAX_INT, ZONE_NAMES
+
+#: A multipart upload: the file in the field ``file`` (its content is read and checked by the service).
+_UPLOAD = {"properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+#: An attendance report, with the zone of its times (default the session's).
+_REPORT_UPLOAD = {"properties": {**_UPLOAD["properties"], "timezone": {"type": "string", "enum": ZONE_NAMES}},
+                  "required": ["file"]}
 
 
 class SessionRegistrationsApi(Controller):
@@ -78,7 +85,8 @@ class SessionRegistrationsApi(Controller):
         session_id: FromPath[int],
         filters: Filters,
         limit: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": staff.MAX_LIMIT})] = 100,
-        offset: Annotated[int, QueryParameter(schema_extra={"minimum": 0})] = 0,
+        # Past what a column holds it is a 400 naming ``offset`` (Litestar); below 0, the list's own 422.
+        offset: Annotated[int, QueryParameter(le=MAX_INT, schema_extra={"minimum": 0})] = 0,
         format: Annotated[str, QueryParameter(schema_extra={"enum": ["json", "csv"]})] = "json",
     ) -> Response[Any]:
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
@@ -172,7 +180,7 @@ class SessionInvitationsApi(Controller):
         self,
         request: Request,
         session_id: FromPath[int],
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART, schema_extra=_UPLOAD)],
     ) -> InvitationResult:
         """Invite every address found in an uploaded CSV (multipart, field ``file``)."""
         emails = await approvals.emails_from_upload(data.get("file"))
@@ -192,7 +200,7 @@ class SessionAttendanceApi(Controller):
         self,
         request: Request,
         session_id: FromPath[int],
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART, schema_extra=_REPORT_UPLOAD)],
         me: Me,
     ) -> AttendanceImportOut:
         """Import a Zoom webinar attendee report, a Zoom meeting participants export or a Teams attendance report

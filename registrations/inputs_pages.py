@@ -153,10 +153,13 @@ class InputUploadOperation(Operation):
         file = _field(OpenAPIType.STRING, "A PDF, DOCX or ODT document, recognised by its content.",
                       format=OpenAPIFormat.BINARY)
         self.request_body = RequestBody(required=True, content={
+            # Another field is refused (422, naming it): the body has exactly these.
             "application/json": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, properties=_TEXT_FIELDS, required=["title", "language", "text"])),
+                type=OpenAPIType.OBJECT, properties=_TEXT_FIELDS, required=["title", "language", "text"],
+                additional_properties=False)),
             "multipart/form-data": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, properties={**_TEXT_FIELDS, "file": file}, required=["title", "language"])),
+                type=OpenAPIType.OBJECT, properties={**_TEXT_FIELDS, "file": file}, required=["title", "language"],
+                additional_properties=False)),
         })
 
 

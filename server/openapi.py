@@ -45,9 +45,32 @@ class ClosedStructSchemaPlugin(StructSchemaPlugin):
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
-        if msgspec.inspect.type_info(field_definition.type_).forbid_unknown_fields:
+        info = msgspec.inspect.type_info(field_definition.type_)
+        if info.forbid_unknown_fields:
             schema.additional_properties = False
+        _state_zero_bounds(schema, info)
         return schema
+
+
+_ZERO_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusive_minimum", "lt": "exclusive_maximum"}
+
+
+def _state_zero_bounds(schema: Schema, info: msgspec.inspect.StructType) -> None:
+    """A bound of 0 on an integer or number field (``Meta(ge=0)``: a capacity, an agenda item's minutes), which
+    Litestar (2.25) leaves out of the schema because it tests the bound for truth, not for presence."""
+    for field in info.fields:
+        field_type = field.type
+        if isinstance(field_type, msgspec.inspect.UnionType):
+            kinds = [t for t in field_type.types if not isinstance(t, msgspec.inspect.NoneType)]
+            field_type = kinds[0] if len(kinds) == 1 else None
+        if isinstance(field_type, msgspec.inspect.Metadata):
+            field_type = field_type.type
+        if not isinstance(field_type, msgspec.inspect.IntType | msgspec.inspect.FloatType):
+            continue
+        prop = (schema.properties or {}).get(field.encode_name)
+        for bound, key in _ZERO_BOUNDS.items():
+            if getattr(field_type, bound) == 0 and isinstance(prop, Schema) and getattr(prop, key) is None:
+                setattr(prop, key, 0)
 
 
 def download_operation(*media_types: str) -> type[Operation]:

@@ -27,9 +27,11 @@ __all__ = [
     "UserCreated",
     "UserOut",
     "UserUpdate",
+    "empty_or_one_of",
     "stated",
 ]
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
@@ -51,6 +53,12 @@ def stated(**schema: Any) -> msgspec.Meta:
     schema nested in one is a plain dict in JSON Schema's own words, ``{"type": "string", "maxLength": 20}``). So
     the document says what the API accepts, and the answer to a wrong value stays the service's."""
     return msgspec.Meta(extra_json_schema={"extra": schema})
+
+
+def empty_or_one_of(choices: Iterable[Any]) -> dict[str, list[Any]]:
+    """A query filter's ``schema_extra``: empty or absent (no filter), or one of ``choices`` (enum members or
+    strings), which the route checks itself."""
+    return {"enum": ["", *(getattr(choice, "value", choice) for choice in choices), None]}
 
 
 #: Items of a list of ids the service looks up: an id outside ``RowId``'s range is one of no row.
