@@ -40,8 +40,8 @@ from tests.browser.harness import (
 
 #: Refusals (422, naming the field) of a request the document allows that no schema could foretell: they depend on
 #: what is stored (a series, a question, a registration of this session, the session's venue and kind) or on the
-#: clock, on several fields together, or on a registry (a language code's primary subtag must be one of ISO 639's ~8,000; the document
-#: states the code's shape). Matched on the whole message, in English (the server's default).
+#: clock, on several fields together, or on a registry (a language code's primary subtag must be one of ISO 639's
+#: ~8,000; the document states the code's shape). Matched on the whole message, in English (the server's default).
 STATEFUL_REFUSALS = (
     # stored state
     "No such series.", "No such question.", "Some of these registrations are not of this session.",
