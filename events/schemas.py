@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Annotated
 
 import msgspec
+import pycountry
 from msgspec import UNSET, Meta, UnsetType
 
 from events.tables import Session
@@ -68,6 +69,11 @@ LanguageCode = Annotated[str, Meta(max_length=35), stated(pattern=LANGUAGE_CODE)
 ZoneName = Annotated[str, Meta(max_length=64), stated(enum=ZONE_NAMES)]
 #: Minutes before the start a reminder goes out: from one minute to 60 days.
 _LANGUAGE_ITEMS = stated(items=_LANGUAGE_KEY)
+#: ISO 639-3 codes of sign languages (``events.validation.is_sign_language``: pycountry's, named "… Sign Language").
+_SIGN_LANGUAGES = stated(items={"type": "string", "enum": sorted(
+    language.alpha_3 for language in pycountry.languages if "sign language" in language.name.lower())})
+Venue = Annotated[str, Meta(max_length=2000), stated(pattern=MULTILINE_TEXT)]
+SignLanguages = Annotated[list[Annotated[str, Meta(max_length=3)]], Meta(max_length=20), _SIGN_LANGUAGES]
 ReminderOffsets = Annotated[list[Annotated[int, Meta(ge=1, le=60 * 24 * 60)]], Meta(max_length=5),
                             stated(items={"type": "integer", "minimum": 1, "maximum": 60 * 24 * 60})]
 Minutes = Annotated[int, Meta(ge=0, le=60 * 24 * 366)]
@@ -93,14 +99,14 @@ class JoinDetails(Strict):
     """How to join online; shown to staff and confirmed participants only."""
 
     url: Annotated[str, Meta(max_length=2000)] = ""
-    meeting_id: Annotated[str, Meta(max_length=100)] = ""
-    passcode: Annotated[str, Meta(max_length=100)] = ""
-    dial_in: Annotated[str, Meta(max_length=2000)] = ""
+    meeting_id: Annotated[str, Meta(max_length=100), stated(pattern=LINE_TEXT)] = ""
+    passcode: Annotated[str, Meta(max_length=100), stated(pattern=LINE_TEXT)] = ""
+    dial_in: Annotated[str, Meta(max_length=2000), stated(pattern=MULTILINE_TEXT)] = ""
 
 
 class AgendaItemIn(Strict):
     title: MultilingualTitle
-    speakers: Annotated[str, Meta(max_length=1000)] = ""
+    speakers: Annotated[str, Meta(max_length=1000), stated(pattern=LINE_TEXT)] = ""
     minutes: Minutes | None = None
 
 
@@ -124,14 +130,14 @@ class SessionCreate(Strict):
     audience: Session.Audience = Session.Audience.open
     interpretation_languages: Annotated[list[LanguageCode], Meta(max_length=30), _LANGUAGE_ITEMS] = []
     accessibility_provisions: Annotated[list[Provision], Meta(max_length=10)] = []
-    sign_languages: Annotated[list[Annotated[str, Meta(max_length=3)]], Meta(max_length=20)] = []
+    sign_languages: SignLanguages = []
     region: Session.Region = Session.Region.global_
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     inputs_close_at: AwareDatetime | None = None
     organiser_ids: Annotated[list[RowId], Meta(max_length=50), IN_RANGE_IDS] = []
     join: JoinDetails | None = None
-    venue: Annotated[str, Meta(max_length=2000)] = ""
+    venue: Venue = ""
     agenda: Annotated[list[AgendaItemIn], Meta(max_length=100)] = []
     in_person_capacity: Count | None = None
     waitlist_cutoff_minutes: Minutes = 120
@@ -154,14 +160,14 @@ class SessionUpdate(Strict):
     audience: Session.Audience | UnsetType = UNSET
     interpretation_languages: Annotated[list[LanguageCode], Meta(max_length=30), _LANGUAGE_ITEMS] | UnsetType = UNSET
     accessibility_provisions: Annotated[list[Provision], Meta(max_length=10)] | UnsetType = UNSET
-    sign_languages: Annotated[list[Annotated[str, Meta(max_length=3)]], Meta(max_length=20)] | UnsetType = UNSET
+    sign_languages: SignLanguages | UnsetType = UNSET
     region: Session.Region | UnsetType = UNSET
     registration_opens_at: AwareDatetime | None | UnsetType = UNSET
     registration_closes_at: AwareDatetime | None | UnsetType = UNSET
     inputs_close_at: AwareDatetime | None | UnsetType = UNSET
     organiser_ids: Annotated[list[RowId], Meta(max_length=50), IN_RANGE_IDS] | UnsetType = UNSET
     join: JoinDetails | UnsetType = UNSET
-    venue: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
+    venue: Venue | UnsetType = UNSET
     agenda: Annotated[list[AgendaItemIn], Meta(max_length=100)] | UnsetType = UNSET
     in_person_capacity: Count | None | UnsetType = UNSET
     waitlist_cutoff_minutes: Minutes | UnsetType = UNSET

@@ -56,6 +56,8 @@ STATEFUL_REFUSALS = (
     "Give the reason for declining; the registrant is told.", "Give a subject and a body in the same languages.",
     "Describe the other provision you need.", "Give the sign language's ISO 639-3 code, such as ase.",
     "A choice question needs at least one choice.", "Each choice needs its own code.",
+    "Name the national sign language offered (ISO 639-3 code).",
+    "Sign languages need the national_sign_language provision.",
     # a registry of language codes
     "Unknown language code.", "Give a language code such as fr or es-419.",
 )
@@ -65,12 +67,15 @@ STATEFUL_REFUSALS = (
 #: document says a file is required, not what is in it.
 ATTACH_MESSAGES = ("Attach the attendance report in the field file.", "Attach a CSV file in the field file.")
 
+#: The same, of messages that name the values refused.
+STATEFUL_PREFIXES = ("Unknown language code: ", "No active staff user with id ")
+
 
 def _stateful_refusal(error: dict[str, str]) -> bool:
     message = error["message"]
     if error["field"] == "file":
         return message not in ATTACH_MESSAGES
-    return message in STATEFUL_REFUSALS or message.startswith("Unknown language code: ")
+    return message in STATEFUL_REFUSALS or message.startswith(STATEFUL_PREFIXES)
 
 
 def schema_valid_request_accepted(ctx, response, case) -> bool | None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from events.tables import Session
+from events.validation import is_sign_language
 from registrations.reference import COMMISSIONS, REGIONAL_GROUPS, STAKEHOLDER_CATEGORIES, country_codes, is_country
 from registrations.report_exports import MAX_SUPPRESS_BELOW
 from registrations.speaker_decisions import MAX_MINUTES
@@ -189,3 +190,13 @@ async def test_uploads_require_their_file(schema: dict, path: str) -> None:
     body = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
 
     assert (body["properties"]["file"], body["required"]) == ({"type": "string", "format": "binary"}, ["file"])
+
+
+async def test_sign_languages_and_inputs_state_their_codes(schema: dict) -> None:
+    sign_languages = field(schema, "SessionCreate", "sign_languages")["items"]["enum"]
+    language = schema["paths"]["/api/v1/sessions/{session_id}/inputs"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["properties"]["language"]
+
+    assert (len(sign_languages), sign_languages[:3], all(is_sign_language(code) for code in sign_languages)) == (
+        157, ["ads", "aed", "aen"], True)
+    assert (language["maxLength"], language["pattern"]) == (40, LANGUAGE_KEY["pattern"])
