@@ -22,19 +22,19 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import icalendar
 from litestar import Controller, Request, Response, get
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
 from events.tables import Session
 from events.validation import canonical_language
 from server.errors import InvalidInput, NotFound
 from server.i18n import current_timezone, format_time_range, pick_text
 from server.i18n import gettext as _
-from server.schemas import OptionalQueryId, PathId
+from server.schemas import OptionalQueryId, PathId, empty_or_one_of
 
 PRODID = "-//Convene//Convene events//EN"
 CALENDAR_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
@@ -290,9 +290,9 @@ class CalendarFeeds(Controller):
         self,
         request: Request,
         series: OptionalQueryId = None,
-        region: FromQuery[str | None] = None,
-        kind: FromQuery[str | None] = None,
-        language: FromQuery[str | None] = None,
+        region: Annotated[str | None, QueryParameter(schema_extra=empty_or_one_of(Session.Region))] = None,
+        kind: Annotated[str | None, QueryParameter(schema_extra=empty_or_one_of(Session.Kind))] = None,
+        language: Annotated[str | None, QueryParameter(schema_extra={"maxLength": 35})] = None,
     ) -> Response[bytes]:
         """Subscription feed of public sessions, filtered by series id, region, kind and language."""
         if language and len(language) > 35:

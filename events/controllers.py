@@ -25,6 +25,7 @@ from events.schemas import (
     SessionUpdate,
 )
 from events.series_pages import StaffSeriesPages
+from events.tables import Session
 from server.auth import (
     OPTIONAL_SECURITY,
     STAFF_SECURITY,
@@ -35,9 +36,12 @@ from server.auth import (
     require_staff,
 )
 from server.errors import PUBLIC_PROBLEMS, STAFF_PROBLEMS
-from server.schemas import OptionalQueryId, PathId, QueryOffset
+from server.schemas import DATE_TIME, OptionalQueryId, PathId, QueryOffset, empty_or_one_of
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+_KINDS, _REGIONS = empty_or_one_of(Session.Kind), empty_or_one_of(Session.Region)
+#: ``?from=`` / ``?to=`` of the list (``queries.parse_instant``): empty, or an RFC 3339 date-time in 2000..2100.
+_INSTANT = {"any_of": [{"type": "string", "maxLength": 0}, {"type": "string", **DATE_TIME}, {"type": "null"}]}
 
 
 class SessionsApi(Controller):
@@ -52,11 +56,11 @@ class SessionsApi(Controller):
     @get("/", responses=PUBLIC_PROBLEMS)
     async def list_sessions(
         self,
-        kind: Annotated[str | None, QueryParameter(max_length=32)] = None,
-        region: Annotated[str | None, QueryParameter(max_length=8)] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=32, schema_extra=_KINDS)] = None,
+        region: Annotated[str | None, QueryParameter(max_length=8, schema_extra=_REGIONS)] = None,
         language: Annotated[str | None, QueryParameter(max_length=35)] = None,
-        starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
-        starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
+        starts_from: Annotated[str | None, QueryParameter(name="from", max_length=40, schema_extra=_INSTANT)] = None,
+        starts_to: Annotated[str | None, QueryParameter(name="to", max_length=40, schema_extra=_INSTANT)] = None,
         series: OptionalQueryId = None,
         limit: Limit = 50,
         offset: QueryOffset = 0,

@@ -28,6 +28,7 @@ from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import Conflict, FieldError, InvalidInput, NotFound
 from server.i18n import gettext as _
+from server.schemas import MAX_INT
 from server.settings import Settings
 from server.validation import check_text, normalised_email
 
@@ -43,7 +44,8 @@ def _refuse_control_characters(field: str, text: str) -> None:
 
 
 async def _registrations(session_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    regs = await Registration.select().where(
+    # An id no row can have (below 1, past the integer column) is one of no session: the database is not asked.
+    regs = [] if any(not 1 <= i <= MAX_INT for i in ids) else await Registration.select().where(
         (Registration.session == session_id) & Registration.id.is_in(ids)
     ).order_by(Registration.id)
     if len(regs) != len(set(ids)):

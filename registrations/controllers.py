@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from registrations import approvals, attendance, manage, questions, registering, staff
@@ -50,6 +51,14 @@ from registrations.workspace import staff_home
 from server.auth import Me, require_session_manager
 from server.errors import InvalidInput
 from server.i18n import gettext as _
+from server.openapi import download_operation
+from server.schemas import MAX_INT, ZONE_NAMES
+
+#: A multipart upload: the file in the field ``file`` (its content is read and checked by the service).
+_UPLOAD = {"properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+#: An attendance report, with the zone of its times (default the session's).
+_REPORT_UPLOAD = {"properties": {**_UPLOAD["properties"], "timezone": {"type": "string", "enum": ZONE_NAMES}},
+                  "required": ["file"]}
 
 
 class SessionRegistrationsApi(Controller):
@@ -58,7 +67,10 @@ class SessionRegistrationsApi(Controller):
     path = "/api/v1/sessions/{session_id:int}/registrations"
     tags = ["registrations"]
 
-    @post("", guards=[limit_public_writes], status_code=HTTP_201_CREATED)
+    @post("", guards=[limit_public_writes], status_code=HTTP_201_CREATED, responses={
+        HTTP_200_OK: ResponseSpec(data_container=RegistrationCreated, generate_examples=False,
+                                  description="The address is registered already: every field is null, and the "
+                                              "manage link is mailed to it again")})
     async def register(
         self, request: Request, session_id: FromPath[int], data: JSONBody[RegistrationCreate]
     ) -> Response[RegistrationCreated]:
@@ -66,15 +78,16 @@ class SessionRegistrationsApi(Controller):
         outcome = await registering.register(session_id, data, settings=request.app.state.settings)
         return Response(outcome.reply, status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
-    @get("", guards=[require_session_manager], dependencies=FILTERS)
+    @get("", guards=[require_session_manager], dependencies=FILTERS, operation_class=download_operation("text/csv"))
     async def list_registrations(
         self,
         request: Request,
         session_id: FromPath[int],
         filters: Filters,
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
-        format: FromQuery[str] = "json",
+        limit: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": staff.MAX_LIMIT})] = 100,
+        # Past what a column holds it is a 400 naming ``offset`` (Litestar); below 0, the list's own 422.
+        offset: Annotated[int, QueryParameter(le=MAX_INT, schema_extra={"minimum": 0})] = 0,
+        format: Annotated[str, QueryParameter(schema_extra={"enum": ["json", "csv"]})] = "json",
     ) -> Response[Any]:
         """Search and filter the session's registrations, with counts by status; ``?format=csv`` for a spreadsheet
         of every matching registration (``limit`` and ``offset`` page the JSON only)."""
@@ -167,7 +180,7 @@ class SessionInvitationsApi(Controller):
         self,
         request: Request,
         session_id: FromPath[int],
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART, schema_extra=_UPLOAD)],
     ) -> InvitationResult:
         """Invite every address found in an uploaded CSV (multipart, field ``file``)."""
         emails = await approvals.emails_from_upload(data.get("file"))
@@ -187,7 +200,7 @@ class SessionAttendanceApi(Controller):
         self,
         request: Request,
         session_id: FromPath[int],
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART, schema_extra=_REPORT_UPLOAD)],
         me: Me,
     ) -> AttendanceImportOut:
         """Import a Zoom webinar attendee report, a Zoom meeting participants export or a Teams attendance report

@@ -29,7 +29,7 @@ from litestar.response import File, Redirect, Template
 from events import services
 from events.forms import _local_datetime, _local_text
 from events.queries import load_row
-from events.schemas import SessionUpdate
+from events.schemas import LANGUAGE_CODE, SessionUpdate
 from registrations import inputs
 from registrations.input_schemas import InputChange, InputCreate
 from registrations.pages import _manage_context, _registrant
@@ -38,6 +38,7 @@ from server.auth import Me, StaffUser, require_session_manager
 from server.errors import ConveneError, FieldError, InvalidInput, NotFound, handle_domain
 from server.i18n import gettext as _
 from server.i18n import pick_text
+from server.schemas import MULTILINE_TEXT, NON_BLANK_LINE
 from server.settings import MAX_UPLOAD_BYTES, Settings
 from server.validation import field_error, form_errors
 
@@ -138,9 +139,11 @@ def _field(kind: OpenAPIType, description: str, **extra: Any) -> Schema:
 
 
 _TEXT_FIELDS = {
-    "title": _field(OpenAPIType.STRING, "The input's title.", max_length=300),
-    "language": _field(OpenAPIType.STRING, "The language it is written in (BCP 47)."),
-    "text": _field(OpenAPIType.STRING, "The text of a text input (not with a file).", max_length=20000),
+    "title": _field(OpenAPIType.STRING, "The input's title.", max_length=300, pattern=NON_BLANK_LINE),
+    "language": _field(OpenAPIType.STRING, "The language it is written in (BCP 47).", max_length=40,
+                       pattern=LANGUAGE_CODE),
+    "text": _field(OpenAPIType.STRING, "The text of a text input (not with a file).", max_length=20000,
+                   pattern=MULTILINE_TEXT),
     "registration_id": _field(OpenAPIType.INTEGER, "Staff only: the registration it came from."),
 }
 
@@ -153,10 +156,13 @@ class InputUploadOperation(Operation):
         file = _field(OpenAPIType.STRING, "A PDF, DOCX or ODT document, recognised by its content.",
                       format=OpenAPIFormat.BINARY)
         self.request_body = RequestBody(required=True, content={
+            # Another field is refused (422, naming it): the body has exactly these.
             "application/json": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, properties=_TEXT_FIELDS, required=["title", "language", "text"])),
+                type=OpenAPIType.OBJECT, properties=_TEXT_FIELDS, required=["title", "language", "text"],
+                additional_properties=False)),
             "multipart/form-data": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, properties={**_TEXT_FIELDS, "file": file}, required=["title", "language"])),
+                type=OpenAPIType.OBJECT, properties={**_TEXT_FIELDS, "file": file}, required=["title", "language"],
+                additional_properties=False)),
         })
 
 

@@ -22,6 +22,7 @@ from server.db import write_transaction
 from server.errors import FieldError, InvalidInput
 from server.i18n import LANGUAGES, pick_text, use_locale
 from server.i18n import gettext as _
+from server.schemas import NON_BLANK_MULTILINE, stated
 from server.settings import Settings
 
 Code = Annotated[str, Meta(max_length=35)]
@@ -32,16 +33,28 @@ STATUSES = ACTIVE_STATUSES
 _CONTROL = frozenset(chr(c) for c in (*range(0, 32), 127)) - {"\n", "\t"}
 
 
+def _one_of(values: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _texts_stated(max_length: int, pattern: str) -> Meta:
+    """What ``_texts`` checks in a subject or body, stated in the document: texts keyed by UN language, one at
+    least, each without the characters it refuses (``_texts`` drops a blank one; the document asks for none)."""
+    return stated(min_properties=1, property_names=_one_of(LANGUAGES),
+                  additional_properties={"type": "string", "maxLength": max_length, "pattern": pattern})
+
+
 class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
     """A message to a session's registrants; ``statuses`` (default confirmed), ``languages`` (preferred
     languages; empty: all), ``needs`` (need kinds or codes, e.g. ``captions_cart``, ``fr``; empty: anyone)."""
 
-    subject: Annotated[dict[Code, Subject], Meta(max_length=20)]
-    body: Annotated[dict[Code, Body], Meta(max_length=20)]
-    statuses: Annotated[list[Code], Meta(max_length=3)] = msgspec.field(
-        default_factory=lambda: [Registration.Status.confirmed.value]
-    )
-    languages: Annotated[list[Code], Meta(max_length=6)] = msgspec.field(default_factory=list)
+    subject: Annotated[dict[Code, Subject], Meta(max_length=20),
+                       _texts_stated(200, r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
+    body: Annotated[dict[Code, Body], Meta(max_length=20), _texts_stated(10000, NON_BLANK_MULTILINE)]
+    statuses: Annotated[list[Code], Meta(max_length=3), stated(min_items=1, items=_one_of(STATUSES))] = \
+        msgspec.field(default_factory=lambda: [Registration.Status.confirmed.value])
+    languages: Annotated[list[Code], Meta(max_length=6), stated(items=_one_of(LANGUAGES))] = \
+        msgspec.field(default_factory=list)
     needs: Annotated[list[Code], Meta(max_length=20)] = msgspec.field(default_factory=list)
     dry_run: bool = False
 

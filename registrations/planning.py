@@ -30,6 +30,7 @@ from server.auth import StaffUser
 from server.db import write_transaction
 from server.errors import InvalidInput
 from server.i18n import gettext as _
+from server.schemas import MAX_INT
 from server.settings import Settings
 
 #: Days before a session's start by which each kind of need must be booked, unless the session sets its own.
@@ -245,7 +246,10 @@ async def decide_needs(session_id: int, need_ids: list[int], status: str, note: 
     if not ids:
         raise InvalidInput.field("need_ids", _("Choose at least one need."))
     async with write_transaction(Need._meta.db):
-        found = await Need.count().where(Need.id.is_in(ids) & (Need.registration.session == session_id))
+        # An id no row can have (below 1, past the integer column) is no need of this session: not asked.
+        in_range = all(1 <= i <= MAX_INT for i in ids)
+        found = await Need.count().where(Need.id.is_in(ids) & (Need.registration.session == session_id)) \
+            if in_range else 0
         if found != len(ids):
             raise InvalidInput.field("need_ids", _("Choose needs of this session from the list."))
         for need_id in ids:

@@ -8,8 +8,10 @@ __all__ = [
     "GENDERS",
     "PROVISIONS",
     "REGIONAL_GROUPS",
+    "LANGUAGE_TAG",
     "STAKEHOLDER_CATEGORIES",
     "commissions_of",
+    "country_codes",
     "countries_in_region",
     "grouped_countries",
     "is_country",
@@ -41,6 +43,8 @@ COMMISSIONS = ("ECA", "ECE", "ECLAC", "ESCAP", "ESCWA")
 _DATA = Path(__file__).resolve().parent / "data" / "country_groups.csv"
 # BCP 47 shape: a primary language subtag, then optional script/region/variant subtags.
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
+#: The same shape as the OpenAPI document states it (ECMA-262, where ``$`` is the end of the text).
+LANGUAGE_TAG = _LANGUAGE_TAG.pattern.removesuffix("\\Z") + "$"
 
 
 @cache
@@ -51,6 +55,11 @@ def _countries() -> dict[str, tuple[str, tuple[str, ...]]]:
             row["country"]: (row["regional_group"], tuple(c for c in row["commissions"].split(";") if c))
             for row in rows
         }
+
+
+def country_codes() -> list[str]:
+    """Every code ``is_country`` accepts, sorted: the countries of the reference data."""
+    return sorted(_countries())
 
 
 def is_country(code: str) -> bool:

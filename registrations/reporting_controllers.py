@@ -17,44 +17,59 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
 from events.labels import REGIONS
+from events.schemas import LANGUAGE_CODE
 from events.tables import Series
 from registrations import planning, report_exports, reports
 from registrations.charts import Series as ChartSeries
 from registrations.charts import bar_chart
 from registrations.labels import CATEGORIES, GENDERS, REGIONAL_GROUPS, country_name
 from registrations.pages import session_page_context_staff
-from registrations.schemas import DecisionResult, LongText
+from registrations.schemas import DecisionResult, SentText
 from server.auth import Me, StaffUser, require_session_manager, require_staff
 from server.errors import ConveneError, InvalidInput
 from server.i18n import current_locale, language_name, pick_text, text_direction
 from server.i18n import gettext as _
+from server.openapi import download_operation
+from server.schemas import DATE_OR_DATE_TIME, IN_RANGE_IDS, stated
 from server.validation import form_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("json", "csv", "xlsx")
+#: ``?format=``: one of ``FORMATS`` (``_format`` refuses any other, naming the field).
+Format = Annotated[str, QueryParameter(schema_extra={"enum": list(FORMATS)})]
+#: ``?suppress_below=`` of the shared exports (``report_exports.check_suppress_below``; JSON never suppresses).
+SuppressBelow = Annotated[int, QueryParameter(schema_extra={"minimum": 0,
+                                                            "maximum": report_exports.MAX_SUPPRESS_BELOW})]
+#: The OpenAPI operation of a route with ``?format=``: its 200 is JSON, CSV or XLSX.
+SPREADSHEETS = download_operation("text/csv", XLSX)
+NEED_DECISIONS = ("arranged", "not_possible")
+#: ``?series=`` of the reports: empty (every series) or a series' id (1 or more); an unknown one is refused.
+SERIES_ID = r"^([1-9][0-9]{0,9})?$"
+#: Days before the start a need must be booked by (``planning.set_lead_days`` refuses others, naming the field).
+LeadDays = Annotated[int, stated(minimum=0, maximum=365)]
 
 
 class NeedsDecision(msgspec.Struct, forbid_unknown_fields=True):
     """Mark several needs of a session ``arranged`` or ``not_possible``, with one note to each registrant."""
 
-    need_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=1000)]
-    status: Annotated[str, msgspec.Meta(max_length=20)]
-    note: LongText = ""
+    need_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=1000), IN_RANGE_IDS]
+    status: Annotated[str, msgspec.Meta(max_length=20), stated(enum=list(NEED_DECISIONS))]
+    note: SentText = ""
 
 
 class ChannelCreate(msgspec.Struct, forbid_unknown_fields=True):
     """An interpretation language (BCP 47) to offer in the session."""
 
-    language: Annotated[str, msgspec.Meta(max_length=35)]
+    language: Annotated[str, msgspec.Meta(max_length=35), stated(pattern=LANGUAGE_CODE)]
 
 
 class LeadTimes(msgspec.Struct, forbid_unknown_fields=True):
     """Days before the start by which each kind of need must be booked; null goes back to the default."""
 
-    sign_language: int | None | msgspec.UnsetType = msgspec.UNSET
-    captioning: int | None | msgspec.UnsetType = msgspec.UNSET
-    interpretation: int | None | msgspec.UnsetType = msgspec.UNSET
-    accessible_documents: int | None | msgspec.UnsetType = msgspec.UNSET
+    sign_language: LeadDays | None | msgspec.UnsetType = msgspec.UNSET
+    captioning: LeadDays | None | msgspec.UnsetType = msgspec.UNSET
+    interpretation: LeadDays | None | msgspec.UnsetType = msgspec.UNSET
+    accessible_documents: LeadDays | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class ChannelsOut(msgspec.Struct):
@@ -91,8 +106,8 @@ class PlanningApi(Controller):
     tags = ["planning"]
     guards = [require_staff]
 
-    @get("")
-    async def board(self, me: Me, format: FromQuery[str] = "json") -> Response[Any]:
+    @get("", operation_class=SPREADSHEETS)
+    async def board(self, me: Me, format: Format = "json") -> Response[Any]:
         """Sessions by urgency, each with what was asked for, what is open and the date to book it by;
         ``?format=csv`` or ``xlsx`` for the planning sheet."""
         kind = _format(format)
@@ -134,10 +149,10 @@ class SessionPlanningApi(Controller):
         values = {k: getattr(data, k) for k in planning.LEAD_KINDS if getattr(data, k) is not msgspec.UNSET}
         return await planning.set_lead_days(me, session_id, values)
 
-    @get("/report")
+    @get("/report", operation_class=SPREADSHEETS)
     async def report(
-        self, session_id: FromPath[int], format: FromQuery[str] = "json",
-        suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
+        self, session_id: FromPath[int], format: Format = "json",
+        suppress_below: SuppressBelow = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response[Any]:
         """The session's participation report (DESIGN.md shape); ``?format=csv|xlsx`` for the shared export, in
         which counts under ``suppress_below`` (default 5) are suppressed. JSON never suppresses."""
@@ -155,12 +170,12 @@ class ReportsApi(Controller):
     tags = ["reports"]
     guards = [require_staff]
 
-    @get("/participation")
+    @get("/participation", operation_class=SPREADSHEETS)
     async def participation(
-        self, me: Me, series: FromQuery[str] = "",
-        starts_from: Annotated[str, QueryParameter(name="from")] = "",
-        starts_to: Annotated[str, QueryParameter(name="to")] = "",
-        format: FromQuery[str] = "json", suppress_below: FromQuery[int] = report_exports.DEFAULT_SUPPRESS_BELOW,
+        self, me: Me, series: Annotated[str, QueryParameter(schema_extra={"pattern": SERIES_ID})] = "",
+        starts_from: Annotated[str, QueryParameter(name="from", schema_extra=DATE_OR_DATE_TIME)] = "",
+        starts_to: Annotated[str, QueryParameter(name="to", schema_extra=DATE_OR_DATE_TIME)] = "",
+        format: Format = "json", suppress_below: SuppressBelow = report_exports.DEFAULT_SUPPRESS_BELOW,
     ) -> Response[Any]:
         """Filters ``series`` (id), ``from`` and ``to`` (the session's start; a date or an RFC 3339 date-time);
         ``?format=csv|xlsx`` for the shared export with small counts suppressed."""

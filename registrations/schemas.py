@@ -9,20 +9,41 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from registrations.reference import GENDERS, LANGUAGE_TAG, PROVISIONS, STAKEHOLDER_CATEGORIES, country_codes
+from registrations.tables import Need, Registration, Speaker
+from server.i18n import LANGUAGES
+from server.schemas import IN_RANGE_IDS, LINE_TEXT, MULTILINE_TEXT, NON_BLANK_LINE, UN_LANGUAGES, ZONE_NAMES, stated
+
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 Email = Annotated[str, msgspec.Meta(max_length=254)]
 Code = Annotated[str, msgspec.Meta(max_length=40)]
 LongText = Annotated[str, msgspec.Meta(max_length=2000)]
 Reason = Annotated[str, msgspec.Meta(max_length=2000)]
+#: A note or reason the registrant is sent: line breaks pass, other control characters are refused (``approvals``).
+SentText = Annotated[str, msgspec.Meta(max_length=2000), stated(pattern=MULTILINE_TEXT)]
 #: One answer to an extra question: a text, a choice's code, several codes, or yes/no (``null`` clears it on a
 #: change). Lengths are checked by the service, which names ``answers.<id>``.
 AnswerText = Annotated[str, msgspec.Meta(max_length=20000)]
 AnswerValue = AnswerText | Annotated[list[Code], msgspec.Meta(max_length=100)] | bool
+_NULL = {"type": "null"}
+#: What msgspec checks inside ``answers`` (Litestar documents no bound nested in a dict), stated in the document.
+_ANSWER = [{"type": "string", "maxLength": 20000},
+           {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 100},
+           {"type": "boolean"}]
+_ANSWER_KEY = {"type": "string", "maxLength": 20}
 #: Answers keyed by the question's id (as a string, as JSON keys are).
-Answers = Annotated[dict[Annotated[str, msgspec.Meta(max_length=20)], AnswerValue], msgspec.Meta(max_length=100)]
-AnswerChanges = Annotated[
-    dict[Annotated[str, msgspec.Meta(max_length=20)], AnswerValue | None], msgspec.Meta(max_length=100)
+Answers = Annotated[
+    dict[Annotated[str, msgspec.Meta(max_length=20)], AnswerValue], msgspec.Meta(max_length=100),
+    stated(property_names=_ANSWER_KEY, additional_properties={"oneOf": _ANSWER}),
 ]
+AnswerChanges = Annotated[
+    dict[Annotated[str, msgspec.Meta(max_length=20)], AnswerValue | None], msgspec.Meta(max_length=100),
+    stated(property_names=_ANSWER_KEY, additional_properties={"oneOf": [*_ANSWER, _NULL]}),
+]
+#: A list of accessibility provision codes, each once (the service checks it, naming ``accessibility_needs``).
+_PROVISION_LIST = {"type": "array", "items": {"type": "string", "enum": list(PROVISIONS)}, "uniqueItems": True,
+                   "maxItems": 10}
+_LANGUAGE_TAG = {"type": "string", "pattern": LANGUAGE_TAG, "maxLength": 40}
 
 
 class SpeakingRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,23 +61,28 @@ class SpeakingRequest(msgspec.Struct, forbid_unknown_fields=True):
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A registrant's submission (DESIGN.md field names). Codes are checked by the service, which names the field."""
 
-    name: Name
-    email: Email
-    stakeholder_category: Code
-    country: Code
-    consent_processing: bool
-    organisation: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    preferred_language: Code = "en"
-    timezone: Annotated[str, msgspec.Meta(max_length=64)] = "UTC"
+    name: Annotated[Name, stated(pattern=NON_BLANK_LINE)]
+    email: Annotated[Email, stated(format="email")]
+    stakeholder_category: Annotated[Code, stated(enum=list(STAKEHOLDER_CATEGORIES))]
+    country: Annotated[Code, stated(enum=country_codes())]
+    #: Must be true: the registration is refused (422, naming the field) without it.
+    consent_processing: Annotated[bool, stated(enum=[True])]
+    organisation: Annotated[str, msgspec.Meta(max_length=300), stated(pattern=LINE_TEXT)] = ""
+    preferred_language: Annotated[Code, UN_LANGUAGES] = "en"
+    timezone: Annotated[str, msgspec.Meta(max_length=64), stated(enum=ZONE_NAMES)] = "UTC"
     consent_listed: bool = False
     consent_recorded: bool = False
-    gender: Code | None = None
-    delegation_role: Code | None = None
-    participation_mode: Code | None = None
-    interpretation_language: Code | None = None
-    accessibility_needs: Annotated[list[Code], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
+    gender: Annotated[Code | None, stated(enum=[*GENDERS, None])] = None
+    delegation_role: Annotated[Code | None, stated(enum=[*Registration.DelegationRole._value2member_map_, None])] \
+        = None
+    #: ``online`` or none in an online session; ``in_person`` or ``online`` in a hybrid one (a session with a venue).
+    participation_mode: Annotated[Code | None, stated(enum=[*Registration.Mode._value2member_map_, None])] = None
+    interpretation_language: Annotated[Code | None, stated(one_of=[_LANGUAGE_TAG, _NULL])] = None
+    accessibility_needs: Annotated[list[Code], msgspec.Meta(max_length=10),
+                                   stated(items=_PROVISION_LIST["items"], unique_items=True)] = \
+        msgspec.field(default_factory=list)
     sign_language: Code | None = None
-    accessibility_other: LongText = ""
+    accessibility_other: Annotated[LongText, stated(pattern=MULTILINE_TEXT)] = ""
     personal_assistant: bool = False
     #: The token of the invitation link (``?invitation=`` on the session page): required by ``invitation`` sessions.
     invitation: Annotated[str, msgspec.Meta(max_length=500)] | None = None
@@ -144,12 +170,13 @@ class RegistrationUpdate(msgspec.Struct, forbid_unknown_fields=True):
     A need field left out keeps what was stated; ``null`` clears it (an empty list, for ``accessibility_needs``).
     """
 
-    preferred_language: Code | None = None
-    timezone: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    interpretation_language: Code | None | UnsetType = UNSET
-    accessibility_needs: Annotated[list[Code], msgspec.Meta(max_length=10)] | None | UnsetType = UNSET
+    preferred_language: Annotated[Code | None, stated(enum=[*LANGUAGES, None])] = None
+    timezone: Annotated[Annotated[str, msgspec.Meta(max_length=64)] | None, stated(enum=[*ZONE_NAMES, None])] = None
+    interpretation_language: Annotated[Code | None, stated(one_of=[_LANGUAGE_TAG, _NULL])] | UnsetType = UNSET
+    accessibility_needs: Annotated[Annotated[list[Code], msgspec.Meta(max_length=10)] | None,
+                                   stated(one_of=[_PROVISION_LIST, _NULL])] | UnsetType = UNSET
     sign_language: Code | None | UnsetType = UNSET
-    accessibility_other: LongText | None | UnsetType = UNSET
+    accessibility_other: Annotated[LongText | None, stated(pattern=MULTILINE_TEXT)] | UnsetType = UNSET
     personal_assistant: bool | None = None
     consent_listed: bool | None = None
     consent_recorded: bool | None = None
@@ -160,8 +187,8 @@ class RegistrationUpdate(msgspec.Struct, forbid_unknown_fields=True):
 class BulkDecision(msgspec.Struct, forbid_unknown_fields=True):
     """Approve or decline several registrations at once; a decline needs a reason."""
 
-    registration_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=1000)]
-    reason: Reason = ""
+    registration_ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=1000), IN_RANGE_IDS]
+    reason: SentText = ""
 
 
 class Move(msgspec.Struct, forbid_unknown_fields=True):
@@ -173,14 +200,15 @@ class Move(msgspec.Struct, forbid_unknown_fields=True):
 class NeedDecision(msgspec.Struct, forbid_unknown_fields=True):
     """An organiser marks a need ``arranged`` or ``not_possible``, with a note to the registrant."""
 
-    status: Code
-    note: LongText = ""
+    status: Annotated[Code, stated(enum=[Need.Status.arranged.value, Need.Status.not_possible.value])]
+    note: SentText = ""
 
 
 class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
     """Addresses to invite to an ``invitation`` session."""
 
-    emails: Annotated[list[Email], msgspec.Meta(min_length=1, max_length=5000)]
+    emails: Annotated[list[Email], msgspec.Meta(min_length=1, max_length=5000),
+                      stated(items={"type": "string", "format": "email", "maxLength": 254})]
 
 
 class InvitationResult(msgspec.Struct):
@@ -269,15 +297,19 @@ class SpeakerOrder(msgspec.Struct, forbid_unknown_fields=True):
     ids: Annotated[list[int], msgspec.Meta(max_length=1000)]
 
 
+#: Minutes a speaker is given or used: 1 to ``speaker_decisions.MAX_MINUTES`` (240), checked there.
+_SPEAKING_MINUTES = stated(minimum=1, maximum=240)
+
+
 class SpeakerChange(msgspec.Struct, forbid_unknown_fields=True):
     """An organiser changes one request: ``status`` (requested, accepted, declined, spoke, absent), ``minutes``
     given, ``reason`` (required to decline), ``position`` on the list, ``minutes_used`` and ``quote``."""
 
-    status: Code | None = None
-    minutes: int | None = None
+    status: Annotated[Code | None, stated(enum=[*Speaker.Status._value2member_map_, None])] = None
+    minutes: Annotated[int | None, _SPEAKING_MINUTES] = None
     reason: Reason | None = None
-    position: int | None = None
-    minutes_used: int | None = None
+    position: Annotated[int | None, stated(minimum=1)] = None
+    minutes_used: Annotated[int | None, _SPEAKING_MINUTES] = None
     quote: LongText | None = None
 
 
@@ -285,9 +317,9 @@ class SpeakerListSettings(msgspec.Struct, forbid_unknown_fields=True):
     """The list's settings: when requests close, the slot, where it starts, default minutes, publication."""
 
     requests_close_at: datetime | None | UnsetType = UNSET
-    slot_minutes: int | None | UnsetType = UNSET
-    offset_minutes: int | None = None
-    default_minutes: int | None = None
+    slot_minutes: Annotated[int | None, stated(minimum=1, maximum=24 * 60)] | UnsetType = UNSET
+    offset_minutes: Annotated[int | None, stated(minimum=0, maximum=24 * 60)] = None
+    default_minutes: Annotated[int | None, _SPEAKING_MINUTES] = None
     published: bool | None = None
 
 

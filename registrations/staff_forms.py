@@ -24,14 +24,16 @@ __all__ = [
     "read_form",
 ]
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 
 from registrations import staff
+from registrations.reference import COMMISSIONS, LANGUAGE_TAG, PROVISIONS, REGIONAL_GROUPS, STAKEHOLDER_CATEGORIES
+from registrations.tables import Need, Registration
 from server.errors import FieldError, InvalidInput
 from server.i18n import gettext as _
 from server.schemas import RowId
@@ -157,13 +159,24 @@ def decision_ids(data: DecisionForm) -> list[int]:
     return ids[:MAX_IDS]
 
 
+def _one_of(*values: str) -> Any:
+    """A filter the list checks (``staff.ListFilters.check``): empty (no filter) or one of ``values``."""
+    return Annotated[str, QueryParameter(schema_extra={"enum": ["", *values]})]
+
+
+_LANGUAGE_FILTER = Annotated[str, QueryParameter(schema_extra={"pattern": f"^$|{LANGUAGE_TAG}"})]
+_NEED_FILTER = Annotated[str, QueryParameter(schema_extra={"any_of": [
+    {"type": "string", "enum": list(dict.fromkeys(["", *Need.Kind._value2member_map_, *PROVISIONS]))},
+    {"type": "string", "pattern": LANGUAGE_TAG}]})]
+
+
 def list_filters(
     search: FromQuery[str] = "",
-    status: FromQuery[str] = "",
-    category: FromQuery[str] = "",
-    region: FromQuery[str] = "",
-    language: FromQuery[str] = "",
-    need: FromQuery[str] = "",
+    status: _one_of(*Registration.Status._value2member_map_) = "",
+    category: _one_of(*STAKEHOLDER_CATEGORIES) = "",
+    region: _one_of(*REGIONAL_GROUPS, *COMMISSIONS) = "",
+    language: _LANGUAGE_FILTER = "",
+    need: _NEED_FILTER = "",
 ) -> staff.ListFilters:
     """The staff list's search and filters from the query string (unchecked: the list checks them, and says a
     refusal beside the filter on the page, as problem+json in the API)."""
