@@ -262,8 +262,8 @@ async def _place_and_write(
         return await path.take_place(session["id"], row["participation_mode"], row, first_message)
     place = fastpath.Place(Registration.Status.pending.value, None, None, session["sequence"])
     reg = {**row, "status": place.status, "waitlist_order": None}
-    await path.insert_all(reg, first_message(reg, None, place.sequence))
-    await notifications.notify_staff_approval_needed(reg, settings=settings)
+    await _announce(reg, None, place.sequence, settings,
+                    lambda message: path.insert_all(reg, {**message, "message_id": message_id}))
     return place
 
 
