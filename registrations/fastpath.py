@@ -140,6 +140,15 @@ _CALL_NAMES = tuple(argument.split()[0].removeprefix("p_") for argument in _ARGU
 _CALL = f"SELECT * FROM {_FUNCTION}({', '.join(f'${n}' for n in range(1, len(_CALL_NAMES) + 1))})"  # noqa: S608 (constants)
 
 
+async def _in_steps(path: Any, session_id: int, mode: str, row: dict[str, Any], first_message: Any) -> Place:
+    """The place, then the registration, its history line and its first message (``first_message`` of the
+    registration, its waitlist position and the calendar sequence), statement by statement."""
+    place = await path.place(session_id, mode)
+    reg = {**row, "status": place.status, "waitlist_order": place.order}
+    await path.insert_all(reg, first_message(reg, place.position, place.sequence))
+    return place
+
+
 class PostgresPath:
     """The lean path on the transaction's asyncpg connection."""
 
@@ -160,7 +169,7 @@ class PostgresPath:
         what only the lock can tell, the calendar sequence and the waitlist position. Inside one (a registration
         that writes more), statement by statement."""
         if self.connection.is_in_transaction():
-            return await PiccoloPath.take_place(self, session_id, mode, row, first_message)  # type: ignore[arg-type]
+            return await _in_steps(self, session_id, mode, row, first_message)
         confirmed = first_message({**row, "status": "confirmed", "waitlist_order": None}, None, 0)
         waitlisted = first_message({**row, "status": "waitlisted", "waitlist_order": 0}, 0, 0)
         values = {
@@ -208,12 +217,7 @@ class PiccoloPath:
         return rows[0] if rows else None
 
     async def take_place(self, session_id: int, mode: str, row: dict[str, Any], first_message: Any) -> Place:
-        """The place, then the registration, its history line and its first message (``first_message`` of the
-        registration, its waitlist position and the calendar sequence)."""
-        place = await self.place(session_id, mode)
-        reg = {**row, "status": place.status, "waitlist_order": place.order}
-        await self.insert_all(reg, first_message(reg, place.position, place.sequence))
-        return place
+        return await _in_steps(self, session_id, mode, row, first_message)
 
     async def place(self, session_id: int, mode: str) -> Place:
         sequence = (await self._fetch(seats.LOCK_SESSION, session=session_id))[0]["sequence"]
