@@ -48,7 +48,7 @@ POOLS = {
     "in_person": Pool(capacity="in_person_capacity", taken="in_person_seats_taken"),
 }
 
-# Nobody of the mode waits for a seat (the registration_waitlist index answers it).
+# Nobody of the mode waits for a seat (the registration_line index answers it).
 _NOBODY_WAITING = (
     "NOT EXISTS (SELECT 1 FROM registration WHERE session = :session AND participation_mode = :mode"
     " AND status = 'waitlisted')"
@@ -57,11 +57,12 @@ _NOBODY_WAITING = (
 #: Hold the session row until commit (a write that changes nothing), and read its calendar sequence.
 LOCK_SESSION = "UPDATE event_session SET sequence = sequence WHERE id = :session RETURNING sequence"
 
-#: Under that lock: the next waitlist order of the mode, and the position it would hold (1 is next in line).
+#: Under that lock: the next waitlist order of the mode, and the position it would hold (1 is next in line). Only
+#: the waitlisted have an order (leaving the line clears it), so the line alone tells both, from the
+#: ``registration_line`` index (session, participation_mode, status, waitlist_order) without reading a row.
 NEXT_IN_LINE = (
-    "SELECT COALESCE(MAX(waitlist_order), 0) + 1 AS next_order,"
-    " COUNT(*) FILTER (WHERE status = 'waitlisted') + 1 AS position"
-    " FROM registration WHERE session = :session AND participation_mode = :mode"
+    "SELECT COALESCE(MAX(waitlist_order), 0) + 1 AS next_order, COUNT(*) + 1 AS position"
+    " FROM registration WHERE session = :session AND participation_mode = :mode AND status = 'waitlisted'"
 )
 
 # What registering reads of the session, with the new registration's id (so its manage link and first message

@@ -16,6 +16,7 @@ from registrations import registering, seats
 from registrations.schemas import RegistrationCreate
 from registrations.tables import Registration
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
+from tests.mail_data import make_registration
 from tests.registrations.conftest import make_session, submission
 from tests.registrations.test_paths_contract import PATHS
 
@@ -87,3 +88,39 @@ def test_named_parameters_become_each_driver_s_own():
     assert seats.for_piccolo(sql, {"session": 7, "mode": "online"}) == (
         "SELECT 1 FROM registration WHERE session = {} AND participation_mode = {} AND id > {}", [7, "online", 7]
     )
+
+
+async def _raw(sql: str, **values) -> list[dict]:
+    query, ordered = seats.for_piccolo(sql, values)
+    return await Registration.raw(query, *ordered)
+
+
+async def _line(session_id: int, mode: str) -> dict[str, int]:
+    return (await _raw(seats.NEXT_IN_LINE, session=session_id, mode=mode))[0]
+
+
+async def test_the_line_of_a_mode_counts_only_who_waits_in_it(database):
+    session_id = await make_session(capacity=1, in_person_capacity=1)
+    await make_registration(session_id, "seated@example.org")
+    await make_registration(session_id, "w1@example.org", status="waitlisted", waitlist_order=1)
+    await make_registration(session_id, "w2@example.org", status="waitlisted", waitlist_order=2)
+    await make_registration(session_id, "w4@example.org", status="waitlisted", waitlist_order=4)
+    await make_registration(session_id, "hall@example.org", status="waitlisted", waitlist_order=7,
+                            participation_mode="in_person")
+    await make_registration(session_id, "gone@example.org", status="cancelled")  # leaving the line clears the order
+
+    assert await _line(session_id, "online") == {"next_order": 5, "position": 4}
+    assert await _line(session_id, "in_person") == {"next_order": 8, "position": 2}
+    assert await _line(await make_session(), "online") == {"next_order": 1, "position": 1}
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="PostgreSQL's plan for a few rows is its statistics' choice")
+async def test_the_line_is_read_from_its_index_alone(database):
+    # Read under the session lock by every newcomer who gets no seat: reading the registrations themselves made
+    # each place in line cost more than the one before (bench/registration_burst.py).
+    plan = await _raw(f"EXPLAIN QUERY PLAN {seats.NEXT_IN_LINE}", session=1, mode="online")
+
+    assert [row["detail"] for row in plan] == [
+        "SEARCH registration USING COVERING INDEX registration_line"
+        " (session=? AND participation_mode=? AND status=?)"
+    ]
