@@ -83,6 +83,11 @@ class Session(Table, tablename="event_session"):
     in_person_capacity = Integer(null=True, default=None)
     #: In-person seats claimed.
     in_person_seats_taken = Integer(default=0)
+    #: Registrations waiting for an online seat; kept by the database itself (triggers on ``registration``, see
+    #: ``registrations.seats``), so a newcomer's place in line is read, not counted.
+    waiting = Integer(default=0)
+    #: Registrations waiting for an in-person seat, kept the same way.
+    in_person_waiting = Integer(default=0)
     #: Who may register: ``open``, ``approval`` or ``invitation``.
     audience = Varchar(length=16, choices=Audience, default=Audience.open)
     #: The language spoken on the floor (BCP 47).

@@ -223,7 +223,7 @@ class PiccoloPath:
         sequence = (await self._fetch(seats.LOCK_SESSION, session=session_id))[0]["sequence"]
         if await self._fetch(seats.claim(mode, behind_waitlist=True), session=session_id, mode=mode):
             return Place("confirmed", None, None, sequence)
-        line = (await self._fetch(seats.NEXT_IN_LINE, session=session_id, mode=mode))[0]
+        line = (await self._fetch(seats.next_in_line(mode), session=session_id, mode=mode))[0]
         return Place("waitlisted", line["next_order"], line["position"], sequence)
 
     async def insert_all(self, row: dict[str, Any], message: dict[str, Any]) -> None:

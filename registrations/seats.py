@@ -18,11 +18,11 @@ from __future__ import annotations
 
 __all__ = [
     "LOCK_SESSION",
-    "NEXT_IN_LINE",
     "POOLS",
     "Pool",
     "claim",
     "for_piccolo",
+    "next_in_line",
     "numbered",
     "place_in_one",
     "release",
@@ -36,16 +36,18 @@ from typing import Any, NamedTuple
 
 
 class Pool(NamedTuple):
-    """One participation mode's seats: the session row's limit (NULL: unlimited) and how many are taken."""
+    """One participation mode's seats: the session row's limit (NULL: unlimited), how many are taken and how many
+    registrations wait for one (kept by the database: triggers on ``registration``)."""
 
     capacity: str
     taken: str
+    waiting: str
 
 
 #: Each participation mode has its own pool of seats on the session row.
 POOLS = {
-    "online": Pool(capacity="capacity", taken="seats_taken"),
-    "in_person": Pool(capacity="in_person_capacity", taken="in_person_seats_taken"),
+    "online": Pool(capacity="capacity", taken="seats_taken", waiting="waiting"),
+    "in_person": Pool(capacity="in_person_capacity", taken="in_person_seats_taken", waiting="in_person_waiting"),
 }
 
 # Nobody of the mode waits for a seat (the registration_line index answers it).
@@ -57,13 +59,18 @@ _NOBODY_WAITING = (
 #: Hold the session row until commit (a write that changes nothing), and read its calendar sequence.
 LOCK_SESSION = "UPDATE event_session SET sequence = sequence WHERE id = :session RETURNING sequence"
 
-#: Under that lock: the next waitlist order of the mode, and the position it would hold (1 is next in line). Only
-#: the waitlisted have an order (leaving the line clears it), so the line alone tells both, from the
-#: ``registration_line`` index (session, participation_mode, status, waitlist_order) without reading a row.
-NEXT_IN_LINE = (
-    "SELECT COALESCE(MAX(waitlist_order), 0) + 1 AS next_order, COUNT(*) + 1 AS position"
-    " FROM registration WHERE session = :session AND participation_mode = :mode AND status = 'waitlisted'"
-)
+
+def next_in_line(mode: str) -> str:
+    """Under that lock: the next waitlist order of ``mode`` and the position it would hold (1 is next in line),
+    whatever the line's length. Only the waitlisted have an order (leaving the line clears it): the last one comes
+    from the ``registration_line`` index (session, participation_mode, status, waitlist_order); the line's length
+    from the session row, where the database keeps it (counting it under the lock cost more with each place).
+    Parameters ``:session`` and ``:mode``."""
+    return (
+        "SELECT (SELECT COALESCE(MAX(waitlist_order), 0) + 1 FROM registration"  # noqa: S608 (names from POOLS)
+        " WHERE session = :session AND participation_mode = :mode AND status = 'waitlisted') AS next_order,"
+        f" {POOLS[mode].waiting} + 1 AS position FROM event_session WHERE id = :session"
+    )
 
 # What registering reads of the session, with the new registration's id (so its manage link and first message
 # are built before the place is taken) and whether the session asks questions (most don't: no query for them).
@@ -104,7 +111,8 @@ def place_in_one(mode: str) -> str:
     data-modifying WITH); run under ``LOCK_SESSION``. Columns ``claimed``, ``next_order``, ``position``."""
     return (
         f"WITH claim AS ({claim(mode, behind_waitlist=True)}) "  # noqa: S608 (column names from POOLS)
-        f"SELECT EXISTS (SELECT 1 FROM claim) AS claimed, line.next_order, line.position FROM ({NEXT_IN_LINE}) AS line"
+        "SELECT EXISTS (SELECT 1 FROM claim) AS claimed, line.next_order, line.position"
+        f" FROM ({next_in_line(mode)}) AS line"
     )
 
 

@@ -67,7 +67,7 @@ async def take_waitlist_place(session_id: int, mode: str) -> int | None:
     await lock_session(session_id)
     if await claim_seat(session_id, mode, behind_waitlist=True):
         return None
-    return (await _run(seats.NEXT_IN_LINE, session_id, mode))[0]["next_order"]
+    return (await _run(seats.next_in_line(mode), session_id, mode))[0]["next_order"]
 
 
 async def waitlist_position(session_id: int, mode: str, order: int | None) -> int | None:

@@ -6,6 +6,7 @@ lock must still see the waitlist place committed during that wait (registrations
 from __future__ import annotations
 
 import asyncio
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -96,7 +97,7 @@ async def _raw(sql: str, **values) -> list[dict]:
 
 
 async def _line(session_id: int, mode: str) -> dict[str, int]:
-    return (await _raw(seats.NEXT_IN_LINE, session=session_id, mode=mode))[0]
+    return (await _raw(seats.next_in_line(mode), session=session_id, mode=mode))[0]
 
 
 async def test_the_line_of_a_mode_counts_only_who_waits_in_it(database):
@@ -115,12 +116,68 @@ async def test_the_line_of_a_mode_counts_only_who_waits_in_it(database):
 
 
 @pytest.mark.skipif(IS_POSTGRES, reason="PostgreSQL's plan for a few rows is its statistics' choice")
-async def test_the_line_is_read_from_its_index_alone(database):
-    # Read under the session lock by every newcomer who gets no seat: reading the registrations themselves made
-    # each place in line cost more than the one before (bench/registration_burst.py).
-    plan = await _raw(f"EXPLAIN QUERY PLAN {seats.NEXT_IN_LINE}", session=1, mode="online")
+async def test_the_line_is_read_not_counted(database):
+    # Read under the session lock by every newcomer who gets no seat: counting the line there made each place in
+    # line cost more than the one before (bench/registration_burst.py).
+    plan = await _raw(f"EXPLAIN QUERY PLAN {seats.next_in_line('online')}", session=1, mode="online")
 
     assert [row["detail"] for row in plan] == [
+        "SEARCH event_session USING INTEGER PRIMARY KEY (rowid=?)",
+        "SCALAR SUBQUERY 1",
         "SEARCH registration USING COVERING INDEX registration_line"
-        " (session=? AND participation_mode=? AND status=?)"
+        " (session=? AND participation_mode=? AND status=?)",
     ]
+
+
+async def _kept_and_counted(session_id: int) -> tuple[dict, dict]:
+    kept = (await _raw("SELECT waiting, in_person_waiting FROM event_session WHERE id = :session",
+                       session=session_id))[0]
+    counted = (await _raw(
+        "SELECT COALESCE(SUM(CASE WHEN participation_mode = 'online' THEN 1 ELSE 0 END), 0) AS waiting,"
+        " COALESCE(SUM(CASE WHEN participation_mode = 'in_person' THEN 1 ELSE 0 END), 0) AS in_person_waiting"
+        " FROM registration WHERE session = :session AND status = 'waitlisted'", session=session_id,
+    ))[0]
+    return kept, counted
+
+
+async def test_the_database_keeps_each_line_s_length_through_every_change(database):
+    # Whatever writes a registration (a path of ours, an organiser's tool on the database), the session row's
+    # lengths follow: joining, leaving, changing mode or session, being deleted.
+    first, second = await make_session(), await make_session()
+    a = await make_registration(first, "a@example.org", status="waitlisted", waitlist_order=1)
+    b = await make_registration(first, "b@example.org", status="waitlisted", waitlist_order=2)
+    c = await make_registration(first, "c@example.org", status="pending")
+    await make_registration(first, "d@example.org", status="waitlisted", waitlist_order=1,
+                            participation_mode="in_person")
+    assert await _kept_and_counted(first) == ({"waiting": 2, "in_person_waiting": 1},) * 2
+
+    steps = [
+        ({Registration.status: "confirmed", Registration.waitlist_order: None}, a["id"]),  # promoted
+        ({Registration.status: "waitlisted", Registration.waitlist_order: 3}, c["id"]),  # approved into the line
+        ({Registration.participation_mode: "in_person"}, b["id"]),  # changes line
+        ({Registration.name: "Renamed"}, b["id"]),  # no line moves
+        ({Registration.status: "waitlisted"}, b["id"]),  # stays where it is
+        ({Registration.session: second}, c["id"]),  # to another session's line
+    ]
+    for values, registration_id in steps:
+        await Registration.update(values).where(Registration.id == registration_id)
+    assert await _kept_and_counted(first) == ({"waiting": 0, "in_person_waiting": 2},) * 2
+    assert await _kept_and_counted(second) == ({"waiting": 1, "in_person_waiting": 0},) * 2
+
+    await Registration.delete().where(Registration.id == b["id"])
+    assert await _kept_and_counted(first) == ({"waiting": 0, "in_person_waiting": 1},) * 2
+
+
+async def test_the_upgrade_counts_the_lines_already_there(database):
+    # Sessions with a line before the upgrade: the migration that adds the triggers counts each line once.
+    upgrade = importlib.import_module("migrations.registrations.registrations_2026_12_04t00_20_01_000000")
+    session_id = await make_session()
+    await make_registration(session_id, "a@example.org", status="waitlisted", waitlist_order=1)
+    await make_registration(session_id, "b@example.org", status="waitlisted", waitlist_order=1,
+                            participation_mode="in_person")
+    await make_registration(session_id, "c@example.org", status="confirmed")
+    await _raw("UPDATE event_session SET waiting = 0, in_person_waiting = 0 WHERE id = :session", session=session_id)
+
+    await _raw(upgrade._BACKFILL)
+
+    assert await _kept_and_counted(session_id) == ({"waiting": 1, "in_person_waiting": 1},) * 2
