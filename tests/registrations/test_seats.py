@@ -167,6 +167,9 @@ async def test_the_database_keeps_each_line_s_length_through_every_change(databa
     await Registration.delete().where(Registration.id == b["id"])
     assert await _kept_and_counted(first) == ({"waiting": 0, "in_person_waiting": 1},) * 2
 
+    await _raw("DELETE FROM event_session WHERE id = :session", session=first)  # its line goes with it
+    assert await _kept_and_counted(second) == ({"waiting": 1, "in_person_waiting": 0},) * 2
+
 
 async def test_the_upgrade_counts_the_lines_already_there(database):
     # Sessions with a line before the upgrade: the migration that adds the triggers counts each line once.
