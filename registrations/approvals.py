@@ -109,6 +109,10 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
     refused: the safety-net job would promote the moved registration again.
     """
     async with write_transaction(Registration._meta.db):
+        # The session before the registration, as every path takes them: a walk-in (confirmed, no seat) moved after
+        # the cutoff locks nothing else first, and the line's length on the session row is written with the move.
+        # Read after the lock, the status is not one a cancellation or decline changed meanwhile.
+        await lock_session(session_id)
         reg = (await _registrations(session_id, [registration_id]))[0]
         mode = reg["participation_mode"]
         if to == Registration.Status.confirmed and reg["status"] == Registration.Status.waitlisted:

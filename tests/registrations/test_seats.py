@@ -13,9 +13,14 @@ import asyncpg
 import msgspec
 import pytest
 
-from registrations import registering, seats
+from events.tables import Session
+from registrations import approvals, manage, registering, seats
+from registrations.retention import purge_expired
 from registrations.schemas import RegistrationCreate
 from registrations.tables import Registration
+from registrations.waitlist import fill_waitlists
+from server.auth import StaffUser
+from server.errors import Conflict
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.mail_data import make_registration
 from tests.registrations.conftest import make_session, submission
@@ -108,7 +113,7 @@ async def test_the_line_of_a_mode_counts_only_who_waits_in_it(database):
     await make_registration(session_id, "w4@example.org", status="waitlisted", waitlist_order=4)
     await make_registration(session_id, "hall@example.org", status="waitlisted", waitlist_order=7,
                             participation_mode="in_person")
-    await make_registration(session_id, "gone@example.org", status="cancelled")  # leaving the line clears the order
+    await make_registration(session_id, "gone@example.org", status="cancelled")  # in no line
 
     assert await _line(session_id, "online") == {"next_order": 5, "position": 4}
     assert await _line(session_id, "in_person") == {"next_order": 8, "position": 2}
@@ -168,6 +173,7 @@ async def test_the_database_keeps_each_line_s_length_through_every_change(databa
     assert await _kept_and_counted(first) == ({"waiting": 0, "in_person_waiting": 1},) * 2
 
     await _raw("DELETE FROM event_session WHERE id = :session", session=first)  # its line goes with it
+    assert await Registration.count().where(Registration.session == first) == 0
     assert await _kept_and_counted(second) == ({"waiting": 1, "in_person_waiting": 0},) * 2
 
 
@@ -184,3 +190,99 @@ async def test_the_upgrade_counts_the_lines_already_there(database):
     await _raw(upgrade._BACKFILL)
 
     assert await _kept_and_counted(session_id) == ({"waiting": 1, "in_person_waiting": 1},) * 2
+
+
+async def _registered(session_id: int, email: str, settings, **body) -> int:
+    data = msgspec.convert(submission(email=email, **body), RegistrationCreate)
+    outcome = await registering.register(session_id, data, settings=settings)
+    return outcome.reply.id
+
+
+async def _now(registration_id: int) -> dict:
+    return await Registration.select().where(Registration.id == registration_id).first()
+
+
+async def _lines(session_id: int) -> dict[str, int]:
+    """The session row's lengths, after checking them against a count, and that exactly the waitlisted hold a
+    waitlist order, each order once in its line."""
+    kept, counted = await _kept_and_counted(session_id)
+    assert kept == counted
+    rows = await Registration.select().where(Registration.session == session_id)
+    assert [r["id"] for r in rows if (r["status"] == "waitlisted") != (r["waitlist_order"] is not None)] == []
+    orders = [(r["participation_mode"], r["waitlist_order"]) for r in rows if r["status"] == "waitlisted"]
+    assert len(orders) == len(set(orders))
+    return kept
+
+
+async def test_every_path_that_moves_a_registration_keeps_the_lines(settings, admin):
+    user = StaffUser(id=admin.id, email=admin.email, name="Admin", role="admin", preferred_language="en")
+    session_id = await make_session(capacity=1)
+    a, b, c, d = [await _registered(session_id, f"{x}@example.org", settings) for x in "abcd"]
+    assert [(await _now(x))["status"] for x in (a, b, c, d)] == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert await _lines(session_id) == {"waiting": 3, "in_person_waiting": 0}
+
+    await manage.cancel(await _now(c), settings=settings)
+    assert await _lines(session_id) == {"waiting": 2, "in_person_waiting": 0}
+    await registering.register_again(await _now(c), settings=settings)
+    assert await _lines(session_id) == {"waiting": 3, "in_person_waiting": 0}
+    await approvals.move(session_id, a, "waitlisted", user=user, settings=settings)  # b promoted, a at the head
+    assert ((await _now(a))["status"], (await _now(b))["status"]) == ("waitlisted", "confirmed")
+    assert await _lines(session_id) == {"waiting": 3, "in_person_waiting": 0}
+    await manage.cancel(await _now(b), settings=settings)  # the seat freed goes to a
+    assert (await _now(a))["status"] == "confirmed"
+    assert await _lines(session_id) == {"waiting": 2, "in_person_waiting": 0}
+    await Session.update({Session.capacity: 2}).where(Session.id == session_id)  # outside the API: the job fills it
+    await fill_waitlists(settings)
+    assert ((await _now(d))["status"], (await _now(c))["status"]) == ("confirmed", "waitlisted")  # c came back last
+    assert await _lines(session_id) == {"waiting": 1, "in_person_waiting": 0}
+    await Session.update({Session.capacity: 3}).where(Session.id == session_id)
+    await approvals.move(session_id, c, "confirmed", user=user, settings=settings)
+    assert await _lines(session_id) == {"waiting": 0, "in_person_waiting": 0}
+    e, f = [await _registered(session_id, f"{x}@example.org", settings) for x in "ef"]
+    assert await _lines(session_id) == {"waiting": 2, "in_person_waiting": 0}
+    await approvals.decline(session_id, [e], "Full", user=user, settings=settings)
+    await manage.erase(await _now(f), settings=settings)
+    assert await _lines(session_id) == {"waiting": 0, "in_person_waiting": 0}
+
+    hybrid = await make_session(kind="hybrid", capacity=1, in_person_capacity=1, audience="approval", venue="Hall")
+    pending = [await _registered(hybrid, f"p{i}@example.org", settings, participation_mode="in_person")
+               for i in range(3)]
+    await approvals.approve(hybrid, pending, user=user, settings=settings)
+    assert await _lines(hybrid) == {"waiting": 0, "in_person_waiting": 2}
+    ended = datetime.now(UTC) - timedelta(days=40)
+    await Session.update({Session.starts_at: ended - timedelta(hours=2), Session.ends_at: ended,
+                          Session.retention_days: 1}).where(Session.id == hybrid)
+    await purge_expired(settings)  # anonymised, still in line
+    assert await _lines(hybrid) == {"waiting": 0, "in_person_waiting": 2}
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="row locks: PostgreSQL only")
+async def test_an_organiser_s_move_takes_the_session_before_the_registration(settings, admin):
+    # The line's length is on the session row, so a move writes it: taking the registration first, as the move once
+    # did when nothing else locked the session (a walk-in holds no seat to give back; promotion closed), deadlocked
+    # against a decline, which takes the session and then the registration.
+    session_id = await make_session(capacity=1, waitlist_cutoff_minutes=60 * 24 * 30)
+    walk_in = await make_registration(session_id, "walkin@example.org", walk_in=True)
+    user = StaffUser(id=admin.id, email=admin.email, name="Admin", role="admin", preferred_language="en")
+    other = await asyncpg.connect(TEST_DATABASE_URL)
+    try:
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute(seats.numbered(seats.LOCK_SESSION, ("session",)), session_id)
+        move = asyncio.create_task(approvals.move(session_id, walk_in["id"], "waitlisted", user=user,
+                                                  settings=settings))
+        for _ in range(300):
+            if await _lock_waiters(other):
+                break
+            await asyncio.sleep(0.01)
+        await other.execute(  # the decline's own write (manage.leave)
+            "UPDATE registration SET status = 'declined' WHERE id = $1 AND status = 'confirmed'", walk_in["id"]
+        )
+        await transaction.commit()
+    finally:
+        await other.close()
+
+    with pytest.raises(Conflict):  # read after the lock: declined meanwhile, nothing to move
+        await move
+    assert (await _now(walk_in["id"]))["status"] == "declined"
+    assert await _lines(session_id) == {"waiting": 0, "in_person_waiting": 0}
