@@ -72,6 +72,7 @@ def next_in_line(mode: str) -> str:
         f" {POOLS[mode].waiting} + 1 AS position FROM event_session WHERE id = :session"
     )
 
+
 # What registering reads of the session, with the new registration's id (so its manage link and first message
 # are built before the place is taken) and whether the session asks questions (most don't: no query for them).
 _SESSION_READ = (
