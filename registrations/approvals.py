@@ -109,12 +109,14 @@ async def move(session_id: int, registration_id: int, to: str, *, user: StaffUse
     refused: the safety-net job would promote the moved registration again.
     """
     async with write_transaction(Registration._meta.db):
-        # The session before the registration, as every path takes them: a walk-in (confirmed, no seat) moved after
-        # the cutoff locks nothing else first, and the line's length on the session row is written with the move.
-        # Read after the lock, the status is not one a cancellation or decline changed meanwhile.
+        # The session before the registration, as every path takes them (the line's length on the session row is
+        # written with the move); read after the lock, the status is not one a decline or cancellation is changing.
         await lock_session(session_id)
         reg = (await _registrations(session_id, [registration_id]))[0]
         mode = reg["participation_mode"]
+        if reg["walk_in"]:  # let in at the door without a seat: none to give up, no line to join
+            message = _("A walk-in took no seat and cannot be moved.")
+            raise Conflict(message, [FieldError("to", message)])
         if to == Registration.Status.confirmed and reg["status"] == Registration.Status.waitlisted:
             if not await claim_seat(session_id, mode):
                 raise Conflict(_("No seat is left."), [FieldError("to", _("No seat is left."))])

@@ -232,7 +232,8 @@ async def leave(
     the session lock already (taken before any registration's, as every path does); a held seat goes to the next
     in line. False, with nothing done, when its status changed meanwhile (a cancellation and a
     decline at once must free the seat once)."""
-    had_seat = reg["status"] == Registration.Status.confirmed.value
+    # A walk-in was let in at the door without taking a seat (registrations.checkin): none to give back.
+    had_seat = reg["status"] == Registration.Status.confirmed.value and not reg["walk_in"]
     moved = await Registration.update(
         {Registration.status: to_status, Registration.waitlist_order: None, Registration.updated_at: datetime.now(UTC)}
     ).where((Registration.id == reg["id"]) & (Registration.status == reg["status"])).returning(Registration.id)

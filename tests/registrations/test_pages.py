@@ -12,6 +12,7 @@ from registrations.tables import Need, Registration, StatusChange
 from server.i18n import format_datetime, use_locale
 from server.tables import OutboxMessage
 from tests.conftest import TEST_SECRET, login_cookie_client
+from tests.mail_data import make_registration
 from tests.registrations.conftest import assign, invite, make_session, submission
 
 
@@ -548,6 +549,19 @@ async def test_staff_page_error_without_a_field_is_not_a_broken_link(client, adm
     assert refused.status_code == 400
     assert ("<li>Nobody else is waiting: the seat would go straight back to this registration.</li>"
             in refused.text)
+
+
+async def test_staff_list_offers_no_move_for_a_walk_in(client, admin):
+    # Let in at the door without a seat: there is none to give up (the move is refused, registrations/approvals.py).
+    session_id = await make_session(capacity=2, seats_taken=1)
+    await make_registration(session_id, "seated@example.org")
+    await make_registration(session_id, "door@example.org", walk_in=True)
+    await login_cookie_client(client, admin)
+
+    html = (await client.get(f"/staff/sessions/{session_id}/registrations")).text
+
+    assert html.count('<button type="submit" name="to" value="waitlisted">Move to waitlist</button>') == 1
+    assert "(walk-in)" in html
 
 
 async def test_manage_page_of_a_cancelled_session_says_so_and_offers_no_join_details_or_changes(client, admin):

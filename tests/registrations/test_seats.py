@@ -256,33 +256,55 @@ async def test_every_path_that_moves_a_registration_keeps_the_lines(settings, ad
     assert await _lines(hybrid) == {"waiting": 0, "in_person_waiting": 2}
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="row locks: PostgreSQL only")
-async def test_an_organiser_s_move_takes_the_session_before_the_registration(settings, admin):
-    # The line's length is on the session row, so a move writes it: taking the registration first, as the move once
-    # did when nothing else locked the session (a walk-in holds no seat to give back; promotion closed), deadlocked
-    # against a decline, which takes the session and then the registration.
-    session_id = await make_session(capacity=1, waitlist_cutoff_minutes=60 * 24 * 30)
-    walk_in = await make_registration(session_id, "walkin@example.org", walk_in=True)
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite runs one write transaction at a time: no interleaving")
+async def test_an_organiser_s_move_waits_for_a_decline_in_progress(settings, admin):
+    # The move takes the session row before it reads the registration, as every path does: reading first, it saw
+    # the registration still waitlisted, waited for the seat, and then confirmed a registrant just declined.
+    session_id = await make_session(capacity=1)
+    waiting = await make_registration(session_id, "wait@example.org", status="waitlisted", waitlist_order=1)
     user = StaffUser(id=admin.id, email=admin.email, name="Admin", role="admin", preferred_language="en")
     other = await asyncpg.connect(TEST_DATABASE_URL)
     try:
         transaction = other.transaction()
         await transaction.start()
-        await other.execute(seats.numbered(seats.LOCK_SESSION, ("session",)), session_id)
-        move = asyncio.create_task(approvals.move(session_id, walk_in["id"], "waitlisted", user=user,
+        await other.execute(seats.numbered(seats.LOCK_SESSION, ("session",)), session_id)  # as a decline does
+        await other.execute("UPDATE registration SET status = 'declined', waitlist_order = NULL WHERE id = $1",
+                            waiting["id"])
+        move = asyncio.create_task(approvals.move(session_id, waiting["id"], "confirmed", user=user,
                                                   settings=settings))
         for _ in range(300):
             if await _lock_waiters(other):
                 break
             await asyncio.sleep(0.01)
-        await other.execute(  # the decline's own write (manage.leave)
-            "UPDATE registration SET status = 'declined' WHERE id = $1 AND status = 'confirmed'", walk_in["id"]
-        )
         await transaction.commit()
     finally:
         await other.close()
 
-    with pytest.raises(Conflict):  # read after the lock: declined meanwhile, nothing to move
+    with pytest.raises(Conflict):
         await move
-    assert (await _now(walk_in["id"]))["status"] == "declined"
+    assert (await _now(waiting["id"]))["status"] == "declined"
+    assert (await Session.select(Session.seats_taken).where(Session.id == session_id).first()) == {"seats_taken": 0}
     assert await _lines(session_id) == {"waiting": 0, "in_person_waiting": 0}
+
+
+async def test_a_walk_in_gives_back_no_seat_and_is_not_moved(settings, admin):
+    # Let in at the door without taking a seat (registrations.checkin): declining or cancelling one frees none, so
+    # nobody is let in above the capacity; moving one has no seat to give up.
+    session_id = await make_session(capacity=1, seats_taken=1)
+    await make_registration(session_id, "seated@example.org")
+    waiting = await make_registration(session_id, "wait@example.org", status="waitlisted", waitlist_order=1)
+    walk_in = await make_registration(session_id, "door@example.org", walk_in=True)
+    user = StaffUser(id=admin.id, email=admin.email, name="Admin", role="admin", preferred_language="en")
+
+    for to in ("waitlisted", "confirmed"):
+        with pytest.raises(Conflict) as refused:
+            await approvals.move(session_id, walk_in["id"], to, user=user, settings=settings)
+        assert [(e.field, e.message) for e in refused.value.errors] == [
+            ("to", "A walk-in took no seat and cannot be moved.")
+        ]
+    await approvals.decline(session_id, [walk_in["id"]], "Left early", user=user, settings=settings)
+
+    assert (await _now(walk_in["id"]))["status"] == "declined"
+    assert (await _now(waiting["id"]))["status"] == "waitlisted"
+    assert (await Session.select(Session.seats_taken).where(Session.id == session_id).first()) == {"seats_taken": 1}
+    assert await _lines(session_id) == {"waiting": 1, "in_person_waiting": 0}
