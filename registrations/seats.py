@@ -50,12 +50,6 @@ POOLS = {
     "in_person": Pool(capacity="in_person_capacity", taken="in_person_seats_taken", waiting="in_person_waiting"),
 }
 
-# Nobody of the mode waits for a seat (the registration_line index answers it).
-_NOBODY_WAITING = (
-    "NOT EXISTS (SELECT 1 FROM registration WHERE session = :session AND participation_mode = :mode"
-    " AND status = 'waitlisted')"
-)
-
 #: Hold the session row until commit (a write that changes nothing), and read its calendar sequence.
 LOCK_SESSION = "UPDATE event_session SET sequence = sequence WHERE id = :session RETURNING sequence"
 
@@ -96,10 +90,10 @@ def session_read(engine_type: str) -> str:
 
 def claim(mode: str, *, behind_waitlist: bool) -> str:
     """Take one seat of ``mode`` if one is left: one guarded UPDATE, never above capacity; a row comes back when
-    a seat was taken. ``behind_waitlist`` (newcomers): only while nobody of the mode waits. Parameters
-    ``:session`` (and ``:mode`` behind the waitlist). Unlimited sessions seat everyone."""
+    a seat was taken. ``behind_waitlist`` (newcomers): only while nobody of the mode waits (the line's length on
+    the same row). Parameter ``:session``. Unlimited sessions seat everyone."""
     pool = POOLS[mode]
-    guard = f" AND {_NOBODY_WAITING}" if behind_waitlist else ""
+    guard = f" AND {pool.waiting} = 0" if behind_waitlist else ""
     return (
         f"UPDATE event_session SET {pool.taken} = {pool.taken} + 1"  # noqa: S608 (column names from POOLS)
         f" WHERE id = :session AND ({pool.capacity} IS NULL OR ({pool.taken} < {pool.capacity}{guard}))"
