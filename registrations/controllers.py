@@ -131,7 +131,8 @@ class SessionRegistrationsApi(Controller):
         data: JSONBody[Move],
         me: Me,
     ) -> DecisionResult:
-        """Move between the waitlist and the confirmed list, within capacity."""
+        """Move between the waitlist and the confirmed list, within capacity; a walk-in, who took no seat, is not
+        moved (409)."""
         await approvals.move(session_id, registration_id, data.to, user=me, settings=request.app.state.settings)
         return DecisionResult(updated=1)
 
